@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "labcheck",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "labcheck", targets: ["labcheck"]),
+        .library(name: "LabcheckCore", targets: ["LabcheckCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libgit2 from Debian's libgit2-dev; only LabcheckGit may import it.
+        .systemLibrary(
+            name: "CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        // Pure core: bytes in, diagnostics out. No git, no file system, no processes.
+        .target(name: "LabcheckCore"),
+        // The git adapter: snapshots, diffs, hooks locations.
+        .target(name: "LabcheckGit", dependencies: ["LabcheckCore", "CLibgit2"]),
+        .executableTarget(
+            name: "labcheck",
+            dependencies: [
+                "LabcheckCore", "LabcheckGit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LabcheckCoreTests", dependencies: ["LabcheckCore"]),
+        .testTarget(name: "LabcheckGitTests", dependencies: ["LabcheckGit", "LabcheckCore"]),
+        .testTarget(name: "LabcheckCLITests", dependencies: ["LabcheckCore"]),
+    ]
+)

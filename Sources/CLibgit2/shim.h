@@ -1,0 +1,10 @@
+#ifndef LABCHECK_CLIBGIT2_SHIM_H
+#define LABCHECK_CLIBGIT2_SHIM_H
+#include <git2.h>
+#include <git2/sys/repository.h>
+
+/* git_libgit2_opts is C-variadic and cannot be called from Swift: wrap what we use. */
+static inline int labcheck_git_set_owner_validation(int enabled) {
+    return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
+}
+#endif

@@ -1,0 +1,89 @@
+/// Writes a TOML document as toml-test's tagged JSON: tables as objects, arrays as arrays, and
+/// every scalar as `{"type": ..., "value": ...}` with its value as a string.
+public enum TaggedJSON {
+    /// The tagged JSON text of a document's root table.
+    public static func encode(_ table: TOMLTable) -> String {
+        var out = ""
+        write(.table(table), to: &out)
+        return out
+    }
+
+    private static func write(_ value: TOMLValue, to out: inout String) {
+        switch value {
+        case .table(let t):
+            out += "{"
+            for (i, e) in t.entries.enumerated() {
+                if i > 0 { out += "," }
+                JSONText.appendString(e.key, to: &out)
+                out += ":"
+                write(e.value.value, to: &out)
+            }
+            out += "}"
+        case .array(let a):
+            out += "["
+            for (i, item) in a.items.enumerated() {
+                if i > 0 { out += "," }
+                write(item.value, to: &out)
+            }
+            out += "]"
+        case .string(let s, _): scalar("string", s, &out)
+        case .integer(let i): scalar("integer", String(i), &out)
+        case .float(let d): scalar("float", formatFloat(d), &out)
+        case .bool(let b): scalar("bool", b ? "true" : "false", &out)
+        case .datetime(let dt):
+            let type: String
+            switch dt.kind {
+            case .offsetDateTime: type = "datetime"
+            case .localDateTime: type = "datetime-local"
+            case .localDate: type = "date-local"
+            case .localTime: type = "time-local"
+            }
+            scalar(type, dt.rfc3339, &out)
+        }
+    }
+
+    /// A float as toml-test writes it: `nan`, `inf`, `-inf`, or the shortest round-trip text.
+    public static func formatFloat(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+        return "\(d)"
+    }
+
+    private static func scalar(_ type: String, _ value: String, _ out: inout String) {
+        out += "{\"type\":\"\(type)\",\"value\":"
+        JSONText.appendString(value, to: &out)
+        out += "}"
+    }
+}
+
+/// JSON string escaping shared by the JSON writers.
+public enum JSONText {
+    /// Appends `s` as a quoted JSON string, escaping quotes, backslashes and control characters.
+    public static func appendString(_ s: String, to out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) || u.value == 0x2028 || u.value == 0x2029 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// `s` as a quoted JSON string.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        appendString(s, to: &out)
+        return out
+    }
+}

@@ -1,0 +1,3 @@
+import LabcheckCore
+import LabcheckGit
+print("placeholder")
