@@ -1,3 +1,33 @@
+import ArgumentParser
+import Foundation
 import LabcheckCore
 import LabcheckGit
-print("placeholder")
+
+/// Parses the command line and maps every outcome to the documented exit codes: argument
+/// errors are 2 (not ArgumentParser's 64), git failures 3.
+func runMain() -> Int32 {
+    do {
+        var command = try Labcheck.parseAsRoot()
+        try command.run()
+        return ExitStatus.clean
+    } catch let failure as CommandFailure {
+        if !failure.message.isEmpty { FileHandle.standardError.write(Data(("labcheck: " + failure.message + "\n").utf8)) }
+        return failure.exitCode
+    } catch let error as GitError {
+        FileHandle.standardError.write(Data("labcheck: error: \(error)\n".utf8))
+        return ExitStatus.gitOrInternal
+    } catch let exit as ExitCode {
+        return exit.rawValue
+    } catch {
+        let code = Labcheck.exitCode(for: error)
+        let message = Labcheck.fullMessage(for: error)
+        if code == .success {
+            print(message)
+            return ExitStatus.clean
+        }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitStatus.usage
+    }
+}
+
+exit(runMain())

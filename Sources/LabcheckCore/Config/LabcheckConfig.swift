@@ -1,0 +1,104 @@
+/// The repository's `.labcheck.toml` (DESIGN §6a), read from the snapshot being checked.
+/// Every key is optional; an unknown key is an LC001 error whatever the strict setting.
+public struct LabcheckConfig: Sendable {
+    /// The file name, at the repository root.
+    public static let fileName = ".labcheck.toml"
+    /// The default lab stage file glob.
+    public static let defaultStageFiles = ["**/lab_stages.toml"]
+
+    /// `strict`, if set.
+    public var strict: Bool? = nil
+    /// Globs naming lab stage files.
+    public var stageFiles: [Glob] = defaultStageFiles.map(Glob.init)
+    /// Repository-local rules directories.
+    public var rules: [String] = []
+    /// Import contract presets to use.
+    public var contractPresets: [String] = []
+    /// `[python] roots`, if set.
+    public var pythonRoots: [String]? = nil
+    /// The parsed document, for sections later checks read (`contracts`, `configs`).
+    public var document: TOMLDocument? = nil
+    /// Where the configuration came from, for `-v`.
+    public var origin: String = "defaults (no .labcheck.toml in the snapshot)"
+
+    public init() {}
+
+    static let topLevelKeys = ["strict", "stage_files", "rules", "contract_presets", "python", "contracts", "configs"]
+    static let pythonKeys = ["roots"]
+    static let contractKeys = ["name", "type", "source", "forbidden", "allow_indirect", "type_checking", "dynamic",
+                               "ignore", "layers", "containers", "modules"]
+    static let configKeys = ["files", "schema"]
+
+    /// Reads `.labcheck.toml`. Problems are LC001 diagnostics; the defaults stand for any value
+    /// that could not be read.
+    public static func load(bytes: [UInt8], path: String = fileName) -> (LabcheckConfig, [Diagnostic]) {
+        var config = LabcheckConfig()
+        config.origin = "\(path) in the snapshot"
+        let source = SourceText(bytes)
+        var diagnostics: [Diagnostic] = []
+        func problem(_ message: String, _ span: ByteSpan, help: String? = nil) {
+            diagnostics.append(Diagnostic(id: "LC001", severity: .error, message: message, file: path,
+                                          span: span, in: source, help: help))
+        }
+        let document: TOMLDocument
+        do {
+            document = try TOMLParser.parse(source)
+        } catch let error as TOMLSyntaxError {
+            problem(error.message, ByteSpan(error.offset, min(error.offset + 1, bytes.count)))
+            return (config, diagnostics)
+        } catch {
+            problem("\(error)", ByteSpan(0, 0))
+            return (config, diagnostics)
+        }
+        config.document = document
+        func unknownKeys(_ table: TOMLTable, known: [String], prefix: String) {
+            for e in table.entries where !known.contains(e.key) {
+                var help = "known keys here: \(known.joined(separator: ", "))"
+                if let s = NearestName.suggestion(for: e.key, among: known) { help = "did you mean '\(prefix)\(s)'?" }
+                problem("unknown key '\(prefix)\(e.key)' in \(path)", e.keySpan, help: help)
+            }
+        }
+        func strings(_ key: String, in table: TOMLTable, prefix: String = "") -> [String]? {
+            guard let node = table[key] else { return nil }
+            guard let array = node.array, array.items.allSatisfy({ $0.string != nil }) else {
+                problem("'\(prefix)\(key)' must be an array of strings, found a \(node.value.typeName)", node.span)
+                return nil
+            }
+            return array.items.compactMap(\.string)
+        }
+        let root = document.root
+        unknownKeys(root, known: topLevelKeys, prefix: "")
+        if let node = root["strict"] {
+            if let b = node.bool { config.strict = b } else { problem("'strict' must be true or false, found a \(node.value.typeName)", node.span) }
+        }
+        if let globs = strings("stage_files", in: root) {
+            if globs.isEmpty, let node = root["stage_files"] {
+                problem("'stage_files' is empty: no file would be checked as a lab file", node.span, help: "remove the key to use the default [\"**/lab_stages.toml\"]")
+            } else {
+                config.stageFiles = globs.map(Glob.init)
+            }
+        }
+        config.rules = strings("rules", in: root) ?? []
+        config.contractPresets = strings("contract_presets", in: root) ?? []
+        if let python = root["python"] {
+            if let t = python.table {
+                unknownKeys(t, known: pythonKeys, prefix: "python.")
+                config.pythonRoots = strings("roots", in: t, prefix: "python.")
+            } else {
+                problem("'python' must be a table, found a \(python.value.typeName)", python.span)
+            }
+        }
+        for (section, known) in [("contracts", contractKeys), ("configs", configKeys)] {
+            guard let node = root[section] else { continue }
+            guard let array = node.array, array.items.allSatisfy({ $0.table != nil }) else {
+                problem("'\(section)' must be an array of tables ([[\(section)]]), found a \(node.value.typeName)", node.span)
+                continue
+            }
+            for item in array.items { unknownKeys(item.table!, known: known, prefix: "\(section).") }
+        }
+        return (config, diagnostics)
+    }
+
+    /// Whether `path` is a lab stage file under this configuration.
+    public func isStageFile(_ path: String) -> Bool { stageFiles.contains { $0.matches(path) } }
+}

@@ -1,0 +1,70 @@
+/// How serious a finding is. Only errors make a run fail.
+public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
+    case error, warning, info
+
+    private var rank: Int { self == .error ? 0 : (self == .warning ? 1 : 2) }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// One finding: a violated check at a place in a file.
+public struct Diagnostic: Sendable, Hashable {
+    /// The stable check id, e.g. `LC101`.
+    public var id: String
+    public var severity: Severity
+    public var message: String
+    /// Repository-relative path with `/` separators.
+    public var file: String
+    /// First character of the offending text (1-based line and column, columns in characters).
+    public var start: SourcePosition
+    /// One past the last character of the offending text.
+    public var end: SourcePosition
+    /// The text of the start line, for reporters that show it (unsanitised; reporters escape it).
+    public var sourceLine: String?
+    /// A suggestion for fixing it.
+    public var help: String?
+    /// Further context lines ("first defined here: 3:1").
+    public var notes: [String]
+
+    public init(id: String, severity: Severity, message: String, file: String,
+                start: SourcePosition, end: SourcePosition, sourceLine: String? = nil,
+                help: String? = nil, notes: [String] = []) {
+        self.id = id
+        self.severity = severity
+        self.message = message
+        self.file = file
+        self.start = start
+        self.end = end
+        self.sourceLine = sourceLine
+        self.help = help
+        self.notes = notes
+    }
+
+    /// A diagnostic covering `span` of `source`.
+    public init(id: String, severity: Severity, message: String, file: String,
+                span: ByteSpan, in source: SourceText, help: String? = nil, notes: [String] = []) {
+        let start = source.position(of: span.start)
+        let end = source.position(of: max(span.start, span.end))
+        self.init(id: id, severity: severity, message: message, file: file, start: start, end: end,
+                  sourceLine: source.lineText(start.line), help: help, notes: notes)
+    }
+
+    /// Orders diagnostics by file, position, id and message, so output is deterministic.
+    public static func sortKey(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+        (a.file, a.start.line, a.start.column, a.id, a.message) < (b.file, b.start.line, b.start.column, b.id, b.message)
+    }
+}
+
+/// Counts of diagnostics by severity.
+public struct DiagnosticSummary: Sendable, Equatable {
+    public var errors = 0, warnings = 0, infos = 0
+
+    public init(_ diagnostics: [Diagnostic]) {
+        for d in diagnostics {
+            switch d.severity {
+            case .error: errors += 1
+            case .warning: warnings += 1
+            case .info: infos += 1
+            }
+        }
+    }
+}

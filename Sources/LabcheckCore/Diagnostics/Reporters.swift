@@ -1,0 +1,95 @@
+/// Output formats for diagnostics. Reporters are pure: diagnostics in, text out.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case text, json
+}
+
+/// What a reporter knows about the run besides the diagnostics.
+public struct RunContext: Sendable {
+    /// The snapshot that was read, e.g. `staged`, `rev:HEAD`, `worktree`.
+    public var snapshot: String
+    /// How many files were checked.
+    public var filesChecked: Int
+
+    public init(snapshot: String, filesChecked: Int) {
+        self.snapshot = snapshot
+        self.filesChecked = filesChecked
+    }
+}
+
+/// Human-readable output: `file:line:col: severity[id]: message`, the source line, a caret
+/// under the offending text, notes and a `help:` line; ANSI colour only when asked for.
+public struct TextReporter: Sendable {
+    public var color: Bool
+
+    public init(color: Bool) { self.color = color }
+
+    private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+
+    private func severityLabel(_ s: Severity) -> String {
+        switch s {
+        case .error: return paint("error", "1;31")
+        case .warning: return paint("warning", "1;33")
+        case .info: return paint("info", "1;36")
+        }
+    }
+
+    /// The whole report, ending with a summary line.
+    public func render(_ diagnostics: [Diagnostic], context: RunContext) -> String {
+        var out = ""
+        for d in diagnostics { out += render(d) + "\n" }
+        let s = DiagnosticSummary(diagnostics)
+        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        out += "labcheck: \(plural(s.errors, "error")), \(plural(s.warnings, "warning")), \(plural(s.infos, "note")) in \(plural(context.filesChecked, "file")) checked (\(context.snapshot) snapshot)\n"
+        return out
+    }
+
+    /// One diagnostic.
+    public func render(_ d: Diagnostic) -> String {
+        let file = TerminalText.sanitize(d.file)
+        var out = paint("\(file):\(d.start.line):\(d.start.column):", "1") + " \(severityLabel(d.severity))[\(d.id)]: \(TerminalText.sanitize(d.message))"
+        let gutter = String(repeating: " ", count: String(d.start.line).count)
+        if let line = d.sourceLine {
+            // Escape the line, then place the caret under the escaped text of the span.
+            let scalars = Array(line.unicodeScalars)
+            let startIndex = min(max(0, d.start.column - 1), scalars.count)
+            let endIndex = d.end.line == d.start.line ? min(max(startIndex, d.end.column - 1), scalars.count) : scalars.count
+            let before = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[0..<startIndex])))
+            let marked = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[startIndex..<endIndex])))
+            let after = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[endIndex...])))
+            let caretCount = max(1, marked.unicodeScalars.count)
+            out += "\n\(gutter) |\n\(paint(String(d.start.line), "1;34")) | \(before)\(marked)\(after)"
+            out += "\n\(gutter) | " + String(repeating: " ", count: before.unicodeScalars.count) + paint(String(repeating: "^", count: caretCount), d.severity == .error ? "1;31" : "1;33")
+        }
+        for note in d.notes { out += "\n\(gutter) = note: \(TerminalText.sanitize(note))" }
+        if let help = d.help { out += "\n\(gutter) = " + paint("help", "1") + ": \(TerminalText.sanitize(help))" }
+        return out
+    }
+}
+
+/// Machine-readable output. Schema `labcheck.diagnostics`, version 1 (docs/json-output.md):
+/// `{"schema","version","snapshot","files_checked","diagnostics":[...],"summary":{...}}`.
+public struct JSONReporter: Sendable {
+    public static let schemaVersion = 1
+
+    public init() {}
+
+    public func render(_ diagnostics: [Diagnostic], context: RunContext) -> String {
+        var out = "{\n  \"schema\": \"labcheck.diagnostics\",\n  \"version\": \(Self.schemaVersion),\n"
+        out += "  \"snapshot\": \(JSONText.quoted(context.snapshot)),\n  \"files_checked\": \(context.filesChecked),\n"
+        out += "  \"diagnostics\": ["
+        for (i, d) in diagnostics.enumerated() {
+            out += i == 0 ? "\n" : ",\n"
+            out += "    {\"id\": \(JSONText.quoted(d.id)), \"severity\": \(JSONText.quoted(d.severity.rawValue)), "
+            out += "\"file\": \(JSONText.quoted(d.file)), "
+            out += "\"start\": {\"line\": \(d.start.line), \"column\": \(d.start.column)}, "
+            out += "\"end\": {\"line\": \(d.end.line), \"column\": \(d.end.column)}, "
+            out += "\"message\": \(JSONText.quoted(d.message)), "
+            out += "\"help\": \(d.help.map(JSONText.quoted) ?? "null"), "
+            out += "\"notes\": [\(d.notes.map(JSONText.quoted).joined(separator: ", "))]}"
+        }
+        let s = DiagnosticSummary(diagnostics)
+        out += diagnostics.isEmpty ? "],\n" : "\n  ],\n"
+        out += "  \"summary\": {\"errors\": \(s.errors), \"warnings\": \(s.warnings), \"infos\": \(s.infos)}\n}\n"
+        return out
+    }
+}

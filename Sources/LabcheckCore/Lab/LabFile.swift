@@ -1,0 +1,182 @@
+/// The field names and kind values that give a lab file its meaning. The engine reads stage
+/// files through this policy value; the defaults are AGILab's conventions (DESIGN §2).
+public struct StageConventions: Sendable {
+    /// The top-level table holding file metadata.
+    public var metaKey = "__meta__"
+    /// The stage field naming a structured stage's kind.
+    public var kindKey = "kind"
+    /// The stage field holding a stage's id, unique within its module.
+    public var idKey = "id"
+    /// The stage field holding a stage's Python code.
+    public var codeKey = "C"
+    /// The `kind` of template stages.
+    public var templateKind = "template"
+    /// The `kind` of custom-code stages.
+    public var rawPythonKind = "raw_python"
+    /// Fields whose presence makes a stage look structured, so a free-form `kind` label on it
+    /// is reported as an unknown kind rather than kept as a label.
+    public var structuredMarkers: Set<String> = ["template_id", "template_version", "app", "action", "task", "args"]
+    /// Fields every stage of a kind must have.
+    public var requiredFields: [String: [String]] = [
+        "template": ["template_id", "template_version", "app"],
+        "raw_python": ["C"],
+    ]
+    /// Groups of fields of which a stage of a kind must have exactly one.
+    public var exactlyOneOf: [String: [[String]]] = ["template": [["action", "task"]]]
+
+    public init() {}
+
+    /// AGILab's conventions.
+    public static let agilab = StageConventions()
+}
+
+/// What kind of stage a stage table is (DESIGN §2). Classification against the template
+/// registry (`current`, `stale`, ...) refines `template` later.
+public enum StageKind: Sendable, Hashable {
+    /// `kind = "template"`.
+    case template
+    /// `kind = "raw_python"`.
+    case rawPython
+    /// No structured kind: a D/Q/M/C stage. `label` keeps a free-form `kind` value if present.
+    case legacy(label: String?)
+    /// A `kind` that is neither known nor a plain label (LC102 reports it).
+    case unknown(String)
+}
+
+/// One stage of a module.
+public struct LabStage: Sendable {
+    /// The module (top-level key) the stage belongs to.
+    public let module: String
+    /// 0-based position in the module.
+    public let index: Int
+    /// The stage's fields.
+    public let table: TOMLTable
+    /// The stage's text: its `[[module]]` header or its inline table.
+    public let span: ByteSpan
+    public let kind: StageKind
+    /// The stage id, when it has a string `id`.
+    public let id: String?
+
+    /// `module[id]`, or `module[#n]` (1-based) for a stage without an id.
+    public var displayName: String { id.map { "\(module)[\($0)]" } ?? "\(module)[#\(index + 1)]" }
+}
+
+/// One module: a top-level key whose value is the module's list of stages.
+public struct LabModule: Sendable {
+    public let name: String
+    public let keySpan: ByteSpan
+    /// Whether stages were written as `[[module]]` tables or as an inline array.
+    public let usesArrayOfTables: Bool
+    public let stages: [LabStage]
+}
+
+/// A parsed lab stage file.
+public struct LabFile: Sendable {
+    /// Repository-relative path.
+    public let path: String
+    public let source: SourceText
+    public let document: TOMLDocument
+    /// The `__meta__` entry, if present and a table.
+    public let meta: TOMLEntry?
+    public let modules: [LabModule]
+
+    /// Every stage of every module, in file order.
+    public var stages: [LabStage] { modules.flatMap(\.stages) }
+}
+
+/// Reads lab files into the stage model, reporting syntax (LC100) and layout (LC101) problems.
+public enum LabFileReader {
+    /// Parses `bytes` as the lab file at `path`. Returns nil for the file when it is not valid
+    /// TOML; layout problems are reported and the rest of the file is still read.
+    public static func read(path: String, bytes: [UInt8], conventions: StageConventions = .agilab) -> (LabFile?, [Diagnostic]) {
+        let source = SourceText(bytes)
+        let document: TOMLDocument
+        do {
+            document = try TOMLParser.parse(source)
+        } catch let error as TOMLSyntaxError {
+            let end = min(error.offset + 1, bytes.count)
+            return (nil, [Diagnostic(id: "LC100", severity: .error, message: error.message, file: path,
+                                     span: ByteSpan(error.offset, end), in: source,
+                                     help: "the file must be valid TOML 1.0 before any stage in it can be checked")])
+        } catch {
+            return (nil, [Diagnostic(id: "LC100", severity: .error, message: "\(error)", file: path,
+                                     span: ByteSpan(0, 0), in: source)])
+        }
+        var diagnostics: [Diagnostic] = []
+        func layout(_ message: String, _ span: ByteSpan, help: String? = nil, notes: [String] = []) {
+            diagnostics.append(Diagnostic(id: "LC101", severity: .error, message: message, file: path,
+                                          span: span, in: source, help: help, notes: notes))
+        }
+        var meta: TOMLEntry? = nil
+        var modules: [LabModule] = []
+        for entry in document.root.entries {
+            if entry.key == conventions.metaKey {
+                if entry.value.table != nil { meta = entry } else {
+                    layout("'\(conventions.metaKey)' must be a table, found a \(entry.value.value.typeName)", entry.keySpan)
+                }
+                continue
+            }
+            guard case .array(let array) = entry.value.value else {
+                let help = entry.value.table != nil
+                    ? "write each stage as [[\(entry.key)]] (an array of tables), not [\(entry.key)]"
+                    : "a top-level key other than '\(conventions.metaKey)' names a module and holds its list of stages"
+                layout("module '\(entry.key)' must be an array of stage tables, found a \(entry.value.value.typeName)", entry.keySpan, help: help)
+                continue
+            }
+            if array.items.isEmpty {
+                layout("module '\(entry.key)' has no stages", entry.value.span, help: "remove the empty module or add a stage to it")
+                continue
+            }
+            var stages: [LabStage] = []
+            var firstByID: [String: LabStage] = [:]
+            for (index, item) in array.items.enumerated() {
+                guard let table = item.table else {
+                    layout("stage \(index + 1) of module '\(entry.key)' must be a table, found a \(item.value.typeName)", item.span)
+                    continue
+                }
+                let idNode = table[conventions.idKey]
+                let id = idNode?.string
+                if let idNode, id == nil {
+                    layout("stage id must be a string, found a \(idNode.value.typeName)", idNode.span)
+                }
+                let stage = LabStage(module: entry.key, index: index, table: table, span: item.span,
+                                     kind: classify(table, conventions), id: id)
+                if let id, let idNode {
+                    if let first = firstByID[id] {
+                        let at = source.position(of: first.table[conventions.idKey]?.span.start ?? first.span.start)
+                        layout("duplicate stage id '\(id)' in module '\(entry.key)'", idNode.span,
+                               help: "stage ids must be unique within a module; rename one of them",
+                               notes: ["first used at \(path):\(at)"])
+                    } else {
+                        firstByID[id] = stage
+                    }
+                }
+                stages.append(stage)
+            }
+            modules.append(LabModule(name: entry.key, keySpan: entry.keySpan,
+                                     usesArrayOfTables: array.isArrayOfTables, stages: stages))
+        }
+        let file = LabFile(path: path, source: source, document: document, meta: meta, modules: modules)
+        return (file, diagnostics)
+    }
+
+    /// Classifies a stage by its `kind` field.
+    static func classify(_ table: TOMLTable, _ conventions: StageConventions) -> StageKind {
+        guard let kindNode = table[conventions.kindKey] else { return .legacy(label: nil) }
+        guard let kind = kindNode.string else { return .unknown("<\(kindNode.value.typeName)>") }
+        if kind == conventions.templateKind { return .template }
+        if kind == conventions.rawPythonKind { return .rawPython }
+        let looksStructured = table.entries.contains { conventions.structuredMarkers.contains($0.key) }
+        if looksStructured || isNearMiss(kind, conventions) { return .unknown(kind) }
+        return .legacy(label: kind)
+    }
+
+    /// A misspelling of a structured kind, e.g. `Template`, `raw-python`, `rawpython`, `templat`.
+    static func isNearMiss(_ kind: String, _ conventions: StageConventions) -> Bool {
+        let squash = { (s: String) in String(s.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " }) }
+        for known in [conventions.templateKind, conventions.rawPythonKind] {
+            if squash(kind) == squash(known) || NearestName.distance(kind.lowercased(), known) <= 2 { return true }
+        }
+        return false
+    }
+}

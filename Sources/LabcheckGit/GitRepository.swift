@@ -1,0 +1,241 @@
+import CLibgit2
+import Foundation
+import LabcheckCore
+
+/// A failure reading a repository. Every case maps to exit code 3.
+public enum GitError: Error, CustomStringConvertible, Sendable {
+    /// A libgit2 call failed; `call` names it and `message` is libgit2's own text.
+    case libgit2(call: String, code: Int32, message: String)
+    /// The repository could not be opened, with the cause in plain words.
+    case cannotOpen(path: String, reason: String)
+    /// The index has unmerged (conflict) entries at these paths.
+    case unmergedPaths([String])
+    /// A revision did not resolve.
+    case unknownRevision(String)
+    /// The snapshot needs a work tree or index the repository does not have.
+    case bareRepository(String)
+
+    public var description: String {
+        switch self {
+        case .libgit2(let call, let code, let message): return "git: \(call) failed (\(code)): \(message)"
+        case .cannotOpen(let path, let reason): return "cannot open the git repository at \(path): \(reason)"
+        case .unmergedPaths(let paths):
+            return "the index has unmerged (conflicted) entries; resolve them and `git add` the result before checking:\n"
+                + paths.map { "  \($0)" }.joined(separator: "\n")
+        case .unknownRevision(let rev): return "unknown revision '\(rev)'"
+        case .bareRepository(let what): return "this is a bare repository: it has no \(what); use --rev REV"
+        }
+    }
+}
+
+/// libgit2's process-wide initialisation, done once.
+enum LibGit2 {
+    private static let ready: Bool = {
+        git_libgit2_init()
+        return true
+    }()
+
+    /// Initialises libgit2 if it is not yet.
+    static func initialize() { _ = ready }
+}
+
+/// Checks a libgit2 return code, reading `git_error_last()` at once.
+@discardableResult
+func check(_ code: Int32, _ call: String) throws -> Int32 {
+    guard code < 0 else { return code }
+    var message = "unknown error"
+    if let e = git_error_last(), let m = e.pointee.message { message = String(cString: m) }
+    throw GitError.libgit2(call: call, code: code, message: message)
+}
+
+/// A git object id, copied out of libgit2.
+public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
+    let bytes: [UInt8]
+
+    init(_ oid: git_oid) {
+        var copy = oid
+        bytes = withUnsafeBytes(of: &copy.id) { Array($0) }
+    }
+
+    var oid: git_oid {
+        var o = git_oid()
+        withUnsafeMutableBytes(of: &o.id) { dst in for i in 0..<min(dst.count, bytes.count) { dst[i] = bytes[i] } }
+        return o
+    }
+
+    /// Lower-case hex.
+    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// One file of a tree or index: its blob id and mode.
+struct FileEntry: Sendable {
+    let id: ObjectID
+    let mode: UInt32
+}
+
+let fileModeGitlink: UInt32 = 0o160000
+let fileModeSymlink: UInt32 = 0o120000
+
+/// An open repository. The only owner of the `git_repository` pointer, freed in `deinit`.
+/// libgit2 is used from one thread at a time.
+public final class GitRepository {
+    let pointer: OpaquePointer
+    /// The index named by `GIT_INDEX_FILE`, when set.
+    let indexOverride: OpaquePointer?
+    /// What `-v` should say about how the repository and index were found.
+    public private(set) var openLog: [String] = []
+
+    /// Opens the repository containing `directory`, honouring `GIT_DIR`, `GIT_WORK_TREE` and
+    /// `GIT_INDEX_FILE` exactly as git sets them for hooks.
+    public init(discoverFrom directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        LibGit2.initialize()
+        var repo: OpaquePointer? = nil
+        let cwd = directory
+        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : (cwd as NSString).appendingPathComponent(p) }
+        let code: Int32
+        if let gitDir = environment["GIT_DIR"], !gitDir.isEmpty {
+            code = git_repository_open_ext(&repo, absolute(gitDir), GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
+            openLog.append("repository: GIT_DIR=\(gitDir)")
+        } else {
+            code = git_repository_open_ext(&repo, cwd, 0, nil)
+            openLog.append("repository: discovered from \(cwd)")
+        }
+        guard code == 0, let repo else {
+            var message = "no git repository found"
+            if let e = git_error_last(), let m = e.pointee.message { message = String(cString: m) }
+            throw GitError.cannotOpen(path: environment["GIT_DIR"] ?? cwd, reason: GitRepository.explainOpenFailure(message))
+        }
+        pointer = repo
+        if let workTree = environment["GIT_WORK_TREE"], !workTree.isEmpty {
+            try check(git_repository_set_workdir(repo, absolute(workTree), 0), "git_repository_set_workdir")
+            openLog.append("work tree: GIT_WORK_TREE=\(workTree)")
+        }
+        if let indexFile = environment["GIT_INDEX_FILE"], !indexFile.isEmpty {
+            var index: OpaquePointer? = nil
+            let path = absolute(indexFile)
+            do {
+                try check(git_index_open(&index, path), "git_index_open(\(path))")
+            } catch {
+                git_repository_free(repo)
+                throw GitError.cannotOpen(path: path, reason: GitRepository.explainOpenFailure("\(error)"))
+            }
+            indexOverride = index
+            openLog.append("index: GIT_INDEX_FILE=\(indexFile)")
+        } else {
+            indexOverride = nil
+        }
+    }
+
+    deinit {
+        if let indexOverride { git_index_free(indexOverride) }
+        git_repository_free(pointer)
+    }
+
+    /// Turns libgit2's message for a repository it cannot open into the cause in plain words.
+    static func explainOpenFailure(_ message: String) -> String {
+        if message.contains("'link'") { return "its index uses the split-index extension, which libgit2 1.5 cannot read (\(message)); run `git update-index --no-split-index`" }
+        if message.contains("'sdir'") { return "its index is a sparse index, which libgit2 1.5 cannot read (\(message)); run `git sparse-checkout disable` or `git config index.sparse false`" }
+        if message.lowercased().contains("objectformat") || message.contains("sha256") { return "it uses the SHA-256 object format, which libgit2 1.5 cannot read (\(message))" }
+        if message.contains("safe.directory") || message.contains("owner") { return "it is owned by another user and git's safe.directory does not allow it (\(message))" }
+        if message.contains("extension") { return "it uses a repository extension libgit2 1.5 does not support (\(message))" }
+        return message
+    }
+
+    /// Whether the repository has no work tree.
+    public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
+
+    /// The work tree directory, with a trailing `/`, if any.
+    public var workdir: String? { git_repository_workdir(pointer).map { String(cString: $0) } }
+
+    /// The git directory (`.git`, or `.git/worktrees/<name>` for a linked worktree).
+    public var gitDirectory: String { String(cString: git_repository_path(pointer)) }
+
+    /// The common git directory shared by all worktrees.
+    public var commonDirectory: String { String(cString: git_repository_commondir(pointer)) }
+
+    /// The index to read: `GIT_INDEX_FILE`'s if set, else the repository's. Caller frees.
+    func withIndex<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        if let indexOverride {
+            try check(git_index_read(indexOverride, 0), "git_index_read")
+            return try body(indexOverride)
+        }
+        guard !isBare else { throw GitError.bareRepository("index") }
+        var index: OpaquePointer? = nil
+        try check(git_repository_index(&index, pointer), "git_repository_index")
+        defer { git_index_free(index) }
+        return try body(index!)
+    }
+
+    /// Resolves a revision to a tree id.
+    func treeID(of revision: String) throws -> ObjectID {
+        var object: OpaquePointer? = nil
+        let code = git_revparse_single(&object, pointer, revision)
+        if code == GIT_ENOTFOUND.rawValue || code == GIT_EAMBIGUOUS.rawValue || code == GIT_EINVALIDSPEC.rawValue {
+            throw GitError.unknownRevision(revision)
+        }
+        try check(code, "git_revparse_single(\(revision))")
+        defer { git_object_free(object) }
+        var tree: OpaquePointer? = nil
+        let peel = git_object_peel(&tree, object, GIT_OBJECT_TREE)
+        if peel < 0 { throw GitError.unknownRevision("\(revision) (it does not name a commit or tree)") }
+        defer { git_object_free(tree) }
+        return ObjectID(git_object_id(tree).pointee)
+    }
+
+    /// The id of the commit a revision names, in full hex (for messages).
+    public func commitID(of revision: String) throws -> String {
+        var object: OpaquePointer? = nil
+        let code = git_revparse_single(&object, pointer, revision)
+        if code < 0 { throw GitError.unknownRevision(revision) }
+        defer { git_object_free(object) }
+        return ObjectID(git_object_id(object).pointee).description
+    }
+
+    /// Whether HEAD points at a branch with no commit yet.
+    public var headIsUnborn: Bool { git_repository_head_unborn(pointer) == 1 }
+
+    /// Every blob of a tree, recursively, by repository-relative path (gitlinks skipped).
+    func files(inTree treeID: ObjectID) throws -> [String: FileEntry] {
+        var tree: OpaquePointer? = nil
+        var oid = treeID.oid
+        try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        final class Collector { var files: [String: FileEntry] = [:] }
+        let collector = Collector()
+        let payload = Unmanaged.passUnretained(collector).toOpaque()
+        let code = git_tree_walk(tree, GIT_TREEWALK_PRE, { root, entry, payload in
+            guard let entry, let payload, let root else { return 0 }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return 0 }
+            let mode = git_tree_entry_filemode(entry).rawValue
+            let collector = Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue()
+            let path = String(cString: root) + String(cString: git_tree_entry_name(entry))
+            collector.files[path] = FileEntry(id: ObjectID(git_tree_entry_id(entry).pointee), mode: UInt32(mode))
+            return 0
+        }, payload)
+        try check(code, "git_tree_walk")
+        return collector.files
+    }
+
+    /// The bytes of a blob.
+    func blob(_ id: ObjectID) throws -> [UInt8] {
+        var blob: OpaquePointer? = nil
+        var oid = id.oid
+        try check(git_blob_lookup(&blob, pointer, &oid), "git_blob_lookup(\(id))")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
+    /// A string config value, if set.
+    public func configString(_ name: String) throws -> String? {
+        var config: OpaquePointer? = nil
+        try check(git_repository_config_snapshot(&config, pointer), "git_repository_config_snapshot")
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>? = nil
+        let code = git_config_get_string(&value, config, name)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check(code, "git_config_get_string(\(name))")
+        return value.map { String(cString: $0) }
+    }
+}

@@ -1,0 +1,153 @@
+import CLibgit2
+import Foundation
+import LabcheckCore
+
+/// Which content a run reads (DESIGN §1).
+public enum SnapshotMode: Sendable, Equatable {
+    /// The index: exactly what would be committed.
+    case staged
+    /// The tree of a commit.
+    case revision(String)
+    /// The files on disk (tracked and untracked, not ignored).
+    case worktree
+}
+
+/// One consistent snapshot of a repository. Reading it never writes or locks anything: the
+/// index file is read, not refreshed; blobs are read from the object database.
+public final class GitSnapshot: SnapshotReader {
+    let repository: GitRepository
+    public let label: String
+    public let paths: [String]
+    private let entries: [String: FileEntry]
+    private let worktreeRoot: String?
+
+    /// Reads the snapshot for `mode`. Throws `GitError.unmergedPaths` for an index with
+    /// conflicts in staged mode.
+    public init(repository: GitRepository, mode: SnapshotMode) throws {
+        self.repository = repository
+        switch mode {
+        case .staged:
+            label = "staged"
+            entries = try GitSnapshot.indexEntries(repository, failOnConflicts: true)
+            worktreeRoot = nil
+        case .revision(let rev):
+            label = "rev:\(rev)"
+            entries = try repository.files(inTree: repository.treeID(of: rev)).filter { GitSnapshot.isRegular($0.value.mode) }
+            worktreeRoot = nil
+        case .worktree:
+            guard let workdir = repository.workdir else { throw GitError.bareRepository("work tree") }
+            label = "worktree"
+            worktreeRoot = workdir
+            entries = try GitSnapshot.worktreeEntries(repository, workdir: workdir)
+        }
+        paths = entries.keys.sorted()
+    }
+
+    static func isRegular(_ mode: UInt32) -> Bool { mode != fileModeGitlink && mode != fileModeSymlink }
+
+    /// The stage-0 entries of the index; regular files only (gitlinks and symlinks skipped).
+    static func indexEntries(_ repository: GitRepository, failOnConflicts: Bool) throws -> [String: FileEntry] {
+        try repository.withIndex { index in
+            var files: [String: FileEntry] = [:]
+            var conflicted = Set<String>()
+            let count = git_index_entrycount(index)
+            files.reserveCapacity(count)
+            for i in 0..<count {
+                guard let entry = git_index_get_byindex(index, i) else { continue }
+                let path = String(cString: entry.pointee.path)
+                if git_index_entry_stage(entry) != 0 {
+                    conflicted.insert(path)
+                    continue
+                }
+                guard isRegular(entry.pointee.mode) else { continue }
+                files[path] = FileEntry(id: ObjectID(entry.pointee.id), mode: entry.pointee.mode)
+            }
+            if failOnConflicts && !conflicted.isEmpty { throw GitError.unmergedPaths(conflicted.sorted()) }
+            return files
+        }
+    }
+
+    /// Tracked files present on disk plus untracked files git does not ignore, each hashed as
+    /// a blob so the touched set can be computed like for the other snapshots.
+    static func worktreeEntries(_ repository: GitRepository, workdir: String) throws -> [String: FileEntry] {
+        var candidates = Set<String>()
+        if let tracked = try? indexEntries(repository, failOnConflicts: false) { candidates.formUnion(tracked.keys) }
+        var options = git_status_options()
+        try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
+        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        var list: OpaquePointer? = nil
+        try check(git_status_list_new(&list, repository.pointer, &options), "git_status_list_new")
+        defer { git_status_list_free(list) }
+        for i in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, i), entry.pointee.status.rawValue & GIT_STATUS_WT_NEW.rawValue != 0,
+                  let delta = entry.pointee.index_to_workdir, let path = delta.pointee.new_file.path else { continue }
+            candidates.insert(String(cString: path))
+        }
+        var files: [String: FileEntry] = [:]
+        for path in candidates {
+            let full = workdir + path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let data = FileManager.default.contents(atPath: full) else { continue }
+            var oid = git_oid()
+            let bytes = [UInt8](data)
+            try check(bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }, "git_odb_hash")
+            files[path] = FileEntry(id: ObjectID(oid), mode: 0o100644)
+        }
+        return files
+    }
+
+    /// The bytes of a file in the snapshot.
+    public func read(_ path: String) throws -> [UInt8] {
+        guard let entry = entries[path] else { throw GitError.libgit2(call: "read", code: -3, message: "\(path) is not in the \(label) snapshot") }
+        if let worktreeRoot {
+            guard let data = FileManager.default.contents(atPath: worktreeRoot + path) else {
+                throw GitError.libgit2(call: "read", code: -3, message: "cannot read \(worktreeRoot + path)")
+            }
+            return [UInt8](data)
+        }
+        return try repository.blob(entry.id)
+    }
+
+    /// The blob id of a file in the snapshot (a content hash).
+    public func blobID(_ path: String) -> ObjectID? { entries[path]?.id }
+
+    /// Paths whose content differs from the base (added, modified, or renamed to here).
+    public func touched(against base: DiffBase) -> Set<String> {
+        var out = Set<String>()
+        for (path, entry) in entries where base.files[path]?.id != entry.id { out.insert(path) }
+        return out
+    }
+}
+
+/// The tree a snapshot is compared with for diff-aware checks and the touched-file set.
+public struct DiffBase {
+    /// What the base is, for `-v`: `HEAD (abc1234)`, `empty tree (unborn HEAD)`, `origin/main (...)`.
+    public let label: String
+    let files: [String: FileEntry]
+
+    /// The base for a mode: the empty tree if `emptyTree`, else `revision` if given (`--base`),
+    /// else HEAD, else (unborn HEAD, the first commit) the empty tree.
+    public init(repository: GitRepository, revision: String?, emptyTree: Bool = false) throws {
+        if emptyTree {
+            label = "the empty tree"
+            files = [:]
+        } else if let revision {
+            let tree = try repository.treeID(of: revision)
+            label = "\(revision) (\(try repository.commitID(of: revision).prefix(12)))"
+            files = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
+        } else if repository.headIsUnborn {
+            label = "the empty tree (HEAD is unborn: first commit)"
+            files = [:]
+        } else {
+            let tree = try repository.treeID(of: "HEAD")
+            label = "HEAD (\(try repository.commitID(of: "HEAD").prefix(12)))"
+            files = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
+        }
+    }
+
+    /// Reads a file of the base tree, if present.
+    public func contains(_ path: String) -> Bool { files[path] != nil }
+}

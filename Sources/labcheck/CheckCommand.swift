@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import LabcheckCore
+import LabcheckGit
+
+/// Output options shared by commands that print diagnostics.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: FormatChoice = .text
+
+    @Option(name: .long, help: "Colour: auto (only on a terminal), always, never. NO_COLOR always wins.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: [.short, .long], help: "Say what was read and decided (on stderr).")
+    var verbose = false
+
+    enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+
+    /// Whether text output gets ANSI colour.
+    var useColor: Bool {
+        if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto: return isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+        }
+    }
+
+    /// Renders diagnostics in the chosen format.
+    func render(_ diagnostics: [Diagnostic], context: RunContext) -> String {
+        switch format {
+        case .text: return TextReporter(color: useColor).render(diagnostics, context: context)
+        case .json: return JSONReporter().render(diagnostics, context: context)
+        }
+    }
+
+    func log(_ line: String) {
+        if verbose { FileHandle.standardError.write(Data("labcheck: \(TerminalText.sanitize(line))\n".utf8)) }
+    }
+}
+
+/// `labcheck check`: lint one snapshot (the default command).
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a snapshot of the repository (default: the staged content).",
+        discussion: """
+        Snapshots: --staged (default) reads the index, exactly what would be committed, honouring \
+        GIT_INDEX_FILE and GIT_DIR as git sets them for hooks; --rev REV reads a commit's tree \
+        (works in bare repositories); --worktree reads the files on disk. Only files touched \
+        between the diff base and the snapshot are checked, unless --all. The diff base is HEAD \
+        for --staged and --worktree (the empty tree before the first commit), REV's first parent \
+        for --rev, or --base REV.
+        """
+    )
+
+    @Flag(name: .long, help: "Check the index (default).")
+    var staged = false
+
+    @Option(name: .long, help: "Check the tree of this commit.")
+    var rev: String?
+
+    @Flag(name: .long, help: "Check the files on disk.")
+    var worktree = false
+
+    @Option(name: .long, help: "Compare with this revision for touched files and diff-aware checks.")
+    var base: String?
+
+    @Flag(name: .long, help: "Check every file in the snapshot, not only touched ones.")
+    var all = false
+
+    @Flag(name: .long, help: "Do not read or write labcheck's cache.")
+    var noCache = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        let modes = [staged, rev != nil, worktree].filter { $0 }.count
+        if modes > 1 { throw ValidationError("--staged, --rev and --worktree are mutually exclusive: choose one snapshot") }
+    }
+
+    var mode: SnapshotMode {
+        if let rev { return .revision(rev) }
+        return worktree ? .worktree : .staged
+    }
+
+    func run() throws {
+        let repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
+        repository.openLog.forEach(output.log)
+        let snapshot = try GitSnapshot(repository: repository, mode: mode)
+        output.log("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
+        var touched: Set<String>? = nil
+        if !all {
+            var baseRevision = base
+            if baseRevision == nil, let rev {
+                // A commit is compared with its first parent; a root commit with the empty tree.
+                baseRevision = (try? repository.commitID(of: rev + "^")) != nil ? rev + "^" : nil
+                if baseRevision == nil { output.log("diff base: \(rev) has no parent") }
+            }
+            let diffBase: DiffBase
+            if baseRevision == nil, rev != nil {
+                diffBase = try DiffBase(repository: repository, revision: nil, emptyTree: true)
+            } else {
+                diffBase = try DiffBase(repository: repository, revision: baseRevision)
+            }
+            touched = snapshot.touched(against: diffBase)
+            output.log("diff base: \(diffBase.label)")
+        }
+        let result = try Linter.run(LintRequest(snapshot: snapshot, touched: touched))
+        result.log.forEach(output.log)
+        print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
+        if result.configurationInvalid { throw CommandFailure(exitCode: ExitStatus.usage, message: "") }
+        if result.diagnostics.contains(where: { $0.severity == .error }) { throw CommandFailure(exitCode: ExitStatus.findings, message: "") }
+    }
+}

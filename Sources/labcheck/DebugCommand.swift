@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import LabcheckCore
+
+/// `labcheck debug ...`: tools for testing labcheck itself. Hidden from `--help`.
+struct DebugCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug",
+        abstract: "Developer tools (the toml-test harness contract, the parser benchmark).",
+        shouldDisplay: false,
+        subcommands: [TOMLJSON.self, ParseBench.self]
+    )
+
+    /// Reads TOML on stdin and writes toml-test's tagged JSON on stdout; exit 1 with a
+    /// `line:col: message` on stderr for invalid input.
+    struct TOMLJSON: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "toml-json",
+            abstract: "Decode TOML from stdin to toml-test's tagged JSON."
+        )
+
+        func run() throws {
+            let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            do {
+                let document = try TOMLParser.parse(SourceText(bytes))
+                print(TaggedJSON.encode(document.root))
+            } catch let error as TOMLSyntaxError {
+                throw CommandFailure(exitCode: 1, message: "<stdin>:\(error.position): \(error.message)")
+            }
+        }
+    }
+
+    /// Parses a file repeatedly and prints the best time as JSON: the labcheck half of
+    /// `bench/toml_bench.py`.
+    struct ParseBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "parse-bench",
+            abstract: "Time the TOML parser on a file (best of N runs)."
+        )
+
+        @Argument(help: "The TOML file.") var file: String
+        @Option(help: "How many runs.") var runs = 5
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
+            }
+            let bytes = [UInt8](data)
+            var best = Double.infinity
+            var keys = 0
+            for _ in 0..<max(1, runs) {
+                let source = SourceText(bytes)
+                let start = DispatchTime.now().uptimeNanoseconds
+                let document = try TOMLParser.parse(source)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                best = min(best, elapsed)
+                keys = document.root.entries.count
+            }
+            print("{\"bytes\": \(bytes.count), \"best_seconds\": \(best), \"top_level_keys\": \(keys)}")
+        }
+    }
+}
