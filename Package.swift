@@ -29,8 +29,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LabcheckCoreTests", dependencies: ["LabcheckCore"]),
-        .testTarget(name: "LabcheckGitTests", dependencies: ["LabcheckGit", "LabcheckCore"]),
-        .testTarget(name: "LabcheckCLITests", dependencies: ["LabcheckCore"]),
+        // Test helpers: real git repositories in temp dirs under a sealed environment.
+        .target(name: "LabcheckTestSupport", path: "Tests/Support"),
+        .testTarget(name: "LabcheckCoreTests", dependencies: ["LabcheckCore", "LabcheckTestSupport"]),
+        .testTarget(name: "LabcheckGitTests", dependencies: ["LabcheckGit", "LabcheckCore", "LabcheckTestSupport"]),
+        .testTarget(name: "LabcheckCLITests", dependencies: ["LabcheckCore", "LabcheckTestSupport"]),
     ]
 )

@@ -161,7 +161,11 @@ public final class GitRepository {
         }
         guard !isBare else { throw GitError.bareRepository("index") }
         var index: OpaquePointer? = nil
-        try check(git_repository_index(&index, pointer), "git_repository_index")
+        do {
+            try check(git_repository_index(&index, pointer), "git_repository_index")
+        } catch GitError.libgit2(_, _, let message) {
+            throw GitError.cannotOpen(path: gitDirectory + "index", reason: GitRepository.explainOpenFailure(message))
+        }
         defer { git_index_free(index) }
         return try body(index!)
     }

@@ -21,15 +21,22 @@ struct InstallHookCommand: ParsableCommand {
     @Option(name: .long, help: "The labcheck command the hook runs (default: this binary's absolute path).")
     var command: String?
 
+    @Flag(name: .long, help: "Print the hook script instead of installing it.")
+    var print = false
+
     func run() throws {
+        if print {
+            Swift.print(PreCommitHook.script(command: command ?? "labcheck"), terminator: "")
+            return
+        }
         let repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
         let binary = command ?? Self.currentExecutablePath()
         do {
             switch try HookInstaller.install(into: repository, script: PreCommitHook.script(command: binary), force: force) {
-            case .installed(let path): print("labcheck: installed the pre-commit hook at \(path)")
-            case .updated(let path): print("labcheck: updated the labcheck pre-commit hook at \(path)")
+            case .installed(let path): Swift.print("labcheck: installed the pre-commit hook at \(path)")
+            case .updated(let path): Swift.print("labcheck: updated the labcheck pre-commit hook at \(path)")
             case .replacedForeignHook(let path, let backup):
-                print("labcheck: installed the pre-commit hook at \(path); the previous hook was saved as \(backup)")
+                Swift.print("labcheck: installed the pre-commit hook at \(path); the previous hook was saved as \(backup)")
             }
         } catch let failure as HookInstaller.Failure {
             throw CommandFailure(exitCode: ExitStatus.findings, message: "error: \(failure)")

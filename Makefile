@@ -1,0 +1,46 @@
+# labcheck: build, demo, test, install, benchmark. Swift comes from /opt/swift on this machine.
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+PREFIX ?= /usr/local
+CONFIG ?= debug
+
+.PHONY: all build release demo test install uninstall bench bench-toml clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build -c $(CONFIG)
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+## The quick start's first command: build, then run the staged check on the built-in demo.
+demo: build
+	.build/$(CONFIG)/labcheck demo
+
+## The quick start's second command: build and run the whole test suite.
+test: bootstrap
+	$(SWIFT) build
+	$(SWIFT) test
+
+## Install the binary and the bundled rules under $(PREFIX) (bin/ and share/labcheck/).
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/labcheck
+	install -m 0755 .build/release/labcheck $(DESTDIR)$(PREFIX)/bin/labcheck
+	cp -R rules $(DESTDIR)$(PREFIX)/share/labcheck/
+	install -m 0755 hooks/pre-commit $(DESTDIR)$(PREFIX)/share/labcheck/pre-commit
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/labcheck
+	rm -rf $(DESTDIR)$(PREFIX)/share/labcheck
+
+## Benchmarks (side by side with the peer, in one run).
+bench: bench-toml
+
+bench-toml: release
+	python3 bench/toml_bench.py --labcheck .build/release/labcheck
+
+clean:
+	rm -rf .build

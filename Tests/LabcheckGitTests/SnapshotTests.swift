@@ -1,0 +1,191 @@
+import Foundation
+import XCTest
+import LabcheckCore
+@testable import LabcheckGit
+import LabcheckTestSupport
+
+/// The libgit2 adapter checked against real repositories built with the `git` command.
+final class SnapshotTests: XCTestCase {
+    private func open(_ fixture: GitFixture, from directory: URL? = nil, env: [String: String] = [:]) throws -> GitRepository {
+        try GitRepository(discoverFrom: (directory ?? fixture.root).path, environment: env)
+    }
+
+    private func text(_ snapshot: GitSnapshot, _ path: String) throws -> String {
+        String(decoding: try snapshot.read(path), as: UTF8.self)
+    }
+
+    func testStagedSnapshotReadsTheIndexNotTheWorkTree() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "one\n"])
+        try f.write("a.txt", "staged\n")
+        try f.git("add", "a.txt")
+        try f.write("a.txt", "on disk only\n")
+        let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
+        XCTAssertEqual(try text(snapshot, "a.txt"), "staged\n")
+        let worktree = try GitSnapshot(repository: open(f), mode: .worktree)
+        XCTAssertEqual(try text(worktree, "a.txt"), "on disk only\n")
+    }
+
+    func testRevisionSnapshotReadsTheCommitTreeAlsoInABareRepository() throws {
+        let f = try GitFixture()
+        try f.commit(["dir/a.txt": "first\n"], message: "one")
+        try f.commit(["dir/a.txt": "second\n", "b.txt": "b\n"], message: "two")
+        let repo = try open(f)
+        let first = try GitSnapshot(repository: repo, mode: .revision("HEAD~1"))
+        XCTAssertEqual(first.paths, ["dir/a.txt"])
+        XCTAssertEqual(try text(first, "dir/a.txt"), "first\n")
+
+        let bare = f.sibling("bare.git")
+        try f.git("clone", "-q", "--bare", f.root.path, bare.path)
+        let bareRepo = try GitRepository(discoverFrom: bare.path, environment: [:])
+        XCTAssertTrue(bareRepo.isBare)
+        let head = try GitSnapshot(repository: bareRepo, mode: .revision("HEAD"))
+        XCTAssertEqual(head.paths, ["b.txt", "dir/a.txt"])
+        XCTAssertEqual(try text(head, "dir/a.txt"), "second\n")
+        XCTAssertThrowsError(try GitSnapshot(repository: bareRepo, mode: .staged)) { error in
+            guard case GitError.bareRepository = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testUnknownRevisionIsAClearError() throws {
+        let f = try GitFixture()
+        try f.commit(["a": "a"])
+        XCTAssertThrowsError(try GitSnapshot(repository: open(f), mode: .revision("no-such-branch"))) { error in
+            XCTAssertTrue("\(error)".contains("unknown revision 'no-such-branch'"), "\(error)")
+        }
+    }
+
+    func testWorktreeSnapshotHasUntrackedFilesButNotIgnoredOrDeletedOnes() throws {
+        let f = try GitFixture()
+        try f.commit([".gitignore": "ignored.txt\n", "tracked.txt": "t\n", "gone.txt": "g\n"])
+        try f.write("new/untracked.txt", "u\n")
+        try f.write("ignored.txt", "i\n")
+        try FileManager.default.removeItem(at: f.root.appendingPathComponent("gone.txt"))
+        let snapshot = try GitSnapshot(repository: open(f), mode: .worktree)
+        XCTAssertEqual(snapshot.paths, [".gitignore", "new/untracked.txt", "tracked.txt"])
+    }
+
+    func testTouchedSetAgainstHeadAndOnAnUnbornHead() throws {
+        let f = try GitFixture()
+        try f.write("a.txt", "a\n")
+        try f.write("b.txt", "b\n")
+        try f.git("add", ".")
+        let repo = try open(f)
+        XCTAssertTrue(repo.headIsUnborn)
+        let first = try GitSnapshot(repository: repo, mode: .staged)
+        XCTAssertEqual(first.touched(against: try DiffBase(repository: repo, revision: nil)), ["a.txt", "b.txt"])
+
+        try f.git("commit", "-q", "-m", "one")
+        try f.write("a.txt", "changed\n")
+        try f.git("mv", "b.txt", "renamed.txt")
+        try f.write("c.txt", "new\n")
+        try f.git("add", "a.txt", "c.txt")
+        let repo2 = try open(f)
+        let staged = try GitSnapshot(repository: repo2, mode: .staged)
+        XCTAssertEqual(staged.touched(against: try DiffBase(repository: repo2, revision: nil)), ["a.txt", "c.txt", "renamed.txt"])
+    }
+
+    func testOpensFromASubdirectory() throws {
+        let f = try GitFixture()
+        try f.commit(["deep/er/file.txt": "x\n"])
+        let repo = try open(f, from: f.root.appendingPathComponent("deep/er"))
+        let snapshot = try GitSnapshot(repository: repo, mode: .staged)
+        XCTAssertEqual(snapshot.paths, ["deep/er/file.txt"])
+    }
+
+    func testSubmoduleEntriesAreSkipped() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "a\n"])
+        let head = try f.git("rev-parse", "HEAD").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try f.git("update-index", "--add", "--cacheinfo", "160000,\(head),vendor/sub")
+        let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
+        XCTAssertEqual(snapshot.paths, ["a.txt"])
+        try f.git("commit", "-q", "-m", "with submodule")
+        let tree = try GitSnapshot(repository: open(f), mode: .revision("HEAD"))
+        XCTAssertEqual(tree.paths, ["a.txt"])
+    }
+
+    func testUnmergedEntriesAreAnErrorNamingThePaths() throws {
+        let f = try GitFixture()
+        try f.commit(["conflict.txt": "base\n", "other.txt": "o\n"])
+        try f.git("checkout", "-q", "-b", "side")
+        try f.commit(["conflict.txt": "side\n"])
+        try f.git("checkout", "-q", "main")
+        try f.commit(["conflict.txt": "main\n"])
+        try f.git("merge", "-q", "side", allowFailure: true)
+        XCTAssertThrowsError(try GitSnapshot(repository: open(f), mode: .staged)) { error in
+            guard case GitError.unmergedPaths(let paths) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(paths, ["conflict.txt"])
+        }
+    }
+
+    func testSplitIndexIsAClearOpenError() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "a\n"])
+        try f.git("update-index", "--split-index")
+        XCTAssertThrowsError(try GitSnapshot(repository: open(f), mode: .staged)) { error in
+            XCTAssertTrue("\(error)".contains("split-index"), "\(error)")
+        }
+    }
+
+    func testGitIndexFileIsHonoured() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "committed\n"])
+        let alternate = f.sibling("alt-index")
+        try f.write("a.txt", "in the alternate index\n")
+        try f.git("add", "a.txt", extraEnvironment: ["GIT_INDEX_FILE": alternate.path])
+        try f.git("checkout", "--", "a.txt")
+        let normal = try GitSnapshot(repository: open(f), mode: .staged)
+        XCTAssertEqual(try text(normal, "a.txt"), "committed\n")
+        let viaEnv = try GitSnapshot(repository: open(f, env: ["GIT_INDEX_FILE": alternate.path]), mode: .staged)
+        XCTAssertEqual(try text(viaEnv, "a.txt"), "in the alternate index\n")
+    }
+
+    func testReadingNeverWritesTheIndexOrTakesALock() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "a\n"])
+        // Make the stat data stale so a refreshing reader would rewrite the index.
+        try f.write("a.txt", "a\n")
+        let indexURL = f.root.appendingPathComponent(".git/index")
+        let before = try Data(contentsOf: indexURL)
+        let beforeDate = try FileManager.default.attributesOfItem(atPath: indexURL.path)[.modificationDate] as? Date
+        let repo = try open(f)
+        _ = try GitSnapshot(repository: repo, mode: .staged)
+        _ = try GitSnapshot(repository: repo, mode: .worktree)
+        _ = try GitSnapshot(repository: repo, mode: .revision("HEAD"))
+        XCTAssertEqual(try Data(contentsOf: indexURL), before)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: indexURL.path)[.modificationDate] as? Date, beforeDate)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: indexURL.path + ".lock"))
+    }
+
+    func testLinkedWorktreeReadsItsOwnIndex() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "main\n"])
+        let linked = f.sibling("linked")
+        try f.git("worktree", "add", "-q", "-b", "feature", linked.path)
+        try Data("linked staged\n".utf8).write(to: linked.appendingPathComponent("a.txt"))
+        try f.git("add", "a.txt", in: linked)
+        let fromLinked = try GitSnapshot(repository: open(f, from: linked), mode: .staged)
+        XCTAssertEqual(try text(fromLinked, "a.txt"), "linked staged\n")
+        let fromMain = try GitSnapshot(repository: open(f), mode: .staged)
+        XCTAssertEqual(try text(fromMain, "a.txt"), "main\n")
+        // As git sets it for hooks in a linked worktree.
+        let gitDir = try f.git("rev-parse", "--absolute-git-dir", in: linked).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let viaEnv = try GitSnapshot(repository: GitRepository(discoverFrom: linked.path, environment: ["GIT_DIR": gitDir]), mode: .staged)
+        XCTAssertEqual(try text(viaEnv, "a.txt"), "linked staged\n")
+    }
+
+    func testHooksDirectoryFollowsCoreHooksPathAndTheCommonDirectory() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "a\n"])
+        let expected = try f.git("rev-parse", "--path-format=absolute", "--git-path", "hooks").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try HookInstaller.hooksDirectory(open(f)), expected)
+        let linked = f.sibling("wt")
+        try f.git("worktree", "add", "-q", "-b", "wt", linked.path)
+        let fromLinked = try f.git("rev-parse", "--path-format=absolute", "--git-path", "hooks", in: linked).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try HookInstaller.hooksDirectory(open(f, from: linked)), fromLinked)
+        try f.git("config", "core.hooksPath", ".githooks")
+        let configured = try f.git("rev-parse", "--path-format=absolute", "--git-path", "hooks").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try HookInstaller.hooksDirectory(open(f)), configured)
+    }
+}
