@@ -1,0 +1,220 @@
+import Foundation
+import XCTest
+import LabcheckCore
+import LabcheckTestSupport
+
+/// Lab file contents used across the end-to-end tests.
+enum Labs {
+    static let clean = """
+    [__meta__]
+    schema = "agilab.lab_stages.v1"
+
+    [[flight]]
+    id = "load"
+    C = "import json"
+
+    """
+
+    /// A duplicate stage id (LC101) on line 9.
+    static let duplicateID = clean + """
+
+    [[flight]]
+    id = "load"
+    C = "import os"
+
+    """
+}
+
+/// The built binary, run on real repositories.
+final class CLITests: XCTestCase {
+    private func labcheck(_ f: GitFixture, _ args: [String], in dir: URL? = nil, env: [String: String] = [:], stdin: [UInt8] = []) throws -> CommandResult {
+        try LabcheckBinary.run(args, in: dir ?? f.root, environment: f.environment.merging(env) { $1 }, stdin: stdin)
+    }
+
+    func testDemoRunsTheStagedCheckAndShowsRealDiagnostics() throws {
+        let f = try GitFixture(initialize: false)
+        let r = try labcheck(f, ["demo"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        for id in ["error[LC101]", "error[LC103]", "error[LC102]"] { XCTAssertTrue(r.stdout.contains(id), "missing \(id): \(r)") }
+        XCTAssertTrue(r.stdout.contains("lab/lab_stages.toml:25:6: error[LC101]"), r.stdout)
+    }
+
+    func testStagedErrorExitsOneWithFileLineColumnAndCaret() throws {
+        let f = try GitFixture()
+        try f.commit(["lab/lab_stages.toml": Labs.clean])
+        try f.write("lab/lab_stages.toml", Labs.duplicateID)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.stdout.contains("lab/lab_stages.toml:9:6: error[LC101]: duplicate stage id 'load'"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n9 | id = \"load\"\n  |      ^^^^^^"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("= help:"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("\u{1B}["), "no colour when not a terminal")
+    }
+
+    func testOnlyTouchedFilesAreCheckedUnlessAll() throws {
+        let f = try GitFixture()
+        try f.commit(["old/lab_stages.toml": Labs.duplicateID, "new/lab_stages.toml": Labs.clean])
+        try f.write("new/lab_stages.toml", Labs.clean + "# touched\n")
+        try f.git("add", ".")
+        let touchedOnly = try labcheck(f, ["check", "--format", "json"])
+        XCTAssertEqual(touchedOnly.status, 0, "\(touchedOnly)")
+        let all = try labcheck(f, ["check", "--all"])
+        XCTAssertEqual(all.status, 1, "\(all)")
+        XCTAssertTrue(all.stdout.contains("old/lab_stages.toml:9:6"), all.stdout)
+    }
+
+    func testJSONOutputFollowsTheDocumentedSchema() throws {
+        let f = try GitFixture()
+        try f.write("lab_stages.toml", Labs.duplicateID)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["--format", "json"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["schema"] as? String, "labcheck.diagnostics")
+        XCTAssertEqual(object["version"] as? Int, 1)
+        XCTAssertEqual(object["snapshot"] as? String, "staged")
+        let diagnostics = try XCTUnwrap(object["diagnostics"] as? [[String: Any]])
+        XCTAssertEqual(diagnostics.count, 1)
+        XCTAssertEqual(diagnostics[0]["id"] as? String, "LC101")
+        XCTAssertEqual(diagnostics[0]["file"] as? String, "lab_stages.toml")
+        XCTAssertEqual((diagnostics[0]["start"] as? [String: Int])?["line"], 9)
+        XCTAssertEqual((diagnostics[0]["start"] as? [String: Int])?["column"], 6)
+        XCTAssertEqual((diagnostics[0]["end"] as? [String: Int])?["column"], 12)
+        XCTAssertEqual((object["summary"] as? [String: Int])?["errors"], 1)
+    }
+
+    func testRevAndWorktreeSnapshotsAndBase() throws {
+        let f = try GitFixture()
+        try f.commit(["lab_stages.toml": Labs.clean], message: "clean")
+        try f.commit(["lab_stages.toml": Labs.duplicateID], message: "broken")
+        XCTAssertEqual(try labcheck(f, ["check", "--rev", "HEAD"]).status, 1)
+        XCTAssertEqual(try labcheck(f, ["check", "--rev", "HEAD~1"]).status, 0)
+        // The file did not change between HEAD and its own base, so nothing is touched.
+        XCTAssertEqual(try labcheck(f, ["check", "--rev", "HEAD", "--base", "HEAD"]).status, 0)
+        try f.write("lab_stages.toml", Labs.clean)
+        XCTAssertEqual(try labcheck(f, ["check", "--worktree"]).status, 0)
+        XCTAssertEqual(try labcheck(f, ["check", "--worktree", "--all"]).status, 0)
+    }
+
+    func testRunsFromASubdirectoryWithRepositoryRelativePaths() throws {
+        let f = try GitFixture()
+        try f.write("labs/a/lab_stages.toml", Labs.duplicateID)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check"], in: f.root.appendingPathComponent("labs/a"))
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.stdout.hasPrefix("labs/a/lab_stages.toml:9:6:"), r.stdout)
+    }
+
+    func testUsageErrorsExitTwo() throws {
+        let f = try GitFixture()
+        let r = try labcheck(f, ["check", "--rev", "HEAD", "--worktree"])
+        XCTAssertEqual(r.status, 2, "\(r)")
+        XCTAssertTrue(r.stderr.contains("mutually exclusive"), r.stderr)
+        XCTAssertEqual(try labcheck(f, ["check", "--format", "yaml"]).status, 2)
+        XCTAssertEqual(try labcheck(f, ["--no-such-flag"]).status, 2)
+    }
+
+    func testGitFailuresExitThree() throws {
+        let f = try GitFixture(initialize: false)
+        let r = try labcheck(f, ["check"])
+        XCTAssertEqual(r.status, 3, "\(r)")
+        XCTAssertTrue(r.stderr.contains("cannot open the git repository"), r.stderr)
+    }
+
+    func testUnmergedIndexExitsThreeNamingThePaths() throws {
+        let f = try GitFixture()
+        try f.commit(["lab_stages.toml": Labs.clean])
+        try f.git("checkout", "-q", "-b", "side")
+        try f.commit(["lab_stages.toml": Labs.clean + "# side\n"])
+        try f.git("checkout", "-q", "main")
+        try f.commit(["lab_stages.toml": Labs.clean + "# main\n"])
+        try f.git("merge", "-q", "side", allowFailure: true)
+        let r = try labcheck(f, ["check"])
+        XCTAssertEqual(r.status, 3, "\(r)")
+        XCTAssertTrue(r.stderr.contains("unmerged") && r.stderr.contains("  lab_stages.toml"), r.stderr)
+    }
+
+    func testConfigurationErrorsExitTwoAndStageFilesAreConfigurable() throws {
+        let f = try GitFixture()
+        try f.write(".labcheck.toml", "stage_files = [\"pipelines/*.lab.toml\"]\nstrictt = true\n")
+        try f.write("pipelines/x.lab.toml", Labs.duplicateID)
+        try f.write("lab_stages.toml", Labs.duplicateID)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check"])
+        XCTAssertEqual(r.status, 2, "\(r)")
+        XCTAssertTrue(r.stdout.contains(".labcheck.toml:2:1: error[LC001]: unknown key 'strictt'"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("did you mean 'strict'?"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("pipelines/x.lab.toml:9:6: error[LC101]"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("\nlab_stages.toml:"), "the default glob no longer applies: \(r.stdout)")
+    }
+
+    func testVerboseSaysWhatWasReadAndDecided() throws {
+        let f = try GitFixture()
+        try f.write("lab_stages.toml", Labs.clean)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check", "-v"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        for fragment in ["snapshot: staged", "diff base: the empty tree (HEAD is unborn", "config: defaults", "scope: 1 touched"] {
+            XCTAssertTrue(r.stderr.contains(fragment), "missing '\(fragment)' in:\n\(r.stderr)")
+        }
+    }
+
+    func testColourOnlyWhenAskedAndNeverWithNoColor() throws {
+        let f = try GitFixture()
+        try f.write("lab_stages.toml", Labs.duplicateID)
+        try f.git("add", ".")
+        XCTAssertTrue(try labcheck(f, ["check", "--color", "always"]).stdout.contains("\u{1B}["))
+        XCTAssertFalse(try labcheck(f, ["check", "--color", "always"], env: ["NO_COLOR": "1"]).stdout.contains("\u{1B}["))
+    }
+
+    func testControlCharactersFromFilesNeverReachTheTerminalRaw() throws {
+        let f = try GitFixture()
+        // A stage id with an ANSI escape and a bidi override, written as TOML escapes.
+        let hostile = "[[m]]\nid = \"x\\u001b[31mred\\u202e\"\n[[m]]\nid = \"x\\u001b[31mred\\u202e\"\n"
+        try f.write("lab_stages.toml", hostile)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check", "--color", "never"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertFalse(r.stdout.contains("\u{1B}"), "raw ESC reached the output")
+        XCTAssertFalse(r.stdout.contains("\u{202E}"), "raw bidi override reached the output")
+        XCTAssertTrue(r.stdout.contains("\\u{1B}[31mred\\u{202E}"), r.stdout)
+    }
+
+    func testDebugTomlJSONFollowsTheTomlTestHarnessContract() throws {
+        let f = try GitFixture(initialize: false)
+        let ok = try labcheck(f, ["debug", "toml-json"], stdin: Array("a = 1\n[t]\nb = \"x\"\n".utf8))
+        XCTAssertEqual(ok.status, 0, "\(ok)")
+        let object = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((object?["a"] as? [String: String])?["value"], "1")
+        let bad = try labcheck(f, ["debug", "toml-json"], stdin: Array("a = 1\nb = \n".utf8))
+        XCTAssertEqual(bad.status, 1, "\(bad)")
+        XCTAssertTrue(bad.stderr.contains("2:5: expected a value"), bad.stderr)
+    }
+
+    func testSharedSamplesParseCleanlyThroughTheBinary() throws {
+        let f = try GitFixture()
+        let samples = SharedSamples.names
+        for name in samples {
+            try f.write("labs/\(name)", try SharedSamples.text(name))
+        }
+        try f.write(".labcheck.toml", "stage_files = [\"labs/*.lab_stages.toml\"]\n")
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check", "--all", "--format", "json"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("\"files_checked\": 3"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\"errors\": 0, \"warnings\": 0"), r.stdout)
+    }
+}
+
+/// The AGILab samples in `../shared/agilab-samples`.
+enum SharedSamples {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/agilab-samples")
+    static let names = ["mission_decision.lab_stages.toml", "orchestrate_generated_snippets.lab_stages.toml",
+                        "tescia_diagnostic.lab_stages.toml"]
+
+    static func text(_ name: String) throws -> String {
+        try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+    }
+}
