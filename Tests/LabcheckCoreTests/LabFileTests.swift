@@ -1,0 +1,103 @@
+import XCTest
+@testable import LabcheckCore
+
+/// The stage model and the checks LC100-LC103, each with triggering and non-triggering input.
+final class LabFileTests: XCTestCase {
+    private func diagnostics(_ text: String) -> [Diagnostic] {
+        let (file, problems) = LabFileReader.read(path: "lab_stages.toml", bytes: Array(text.utf8))
+        guard let file else { return problems }
+        return problems + LabChecks.all.flatMap { $0.check(file, conventions: .agilab) }
+    }
+
+    private func ids(_ text: String) -> [String] { diagnostics(text).map(\.id) }
+
+    func testTheThreeAGILabSamplesParseWithNoDiagnostics() throws {
+        for name in ["tescia_diagnostic.lab_stages.toml", "mission_decision.lab_stages.toml", "orchestrate_generated_snippets.lab_stages.toml"] {
+            let bytes = try SharedData.bytes("agilab-samples/\(name)")
+            let (file, problems) = LabFileReader.read(path: name, bytes: bytes)
+            let lab = try XCTUnwrap(file, name)
+            XCTAssertEqual(problems, [], name)
+            XCTAssertEqual(LabChecks.all.flatMap { $0.check(lab, conventions: .agilab) }, [], name)
+            XCTAssertFalse(lab.stages.isEmpty, name)
+            XCTAssertNotNil(lab.meta, name)
+            for stage in lab.stages { XCTAssertEqual(stage.kind, .legacy(label: nil), "\(name) \(stage.displayName)") }
+        }
+    }
+
+    func testBothModuleLayoutsAreRead() throws {
+        let aot = LabFileReader.read(path: "a", bytes: Array(try SharedData.bytes("agilab-samples/tescia_diagnostic.lab_stages.toml"))).0
+        XCTAssertEqual(aot?.modules.map(\.name), ["tescia_diagnostic"])
+        XCTAssertEqual(aot?.modules.first?.usesArrayOfTables, true)
+        XCTAssertEqual(aot?.stages.map(\.id), ["load_exercise_cases", "evaluate_answer", "export_classroom_feedback"])
+        let inline = LabFileReader.read(path: "b", bytes: Array(try SharedData.bytes("agilab-samples/mission_decision.lab_stages.toml"))).0
+        XCTAssertEqual(inline?.modules.first?.usesArrayOfTables, false)
+        XCTAssertEqual(inline?.stages.count, 6)
+        XCTAssertEqual(inline?.stages[2].displayName, "mission_decision[#3]")
+    }
+
+    func testLC100SyntaxErrorNamesThePosition() {
+        let d = diagnostics("[[m]]\nid = \"a\nC = 1\n")
+        XCTAssertEqual(d.map(\.id), ["LC100"])
+        XCTAssertEqual(d.first?.start, SourcePosition(line: 2, column: 8))
+        XCTAssertEqual(ids("[[m]]\nid = \"a\"\n"), [])
+    }
+
+    func testLC101Layout() {
+        XCTAssertEqual(ids("[m]\nD = 1\n"), ["LC101"], "a plain table is not a stage list")
+        XCTAssertEqual(ids("m = 3\n"), ["LC101"])
+        XCTAssertEqual(ids("m = []\n"), ["LC101"], "empty module")
+        XCTAssertEqual(ids("m = [{D = 'a'}, 3]\n"), ["LC101"], "non-table stage")
+        XCTAssertEqual(ids("__meta__ = 1\n"), ["LC101"])
+        let dup = diagnostics("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\n[[m]]\nid = 'a'\n")
+        XCTAssertEqual(dup.map(\.id), ["LC101"])
+        XCTAssertEqual(dup.first?.start, SourcePosition(line: 6, column: 6))
+        XCTAssertEqual(dup.first?.notes, ["first used at lab_stages.toml:2:6"])
+        XCTAssertEqual(ids("[[m]]\nid = 'a'\n[[n]]\nid = 'a'\nm2 = [{id = 'a'}]\n"), [], "ids are per module")
+    }
+
+    func testLC102UnknownKindOnlyForStructuredStagesOrNearMisses() {
+        XCTAssertEqual(ids("[[m]]\nkind = 'analysis'\nC = 'x'\n"), [], "free-form label on a code stage is kept")
+        XCTAssertEqual(LabFileReader.read(path: "x", bytes: Array("[[m]]\nkind = 'analysis'\n".utf8)).0?.stages.first?.kind, .legacy(label: "analysis"))
+        XCTAssertEqual(ids("[[m]]\nkind = 'Template'\n"), ["LC102"])
+        XCTAssertEqual(ids("[[m]]\nkind = 'raw-python'\nC = 'x'\n"), ["LC102"])
+        XCTAssertEqual(ids("[[m]]\nkind = 'pipeline'\ntemplate_id = 't'\n"), ["LC102"], "structured stage with unknown kind")
+        XCTAssertEqual(ids("[[m]]\nkind = 3\n"), ["LC102"])
+        let d = diagnostics("[[m]]\nkind = 'templte'\n")
+        XCTAssertEqual(d.first?.help, "did you mean \"template\"?")
+    }
+
+    func testLC103RequiredFieldsAndExactlyOneOfActionOrTask() {
+        let full = "[[m]]\nkind = 'template'\ntemplate_id = 't'\ntemplate_version = 1\napp = 'a'\n"
+        XCTAssertEqual(ids(full + "action = 'x'\n"), [])
+        XCTAssertEqual(ids(full + "task = 'x'\n"), [])
+        XCTAssertEqual(ids(full), ["LC103"], "neither action nor task")
+        let both = diagnostics(full + "action = 'x'\ntask = 'y'\n")
+        XCTAssertEqual(both.map(\.id), ["LC103"])
+        XCTAssertEqual(both.first?.start.line, 7)
+        XCTAssertEqual(ids("[[m]]\nkind = 'template'\naction = 'x'\n"), ["LC103", "LC103", "LC103"])
+        XCTAssertEqual(ids("[[m]]\nkind = 'raw_python'\n"), ["LC103"])
+        XCTAssertEqual(ids("[[m]]\nkind = 'raw_python'\nC = 'print(1)'\n"), [])
+    }
+}
+
+/// Globs and name suggestions.
+final class SupportTests: XCTestCase {
+    func testGlobs() {
+        let g = Glob("**/lab_stages.toml")
+        XCTAssertTrue(g.matches("lab_stages.toml"))
+        XCTAssertTrue(g.matches("a/b/lab_stages.toml"))
+        XCTAssertFalse(g.matches("a/b/lab_stages.toml.bak"))
+        XCTAssertTrue(Glob("labs/*.toml").matches("labs/x.toml"))
+        XCTAssertFalse(Glob("labs/*.toml").matches("labs/sub/x.toml"))
+        XCTAssertTrue(Glob("configs/**/*.yaml").matches("configs/a/b/c.yaml"))
+        XCTAssertTrue(Glob("configs/**/*.yaml").matches("configs/c.yaml"))
+        XCTAssertTrue(Glob("f?.[ty]oml").matches("fa.toml"))
+        XCTAssertFalse(Glob("f[!a].toml").matches("fa.toml"))
+    }
+
+    func testNearestName() {
+        XCTAssertEqual(NearestName.suggestion(for: "strictt", among: ["strict", "rules"]), "strict")
+        XCTAssertEqual(NearestName.suggestion(for: "Stage-Files", among: ["stage_files"]), "stage_files")
+        XCTAssertNil(NearestName.suggestion(for: "zzzzzz", among: ["strict", "rules"]))
+    }
+}

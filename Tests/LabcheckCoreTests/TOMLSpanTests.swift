@@ -1,0 +1,88 @@
+import XCTest
+@testable import LabcheckCore
+
+/// Byte-exact spans, positions, and the decoded-string source maps.
+final class TOMLSpanTests: XCTestCase {
+    private func text(_ doc: TOMLDocument, _ span: ByteSpan) -> String {
+        String(decoding: doc.source.bytes[span.start..<span.end], as: UTF8.self)
+    }
+
+    func testKeysValuesAndHeadersKnowTheirSpans() throws {
+        let src = "title = \"x\"  # c\n[server . 'alpha']\nip = [1, 2]\n[[fruit]]\nname.first = { a = true }\n"
+        let doc = try TOMLParser.parse(src)
+        let title = try XCTUnwrap(doc.root.entry("title"))
+        XCTAssertEqual(text(doc, title.keySpan), "title")
+        XCTAssertEqual(text(doc, title.value.span), "\"x\"")
+        let server = try XCTUnwrap(doc.root["server"]?.table)
+        XCTAssertNil(server.headerSpan, "server is only implied by the header of its sub-table")
+        let alpha = try XCTUnwrap(server.entry("alpha"))
+        XCTAssertEqual(text(doc, alpha.keySpan), "'alpha'")
+        XCTAssertEqual(text(doc, try XCTUnwrap(alpha.value.table?.headerSpan)), "[server . 'alpha']")
+        let ip = try XCTUnwrap(alpha.value.table?.entry("ip"))
+        XCTAssertEqual(text(doc, ip.value.span), "[1, 2]")
+        XCTAssertEqual(text(doc, try XCTUnwrap(ip.value.array?.items[1].span)), "2")
+        XCTAssertEqual(doc.source.position(of: ip.value.span.start), SourcePosition(line: 3, column: 6))
+        let fruit = try XCTUnwrap(doc.root["fruit"]?.array?.items.first)
+        XCTAssertEqual(text(doc, fruit.span), "[[fruit]]")
+        let first = try XCTUnwrap(fruit.table?["name"]?.table?.entry("first"))
+        XCTAssertEqual(text(doc, first.keySpan), "first")
+        XCTAssertEqual(text(doc, first.value.span), "{ a = true }")
+    }
+
+    func testColumnsCountCharactersNotBytes() throws {
+        XCTAssertThrowsError(try TOMLParser.parse("\"é\" = \"ü\" x\n")) { error in
+            let e = error as! TOMLSyntaxError
+            XCTAssertEqual(e.position, SourcePosition(line: 1, column: 11))
+        }
+    }
+
+    /// A diagnostic at line L column C of Python code inside a string must land on the right
+    /// place of the `.toml` file, through escapes and multi-line quoting.
+    private func assertMaps(_ toml: String, key: String, codeLine: Int, codeColumn: Int, toLine: Int, column: Int,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let doc = try TOMLParser.parse(toml)
+        let node = try XCTUnwrap(doc.root[key], file: file, line: line)
+        let map = try XCTUnwrap(TOMLStringSourceMap(source: doc.source, span: node.span), file: file, line: line)
+        XCTAssertEqual(String(decoding: map.decoded, as: UTF8.self), node.string, file: file, line: line)
+        let offset = map.sourceOffset(line: codeLine, column: codeColumn)
+        XCTAssertEqual(doc.source.position(of: offset), SourcePosition(line: toLine, column: column), file: file, line: line)
+    }
+
+    func testMultilineLiteralCodeMapsLineForLine() throws {
+        let toml = "x = 1\nC = '''\nimport os\nfrom a.b import (c,\n    d)\n'''\n"
+        // Code line 3 column 5 is `d`; the opening newline is trimmed, so it is file line 5.
+        try assertMaps(toml, key: "C", codeLine: 3, codeColumn: 5, toLine: 5, column: 5)
+        try assertMaps(toml, key: "C", codeLine: 1, codeColumn: 1, toLine: 3, column: 1)
+    }
+
+    func testEscapedBasicStringMapsThroughEscapes() throws {
+        // Decoded: line 1 `import os`, line 2 `x = "é"; import sys`.
+        let toml = "C = \"import os\\nx = \\\"\\u00e9\\\"; import sys\"\n"
+        // `import` on decoded line 2 starts at column 10; in the file: after `C = "import os\n`
+        // (16 chars) + `x = \"\u00e9\"; ` (16 chars) -> column 1 + 16 + 16 = 33.
+        try assertMaps(toml, key: "C", codeLine: 2, codeColumn: 10, toLine: 1, column: 33)
+        // Decoded line 2 column 5 is the escaped quote: it maps to its backslash.
+        try assertMaps(toml, key: "C", codeLine: 2, codeColumn: 5, toLine: 1, column: 21)
+        // The é itself (column 6) maps to the start of its \u escape.
+        try assertMaps(toml, key: "C", codeLine: 2, codeColumn: 6, toLine: 1, column: 23)
+    }
+
+    func testMultilineBasicWithLineEndingBackslashAndCRLF() throws {
+        let toml = "C = \"\"\"\r\nimport a, \\\r\n      b\r\nimport c\"\"\"\r\n"
+        // Decoded: "import a, b\r\nimport c": line 1 column 11 is `b` (file line 3 column 7).
+        try assertMaps(toml, key: "C", codeLine: 1, codeColumn: 11, toLine: 3, column: 7)
+        try assertMaps(toml, key: "C", codeLine: 2, codeColumn: 8, toLine: 4, column: 8)
+    }
+
+    func testRealSampleCodeMapsIntoTheTomlFile() throws {
+        let bytes = try SharedData.bytes("agilab-samples/mission_decision.lab_stages.toml")
+        let doc = try TOMLParser.parse(SourceText(bytes))
+        let first = try XCTUnwrap(doc.root["mission_decision"]?.array?.items[0].table?["C"])
+        let map = try XCTUnwrap(TOMLStringSourceMap(source: doc.source, span: first.span))
+        // Code line 2 is `data_in = 'mission_decision/scenarios'`, after an escaped \n.
+        let offset = map.sourceOffset(line: 2, column: 1)
+        let after = String(decoding: bytes[offset..<(offset + 7)], as: UTF8.self)
+        XCTAssertEqual(after, "data_in")
+        XCTAssertEqual(doc.source.position(of: offset).line, 2)
+    }
+}
