@@ -66,8 +66,23 @@ private enum Byte {
 }
 
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+/// Word-at-a-time scanning: whether any of the eight bytes in `w` equals `byte`.
+@inline(__always) private func hasByte(_ w: UInt64, _ byte: UInt8) -> Bool {
+    let x = w ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+    return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+}
+
+/// Whether any of the eight bytes in `w` is below 0x20 or is 0x7F (control characters).
+@inline(__always) private func hasControl(_ w: UInt64) -> Bool {
+    ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080 != 0) || hasByte(w, 0x7F)
+}
+/// Bare-key bytes `A-Z a-z 0-9 _ -` as a 128-bit set: bit c of (low, high).
 @inline(__always) private func isBareKeyByte(_ c: UInt8) -> Bool {
-    (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || isDigit(c) || c == Byte.underscore || c == Byte.minus
+    let low: UInt64 = 0x03FF200000000000, high: UInt64 = 0x07FFFFFE87FFFFFE
+    if c < 64 { return (low >> UInt64(c)) & 1 == 1 }
+    if c < 128 { return (high >> UInt64(c - 64)) & 1 == 1 }
+    return false
 }
 
 /// The parser proper, over the raw bytes.
@@ -77,7 +92,7 @@ struct ByteParser {
     private(set) var p: Int
     private let root: TOMLTable
     private var current: TOMLTable
-    private var keyParts: [(name: String, span: ByteSpan)] = []
+    private var numberScratch: [UInt8] = []
 
     init(_ buffer: UnsafeBufferPointer<UInt8>, root: TOMLTable, start: Int = 0) {
         b = buffer
@@ -145,7 +160,11 @@ struct ByteParser {
             throw fail("the file is UTF-16 (it starts with a UTF-16 byte-order mark); TOML must be UTF-8", at: 0)
         }
         var i = 0
+        let raw = UnsafeRawBufferPointer(b)
         while i < n {
+            // Eight ASCII bytes at a time.
+            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            guard i < n else { break }
             let c = b[i]
             if c < 0x80 { i += 1; continue }
             var need = 0
@@ -183,7 +202,10 @@ struct ByteParser {
     /// Skips a comment starting at `#`, up to (not including) the line ending.
     private mutating func skipComment() throws {
         p += 1
+        let raw = UnsafeRawBufferPointer(b)
         while p < n {
+            while p + 8 <= n && !hasControl(raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)) { p += 8 }
+            guard p < n else { return }
             let c = b[p]
             if c == Byte.lf { return }
             if c == Byte.cr {
@@ -205,9 +227,13 @@ struct ByteParser {
 
     // MARK: Keys
 
-    /// Parses a possibly dotted key into `keyParts`.
-    private mutating func parseKey() throws {
-        keyParts.removeAll(keepingCapacity: true)
+    /// One component of a possibly dotted key.
+    private typealias KeyPart = (name: String, span: ByteSpan)
+
+    /// Parses a possibly dotted key: the components before the last dot, and the last one.
+    /// A plain key (the common case) allocates no array.
+    private mutating func parseKey() throws -> (parents: [KeyPart], last: KeyPart) {
+        var parents: [KeyPart] = []
         while true {
             skipSpaces()
             let start = p
@@ -226,10 +252,14 @@ struct ByteParser {
             } else {
                 throw expected("a key (letters, digits, '_', '-', or a quoted string)")
             }
-            keyParts.append((name, ByteSpan(start, p)))
+            let part = (name: name, span: ByteSpan(start, p))
             skipSpaces()
-            if p < n && b[p] == Byte.dot { p += 1; continue }
-            return
+            if p < n && b[p] == Byte.dot {
+                p += 1
+                parents.append(part)
+                continue
+            }
+            return (parents, part)
         }
     }
 
@@ -251,7 +281,7 @@ struct ByteParser {
         p += 1
         let isArray = p < n && b[p] == Byte.lbracket
         if isArray { p += 1 }
-        try parseKey()
+        let key = try parseKey()
         guard p < n && b[p] == Byte.rbracket else { throw expected(isArray ? "']]' to close the table header" : "']' to close the table header") }
         p += 1
         if isArray {
@@ -259,12 +289,11 @@ struct ByteParser {
             p += 1
         }
         let span = ByteSpan(start, p)
-        let parts = keyParts
         var table = root
-        for part in parts.dropLast() {
+        for part in key.parents {
             table = try descendForHeader(table, part.name, part.span)
         }
-        let last = parts[parts.count - 1]
+        let last = key.last
         try checkDepth(table.depth + 1)
         if isArray {
             let element = TOMLTable(origin: .arrayElement, depth: table.depth + 1)
@@ -335,10 +364,9 @@ struct ByteParser {
     // MARK: Key/value pairs
 
     private mutating func parseKeyValue(into target: TOMLTable, valueDepth: Int) throws {
-        try parseKey()
+        let key = try parseKey()
         var table = target
-        let parts = keyParts
-        for part in parts.dropLast() {
+        for part in key.parents {
             if let pos = table.position(of: part.name) {
                 let entry = table.entries[pos]
                 guard case .table(let t) = entry.value.value else {
@@ -356,9 +384,9 @@ struct ByteParser {
                 table = created
             }
         }
-        let last = parts[parts.count - 1]
-        if let existing = table.entry(last.name) {
-            throw fail("duplicate key \(describe(existing))", at: last.span.start)
+        let last = key.last
+        if let existing = table.position(of: last.name) {
+            throw fail("duplicate key \(describe(table.entries[existing]))", at: last.span.start)
         }
         guard p < n && b[p] == Byte.equals else { throw expected("'=' after the key") }
         p += 1
@@ -513,7 +541,15 @@ struct ByteParser {
         p += 3
         if p < n && b[p] == Byte.lf { p += 1 } else if p + 1 < n && b[p] == Byte.cr && b[p + 1] == Byte.lf { p += 2 }
         let start = p
+        let raw = UnsafeRawBufferPointer(b)
         while p < n {
+            // Eight bytes at a time while there is no quote, CR, or control other than tab/LF.
+            while p + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                if hasByte(w, Byte.apostrophe) || hasControl(w) { break }
+                p += 8
+            }
+            guard p < n else { break }
             let c = b[p]
             if c == Byte.apostrophe && p + 2 < n && b[p + 1] == Byte.apostrophe && b[p + 2] == Byte.apostrophe {
                 var quotes = 3
@@ -539,8 +575,15 @@ struct ByteParser {
     private mutating func parseBasic(map: inout [StringSegment]?) throws -> String {
         p += 1
         let start = p
-        // Fast path: no escapes.
+        // Fast path: no escapes. Skip eight plain bytes at a time.
+        let raw = UnsafeRawBufferPointer(b)
         while p < n {
+            while p + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                if hasByte(w, Byte.quote) || hasByte(w, Byte.backslash) || hasControl(w) { break }
+                p += 8
+            }
+            guard p < n else { break }
             let c = b[p]
             if c == Byte.quote {
                 map?.append(StringSegment(decoded: 0, source: start, verbatim: true))
@@ -571,8 +614,20 @@ struct ByteParser {
                 if c == Byte.lf || c == Byte.cr { throw fail("a basic string must end on the line it starts (found end of line)") }
                 throw fail("strings may not contain \(found()); write it as an escape such as \\u0007")
             }
-            out.append(c)
+            // Copy the run up to the next quote, escape or control character in one go.
+            let run = p
             p += 1
+            while p + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                if hasByte(w, Byte.quote) || hasByte(w, Byte.backslash) || hasControl(w) { break }
+                p += 8
+            }
+            while p < n {
+                let d = b[p]
+                if d == Byte.quote || d == Byte.backslash || isForbiddenControl(d) { break }
+                p += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<p]))
         }
         throw fail("unterminated string: expected a closing '\"', found end of file")
     }
@@ -604,8 +659,14 @@ struct ByteParser {
                 continue
             }
             if isForbiddenControl(c) && c != Byte.lf { throw fail("multi-line strings may not contain \(found())") }
-            out.append(c)
+            let run = p
             p += 1
+            while p < n {
+                let d = b[p]
+                if d == Byte.quote || d == Byte.backslash || d == Byte.cr || (isForbiddenControl(d) && d != Byte.lf) { break }
+                p += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<p]))
         }
         throw fail("unterminated multi-line string: expected \"\"\", found end of file")
     }
@@ -675,8 +736,7 @@ struct ByteParser {
     // MARK: Numbers and dates
 
     /// Reads digits with single underscores between them; returns the digits without underscores.
-    private mutating func digitRun(radix: Int, what: String) throws -> [UInt8] {
-        var digits: [UInt8] = []
+    private mutating func digitRun(radix: Int, what: String, into digits: inout [UInt8]) throws {
         func isRadixDigit(_ c: UInt8) -> Bool {
             switch radix {
             case 16: return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
@@ -696,7 +756,6 @@ struct ByteParser {
             }
             break
         }
-        return digits
     }
 
     private mutating func parseNumberOrDate() throws -> TOMLNode {
@@ -729,39 +788,55 @@ struct ByteParser {
             if signed { throw fail("hexadecimal, octal and binary integers cannot have a sign", at: start) }
             let radix = b[p + 1] == 0x78 ? 16 : (b[p + 1] == 0x6F ? 8 : 2)
             p += 2
-            let digits = try digitRun(radix: radix, what: "the integer")
+            var digits: [UInt8] = []
+            try digitRun(radix: radix, what: "the integer", into: &digits)
             guard let v = Int64(String(decoding: digits, as: UTF8.self), radix: radix) else {
                 throw fail("integer does not fit in 64 bits", at: start)
             }
             return TOMLNode(value: .integer(v), span: ByteSpan(start, p))
         }
         let intStart = p
-        var text: [UInt8] = negative ? [Byte.minus] : []
-        let intDigits = try digitRun(radix: 10, what: "the number")
-        if intDigits.count > 1 && intDigits[0] == 0x30 {
+        // Take the scratch buffer (not a copy of it), so it is reused without copy-on-write.
+        var text: [UInt8] = []
+        swap(&text, &numberScratch)
+        text.removeAll(keepingCapacity: true)
+        if negative { text.append(Byte.minus) }
+        try digitRun(radix: 10, what: "the number", into: &text)
+        let intDigits = text.count - (negative ? 1 : 0)
+        if intDigits > 1 && text[negative ? 1 : 0] == 0x30 {
             throw fail("leading zeros are not allowed in a decimal number", at: intStart)
         }
-        text.append(contentsOf: intDigits)
         var isFloat = false
         if p < n && b[p] == Byte.dot {
             p += 1
             isFloat = true
             text.append(Byte.dot)
-            text.append(contentsOf: try digitRun(radix: 10, what: "the fractional part"))
+            try digitRun(radix: 10, what: "the fractional part", into: &text)
         }
         if p < n && (b[p] == 0x65 || b[p] == 0x45) {
             p += 1
             isFloat = true
             text.append(0x65)
             if p < n && (b[p] == Byte.plus || b[p] == Byte.minus) { text.append(b[p]); p += 1 }
-            text.append(contentsOf: try digitRun(radix: 10, what: "the exponent"))
+            try digitRun(radix: 10, what: "the exponent", into: &text)
         }
-        let s = String(decoding: text, as: UTF8.self)
+        numberScratch = text
         if isFloat {
-            guard let d = Double(s) else { throw fail("invalid float", at: start) }
+            guard let d = Double(String(decoding: text, as: UTF8.self)) else { throw fail("invalid float", at: start) }
             return TOMLNode(value: .float(d), span: ByteSpan(start, p))
         }
-        guard let v = Int64(s) else { throw fail("integer does not fit in 64 bits", at: start) }
+        // Accumulate negatively so Int64.min fits.
+        var v: Int64 = 0
+        for c in text where c != Byte.minus {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (r, o2) = m.subtractingReportingOverflow(Int64(c - 0x30))
+            if o1 || o2 { throw fail("integer does not fit in 64 bits", at: start) }
+            v = r
+        }
+        if !negative {
+            guard v != Int64.min else { throw fail("integer does not fit in 64 bits", at: start) }
+            v = -v
+        }
         return TOMLNode(value: .integer(v), span: ByteSpan(start, p))
     }
 
