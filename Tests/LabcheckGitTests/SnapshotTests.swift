@@ -128,6 +128,15 @@ final class SnapshotTests: XCTestCase {
         }
     }
 
+    func testSHA256RepositoryIsAClearOpenError() throws {
+        let f = try GitFixture(initialize: false)
+        try f.git("init", "-q", "--object-format=sha256")
+        XCTAssertThrowsError(try GitRepository(discoverFrom: f.root.path, environment: [:])) { error in
+            guard case GitError.cannotOpen(_, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("libgit2 1.5"), reason)
+        }
+    }
+
     func testGitIndexFileIsHonoured() throws {
         let f = try GitFixture()
         try f.commit(["a.txt": "committed\n"])
