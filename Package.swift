@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // YAML for registered config files; it reports node positions (line, column).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libgit2 from Debian's libgit2-dev; only LabcheckGit may import it.
@@ -19,7 +21,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         // Pure core: bytes in, diagnostics out. No git, no file system, no processes.
-        .target(name: "LabcheckCore"),
+        .target(name: "LabcheckCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The git adapter: snapshots, diffs, hooks locations.
         .target(name: "LabcheckGit", dependencies: ["LabcheckCore", "CLibgit2"]),
         .executableTarget(

@@ -28,31 +28,30 @@ public enum DemoRepository {
     id = "train"
     template_id = "pipeline.agi_run.single_action"
     template_version = 3
-    app = "flight_telemetry"
+    app = "flight_telemetry_project"
     action = "train_model"
-    engine = "agi.run"
+    depends_on = ["load"]
+    [flight.args]
+    data_in = "flight/dataset"
+    epochs = 10
 
     """
 
-    /// The staged version: a duplicated stage id, both `action` and `task`, a misspelt kind.
+    /// The staged version adds a stage copied from an old lab: a stale template version, a
+    /// dependency on a misspelt stage, and a misspelt app arg.
     public static let staged = committed + """
 
     [[flight]]
     kind = "template"
-    id = "train"
+    id = "evaluate"
     template_id = "pipeline.agi_run.single_action"
-    template_version = 3
-    app = "flight_telemetry"
-    action = "evaluate_model"
-    task = "evaluate_model"
-    engine = "agi.run"
-
-    [[flight]]
-    kind = "templte"
-    id = "export"
-    template_id = "generic.export_evidence"
     template_version = 1
-    app = "flight_telemetry"
+    app = "flight_telemetry_project"
+    action = "evaluate_model"
+    depends_on = ["trian"]
+    [flight.args]
+    workers_data_path = "/srv/share"
+    metrcs = ["auc"]
 
     """
 
@@ -64,9 +63,12 @@ public enum DemoRepository {
     id = "evaluate"
     template_id = "pipeline.agi_run.single_action"
     template_version = 3
-    app = "flight_telemetry"
+    app = "flight_telemetry_project"
     action = "evaluate_model"
-    engine = "agi.run"
+    depends_on = ["train"]
+    [flight.args]
+    workflow_share_root = "/srv/share"
+    metrics = ["auc"]
 
     """
 

@@ -123,7 +123,8 @@ public final class GitSnapshot: SnapshotReader {
 }
 
 /// The tree a snapshot is compared with for diff-aware checks and the touched-file set.
-public struct DiffBase {
+public struct DiffBase: SnapshotReader {
+    let repository: GitRepository
     /// What the base is, for `-v`: `HEAD (abc1234)`, `empty tree (unborn HEAD)`, `origin/main (...)`.
     public let label: String
     let files: [String: FileEntry]
@@ -131,6 +132,7 @@ public struct DiffBase {
     /// The base for a mode: the empty tree if `emptyTree`, else `revision` if given (`--base`),
     /// else HEAD, else (unborn HEAD, the first commit) the empty tree.
     public init(repository: GitRepository, revision: String?, emptyTree: Bool = false) throws {
+        self.repository = repository
         if emptyTree {
             label = "the empty tree"
             files = [:]
@@ -148,6 +150,14 @@ public struct DiffBase {
         }
     }
 
-    /// Reads a file of the base tree, if present.
+    /// Whether the base tree has a file at `path`.
     public func contains(_ path: String) -> Bool { files[path] != nil }
+
+    public var paths: [String] { files.keys.sorted() }
+
+    /// The bytes of a file of the base tree.
+    public func read(_ path: String) throws -> [UInt8] {
+        guard let entry = files[path] else { throw GitError.libgit2(call: "read", code: -3, message: "\(path) is not in the diff base") }
+        return try repository.blob(entry.id)
+    }
 }

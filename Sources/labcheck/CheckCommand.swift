@@ -73,6 +73,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not read or write labcheck's cache.")
     var noCache = false
 
+    @Flag(name: .long, help: "Strict mode: unknown keys and args are errors (also: strict = true in .labcheck.toml or [__meta__]).")
+    var strict = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -91,23 +94,17 @@ struct CheckCommand: ParsableCommand {
         let snapshot = try GitSnapshot(repository: repository, mode: mode)
         output.log("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
         var touched: Set<String>? = nil
-        if !all {
-            var baseRevision = base
-            if baseRevision == nil, let rev {
-                // A commit is compared with its first parent; a root commit with the empty tree.
-                baseRevision = (try? repository.commitID(of: rev + "^")) != nil ? rev + "^" : nil
-                if baseRevision == nil { output.log("diff base: \(rev) has no parent") }
-            }
-            let diffBase: DiffBase
-            if baseRevision == nil, rev != nil {
-                diffBase = try DiffBase(repository: repository, revision: nil, emptyTree: true)
-            } else {
-                diffBase = try DiffBase(repository: repository, revision: baseRevision)
-            }
-            touched = snapshot.touched(against: diffBase)
-            output.log("diff base: \(diffBase.label)")
+        var baseRevision = base
+        var emptyBase = false
+        if baseRevision == nil, let rev {
+            // A commit is compared with its first parent; a root commit with the empty tree.
+            if (try? repository.commitID(of: rev + "^")) != nil { baseRevision = rev + "^" } else { emptyBase = true }
         }
-        let result = try Linter.run(LintRequest(snapshot: snapshot, touched: touched))
+        let diffBase = try DiffBase(repository: repository, revision: baseRevision, emptyTree: emptyBase)
+        output.log("diff base: \(diffBase.label)")
+        if !all { touched = snapshot.touched(against: diffBase) }
+        let rules = try BundledRules.load(log: output.log)
+        let result = try Linter.run(LintRequest(snapshot: snapshot, base: diffBase, touched: touched, bundledRules: rules, strictFlag: strict))
         result.log.forEach(output.log)
         print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
         if result.configurationInvalid { throw CommandFailure(exitCode: ExitStatus.usage, message: "") }

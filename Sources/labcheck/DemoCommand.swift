@@ -26,7 +26,8 @@ struct DemoCommand: ParsableCommand {
         let repository = try GitRepository(discoverFrom: directory.path, environment: [:])
         let snapshot = try GitSnapshot(repository: repository, mode: .staged)
         let base = try DiffBase(repository: repository, revision: nil)
-        let result = try Linter.run(LintRequest(snapshot: snapshot, touched: snapshot.touched(against: base)))
+        let rules = try BundledRules.load(log: output.log)
+        let result = try Linter.run(LintRequest(snapshot: snapshot, base: base, touched: snapshot.touched(against: base), bundledRules: rules))
         let errors = DiagnosticSummary(result.diagnostics).errors
         if output.format == .json {
             print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
@@ -35,7 +36,7 @@ struct DemoCommand: ParsableCommand {
         print("""
         labcheck demo: a throw-away git repository at \(directory.path)
           committed:  \(DemoRepository.labPath), a clean lab with two stages
-          staged:     a change to it adding two stages with real problems
+          staged:     a change to it adding a stage copied from an old lab, with real problems
           work tree:  a different, clean version of the file that is NOT staged
 
         $ labcheck check --staged        # what `git commit` would record

@@ -35,8 +35,9 @@ final class CLITests: XCTestCase {
         let f = try GitFixture(initialize: false)
         let r = try labcheck(f, ["demo"])
         XCTAssertEqual(r.status, 0, "\(r)")
-        for id in ["error[LC101]", "error[LC103]", "error[LC102]"] { XCTAssertTrue(r.stdout.contains(id), "missing \(id): \(r)") }
-        XCTAssertTrue(r.stdout.contains("lab/lab_stages.toml:25:6: error[LC101]"), r.stdout)
+        for id in ["error[LC111]", "error[LC105]", "warning[LC121]"] { XCTAssertTrue(r.stdout.contains(id), "missing \(id): \(r)") }
+        XCTAssertTrue(r.stdout.contains("lab/lab_stages.toml:30:20: error[LC111]"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("rename workers_data_path -> workflow_share_root"), r.stdout)
     }
 
     func testStagedErrorExitsOneWithFileLineColumnAndCaret() throws {

@@ -1,3 +1,13 @@
+/// One `[[configs]]` entry: config files (TOML or YAML) checked against a key schema.
+public struct ConfigRegistration: Sendable {
+    public let globs: [Glob]
+    public let schema: String
+    /// Where the registration names its schema in `.labcheck.toml`.
+    public let position: SourcePosition
+
+    public func matches(_ path: String) -> Bool { globs.contains { $0.matches(path) } }
+}
+
 /// The repository's `.labcheck.toml` (DESIGN §6a), read from the snapshot being checked.
 /// Every key is optional; an unknown key is an LC001 error whatever the strict setting.
 public struct LabcheckConfig: Sendable {
@@ -16,7 +26,9 @@ public struct LabcheckConfig: Sendable {
     public var contractPresets: [String] = []
     /// `[python] roots`, if set.
     public var pythonRoots: [String]? = nil
-    /// The parsed document, for sections later checks read (`contracts`, `configs`).
+    /// `[[configs]]`: config files checked against a key schema.
+    public var registeredConfigs: [ConfigRegistration] = []
+    /// The parsed document, for sections later checks read (`contracts`).
     public var document: TOMLDocument? = nil
     /// Where the configuration came from, for `-v`.
     public var origin: String = "defaults (no .labcheck.toml in the snapshot)"
@@ -94,7 +106,20 @@ public struct LabcheckConfig: Sendable {
                 problem("'\(section)' must be an array of tables ([[\(section)]]), found a \(node.value.typeName)", node.span)
                 continue
             }
-            for item in array.items { unknownKeys(item.table!, known: known, prefix: "\(section).") }
+            for item in array.items {
+                let table = item.table!
+                unknownKeys(table, known: known, prefix: "\(section).")
+                guard section == "configs" else { continue }
+                let files = strings("files", in: table, prefix: "configs.")
+                let schemaNode = table["schema"]
+                if files == nil && table["files"] == nil { problem("[[configs]] needs 'files' (globs of the config files)", item.span) }
+                guard let schemaNode else { problem("[[configs]] needs 'schema' (the id of a key schema)", item.span); continue }
+                guard let schema = schemaNode.string else { problem("'configs.schema' must be a string", schemaNode.span); continue }
+                if let files {
+                    config.registeredConfigs.append(ConfigRegistration(globs: files.map(Glob.init), schema: schema,
+                                                                       position: source.position(of: schemaNode.span.start)))
+                }
+            }
         }
         return (config, diagnostics)
     }

@@ -16,13 +16,22 @@ public struct StageConventions: Sendable {
     /// Fields whose presence makes a stage look structured, so a free-form `kind` label on it
     /// is reported as an unknown kind rather than kept as a label.
     public var structuredMarkers: Set<String> = ["template_id", "template_version", "app", "action", "task", "args"]
-    /// Fields every stage of a kind must have.
-    public var requiredFields: [String: [String]] = [
-        "template": ["template_id", "template_version", "app"],
-        "raw_python": ["C"],
-    ]
-    /// Groups of fields of which a stage of a kind must have exactly one.
-    public var exactlyOneOf: [String: [[String]]] = ["template": [["action", "task"]]]
+    /// The key schema (`rules/schemas/<id>.toml`) of each stage kind and of `__meta__`.
+    public var templateSchema = "stage.template"
+    public var rawPythonSchema = "stage.raw_python"
+    public var legacySchema = "stage.legacy"
+    public var metaSchema = "lab.meta"
+    /// The fields that name a stage's dependencies (ids of stages in the same module).
+    public var dependencyKeys = ["depends_on", "deps", "dependencies"]
+    /// The stage fields of AGILab's partial template tagging and of template stages.
+    public var templateIDKey = "template_id"
+    public var templateVersionKey = "template_version"
+    public var appKey = "app"
+    public var actionKey = "action"
+    public var taskKey = "task"
+    public var argsKey = "args"
+    /// The `__meta__` key that turns strict mode on for the file.
+    public var strictKey = "strict"
 
     public init() {}
 
@@ -79,33 +88,45 @@ public struct LabFile: Sendable {
     /// The `__meta__` entry, if present and a table.
     public let meta: TOMLEntry?
     public let modules: [LabModule]
+    /// Layout problems found while reading (reported by `StageLayoutCheck`, LC101).
+    public let layoutProblems: [LayoutProblem]
 
     /// Every stage of every module, in file order.
     public var stages: [LabStage] { modules.flatMap(\.stages) }
 }
 
-/// Reads lab files into the stage model, reporting syntax (LC100) and layout (LC101) problems.
+/// A lab file that is not valid TOML, as its LC100 diagnostic.
+public struct LabSyntaxError: Error, Sendable {
+    public let diagnostic: Diagnostic
+}
+
+/// A layout problem: what is wrong, where, and how to fix it.
+public struct LayoutProblem: Sendable {
+    public let message: String
+    public let span: ByteSpan
+    public let help: String?
+    public let notes: [String]
+}
+
+/// Reads lab files into the stage model. A syntax error (LC100) means no model; layout
+/// problems are recorded on the model for LC101 and the rest of the file is still read.
 public enum LabFileReader {
-    /// Parses `bytes` as the lab file at `path`. Returns nil for the file when it is not valid
-    /// TOML; layout problems are reported and the rest of the file is still read.
-    public static func read(path: String, bytes: [UInt8], conventions: StageConventions = .agilab) -> (LabFile?, [Diagnostic]) {
+    /// Parses `bytes` as the lab file at `path`: the model, or the LC100 diagnostic when the
+    /// file is not valid TOML.
+    public static func read(path: String, bytes: [UInt8], conventions: StageConventions = .agilab) -> Result<LabFile, LabSyntaxError> {
         let source = SourceText(bytes)
         let document: TOMLDocument
         do {
             document = try TOMLParser.parse(source)
         } catch let error as TOMLSyntaxError {
-            let end = min(error.offset + 1, bytes.count)
-            return (nil, [Diagnostic(id: "LC100", severity: .error, message: error.message, file: path,
-                                     span: ByteSpan(error.offset, end), in: source,
-                                     help: "the file must be valid TOML 1.0 before any stage in it can be checked")])
+            return .failure(LabSyntaxError(diagnostic: SyntaxErrorCheck.diagnostic(error, path: path, source: source)))
         } catch {
-            return (nil, [Diagnostic(id: "LC100", severity: .error, message: "\(error)", file: path,
-                                     span: ByteSpan(0, 0), in: source)])
+            return .failure(LabSyntaxError(diagnostic: SyntaxErrorCheck.diagnostic(
+                TOMLSyntaxError(message: "\(error)", offset: 0, position: SourcePosition(line: 1, column: 1)), path: path, source: source)))
         }
-        var diagnostics: [Diagnostic] = []
+        var problems: [LayoutProblem] = []
         func layout(_ message: String, _ span: ByteSpan, help: String? = nil, notes: [String] = []) {
-            diagnostics.append(Diagnostic(id: "LC101", severity: .error, message: message, file: path,
-                                          span: span, in: source, help: help, notes: notes))
+            problems.append(LayoutProblem(message: message, span: span, help: help, notes: notes))
         }
         var meta: TOMLEntry? = nil
         var modules: [LabModule] = []
@@ -156,8 +177,7 @@ public enum LabFileReader {
             modules.append(LabModule(name: entry.key, keySpan: entry.keySpan,
                                      usesArrayOfTables: array.isArrayOfTables, stages: stages))
         }
-        let file = LabFile(path: path, source: source, document: document, meta: meta, modules: modules)
-        return (file, diagnostics)
+        return .success(LabFile(path: path, source: source, document: document, meta: meta, modules: modules, layoutProblems: problems))
     }
 
     /// Classifies a stage by its `kind` field.

@@ -1,5 +1,5 @@
 /// Read access to one consistent snapshot of a repository (index, commit tree or work tree).
-/// Implemented by the git adapter; tests can implement it in memory.
+/// Implemented by the git adapter; tests implement it in memory.
 public protocol SnapshotReader {
     /// What was read, for messages: `staged`, `rev:HEAD`, `worktree`.
     var label: String { get }
@@ -9,16 +9,46 @@ public protocol SnapshotReader {
     func read(_ path: String) throws -> [UInt8]
 }
 
+/// A snapshot held in memory (for examples and tests).
+public struct InMemorySnapshot: SnapshotReader {
+    public let label: String
+    public let files: [String: [UInt8]]
+
+    public init(label: String = "memory", files: [String: String]) {
+        self.label = label
+        self.files = files.mapValues { Array($0.utf8) }
+    }
+
+    public var paths: [String] { files.keys.sorted() }
+
+    public func read(_ path: String) throws -> [UInt8] {
+        guard let bytes = files[path] else { throw MissingFile(path: path) }
+        return bytes
+    }
+
+    struct MissingFile: Error { let path: String }
+}
+
 /// What to check.
 public struct LintRequest {
     public var snapshot: any SnapshotReader
-    /// Paths added or modified relative to the diff base; nil lints every file (`--all`).
+    /// The diff base, for diff-aware checks; nil when there is none (`--all` without a base).
+    public var base: (any SnapshotReader)?
+    /// Paths added or modified relative to the diff base; nil checks every file (`--all`).
     public var touched: Set<String>?
+    /// The bundled rules (repository rules are added from the snapshot).
+    public var bundledRules: RuleSet
+    /// `--strict` on the command line.
+    public var strictFlag: Bool
     public var conventions: StageConventions
 
-    public init(snapshot: any SnapshotReader, touched: Set<String>?, conventions: StageConventions = .agilab) {
+    public init(snapshot: any SnapshotReader, base: (any SnapshotReader)? = nil, touched: Set<String>?,
+                bundledRules: RuleSet, strictFlag: Bool = false, conventions: StageConventions = .agilab) {
         self.snapshot = snapshot
+        self.base = base
         self.touched = touched
+        self.bundledRules = bundledRules
+        self.strictFlag = strictFlag
         self.conventions = conventions
     }
 }
@@ -27,21 +57,25 @@ public struct LintRequest {
 public struct LintResult {
     /// Findings, sorted by file and position.
     public var diagnostics: [Diagnostic]
-    /// Files that were checked.
+    /// Files that were checked (lab files and registered config files).
     public var filesChecked: Int
     /// True when the configuration itself is broken (LC001/LC002): exit code 2.
     public var configurationInvalid: Bool
     /// What the run decided and why, for `-v`.
     public var log: [String]
+    /// The rules in force (bundled plus repository rules).
+    public var rules: RuleSet
+    /// The parsed lab files that were checked.
+    public var labFiles: [LabFile]
+    public var config: LabcheckConfig
 }
 
 /// Runs the checks over a snapshot.
 public enum Linter {
-    /// Lints the lab files of a snapshot that the request selects.
-    public static func run(_ request: LintRequest) throws -> LintResult {
-        var log: [String] = []
+    /// Loads the configuration and the repository's rules from the snapshot.
+    public static func loadConfiguration(_ snapshot: any SnapshotReader, bundled: RuleSet, log: inout [String])
+        throws -> (LabcheckConfig, RuleSet, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
-        let snapshot = request.snapshot
         let paths = snapshot.paths
         var config = LabcheckConfig()
         if paths.contains(LabcheckConfig.fileName) {
@@ -50,30 +84,96 @@ public enum Linter {
             diagnostics += problems
         }
         log.append("config: \(config.origin)")
+        var rules = bundled
+        for directory in config.rules {
+            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+            let files = paths.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".toml") }
+            if files.isEmpty {
+                diagnostics.append(Diagnostic(id: "LC001", severity: .error,
+                                              message: "rules directory '\(directory)' named in .labcheck.toml has no .toml files in the \(snapshot.label) snapshot",
+                                              file: LabcheckConfig.fileName, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
+                                              help: "rules files go in \(prefix)templates/, apps/, schemas/ or contracts/"))
+                continue
+            }
+            for path in files {
+                rules.load(path: path, bytes: try snapshot.read(path), origin: RuleOrigin(kind: "repository", directory: directory))
+            }
+            log.append("rules: \(files.count) file(s) from repository directory \(directory) (read from the \(snapshot.label) snapshot)")
+        }
+        for file in rules.files where file.replacedBy != nil {
+            log.append("rules: \(file.category) '\(file.id)' from \(file.path) is replaced by \(file.replacedBy!)")
+        }
+        diagnostics += rules.diagnostics
+        return (config, rules, diagnostics)
+    }
+
+    /// Whether strict mode is on for a file, and which source turned it on.
+    public static func strictMode(flag: Bool, config: LabcheckConfig, fileMeta: TOMLTable?, metaStrictKey: String, path: String) -> (Bool, String) {
+        if flag { return (true, "--strict on the command line") }
+        if config.strict == true { return (true, "strict = true in .labcheck.toml") }
+        if fileMeta?[metaStrictKey]?.bool == true { return (true, "[__meta__] strict = true in \(path)") }
+        return (false, "off (no --strict, no strict = true in .labcheck.toml or the file)")
+    }
+
+    /// Lints the lab files and registered config files of a snapshot that the request selects.
+    public static func run(_ request: LintRequest) throws -> LintResult {
+        var log: [String] = []
+        let snapshot = request.snapshot
+        let paths = snapshot.paths
+        var (config, rules, diagnostics) = try loadConfiguration(snapshot, bundled: request.bundledRules, log: &log)
+        let (strictNow, strictWhy) = strictMode(flag: request.strictFlag, config: config, fileMeta: nil, metaStrictKey: "", path: "")
+        log.append("strict mode: \(strictNow ? "on" : "off") (\(strictWhy))")
         log.append("lab files: \(config.stageFiles.map(\.pattern).joined(separator: ", "))")
-        let labFiles = paths.filter(config.isStageFile)
-        var selected = labFiles
+        let labPaths = paths.filter(config.isStageFile)
+        let configPaths = paths.filter { p in config.registeredConfigs.contains { $0.matches(p) } && !config.isStageFile(p) }
+        var selectedLabs = labPaths
+        var selectedConfigs = configPaths
         if let touched = request.touched {
-            let configTouched = touched.contains(LabcheckConfig.fileName)
+            let rulesTouched = touched.contains(LabcheckConfig.fileName)
                 || touched.contains { path in config.rules.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
-            if configTouched {
-                log.append("scope: .labcheck.toml or a repository rules file changed, so every lab file is checked")
+            if rulesTouched {
+                log.append("scope: .labcheck.toml or a repository rules file changed, so every lab and config file is checked")
             } else {
-                selected = labFiles.filter(touched.contains)
-                log.append("scope: \(touched.count) touched file(s) against the diff base; \(selected.count) of \(labFiles.count) lab file(s) touched")
+                selectedLabs = labPaths.filter(touched.contains)
+                selectedConfigs = configPaths.filter(touched.contains)
+                log.append("scope: \(touched.count) touched file(s) against the diff base; \(selectedLabs.count) of \(labPaths.count) lab file(s) touched")
             }
         } else {
-            log.append("scope: --all, every lab file in the snapshot (\(labFiles.count))")
+            log.append("scope: --all, every lab file in the snapshot (\(labPaths.count))")
         }
-        for path in selected {
-            let (file, problems) = LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: request.conventions)
-            diagnostics += problems
-            if let file {
-                for check in LabChecks.all { diagnostics += check.check(file, conventions: request.conventions) }
+        var labFiles: [LabFile] = []
+        for path in selectedLabs {
+            switch LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: request.conventions) {
+            case .failure(let error):
+                diagnostics.append(error.diagnostic)
+            case .success(let file):
+                labFiles.append(file)
+                let (strict, why) = strictMode(flag: request.strictFlag, config: config, fileMeta: file.meta?.value.table,
+                                               metaStrictKey: request.conventions.strictKey, path: path)
+                if strict && !strictNow { log.append("strict mode: on for \(path) (\(why))") }
+                var base: LabFile? = nil
+                if let baseSnapshot = request.base, baseSnapshot.paths.contains(path),
+                   case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: request.conventions) {
+                    base = old
+                }
+                let context = CheckContext(rules: rules, strict: strict, conventions: request.conventions, base: base)
+                for check in LabChecks.all { diagnostics += check.check(file, context: context) }
             }
+        }
+        for path in selectedConfigs {
+            guard let registration = config.registeredConfigs.first(where: { $0.matches(path) }) else { continue }
+            guard let schema = rules.schemas[registration.schema] else {
+                diagnostics.append(Diagnostic(id: "LC001", severity: .error,
+                                              message: "[[configs]] names schema '\(registration.schema)', which no loaded rules file defines",
+                                              file: LabcheckConfig.fileName, start: registration.position, end: registration.position,
+                                              help: NearestName.suggestion(for: registration.schema, among: Array(rules.schemas.keys)).map { "did you mean '\($0)'?" }))
+                continue
+            }
+            diagnostics += ConfigFileCheck.check(path: path, bytes: try snapshot.read(path), schema: schema, strictFlag: request.strictFlag, config: config, log: &log)
         }
         diagnostics.sort(by: Diagnostic.sortKey)
         let configurationInvalid = diagnostics.contains { $0.id == "LC001" || $0.id == "LC002" }
-        return LintResult(diagnostics: diagnostics, filesChecked: selected.count, configurationInvalid: configurationInvalid, log: log)
+        return LintResult(diagnostics: diagnostics, filesChecked: selectedLabs.count + selectedConfigs.count,
+                          configurationInvalid: configurationInvalid, log: log, rules: rules, labFiles: labFiles, config: config)
     }
 }

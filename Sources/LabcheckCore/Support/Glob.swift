@@ -33,6 +33,11 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         return match(pattern.dropFirst(), path.dropFirst())
     }
 
+    /// Whether one path component matches a one-component pattern (`*`, `?`, `[...]`).
+    public static func matchName(_ pattern: String, _ name: String) -> Bool {
+        matchName(Array(pattern.unicodeScalars)[...], Array(name.unicodeScalars)[...])
+    }
+
     private static func matchName(_ p: ArraySlice<Unicode.Scalar>, _ s: ArraySlice<Unicode.Scalar>) -> Bool {
         guard let c = p.first else { return s.isEmpty }
         switch c {

@@ -1,0 +1,67 @@
+/// LC105: `depends_on` (or `deps`, `dependencies`) names a stage id that does not exist in the
+/// module, or the dependencies of a module form a cycle.
+public struct StageDependencyCheck: LabFileCheck {
+    public static let ids = ["LC105"]
+    public static let documentation = CheckDocumentation(
+        id: "LC105",
+        what: "Checks that every name in a stage's `depends_on` (`deps`, `dependencies`) is the id of a stage in the same module, and that the dependencies do not form a cycle.",
+        why: "A dependency on a renamed or deleted stage, or a cycle, leaves the pipeline unable to order its stages: it fails at run time, far from the edit that caused it.",
+        example: "[[flight]]\nid = \"train\"\ndepends_on = [\"laod\"]      # no stage 'laod' in module flight",
+        fix: "Name existing stage ids (the help line suggests the nearest), and break cycles.",
+        triggering: [.lab("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\ndepends_on = ['c']\n"),
+                     .lab("[[m]]\nid = 'a'\ndepends_on = ['b']\n[[m]]\nid = 'b'\ndepends_on = ['a']\n")],
+        nonTriggering: [.lab("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\ndepends_on = ['a']\n[[m]]\nid = 'c'\ndeps = ['a', 'b']\n")]
+    )
+
+    public init() {}
+
+    public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for module in file.modules {
+            let ids = module.stages.compactMap(\.id)
+            var edges: [String: [(String, ByteSpan)]] = [:]
+            for stage in module.stages {
+                for key in context.conventions.dependencyKeys {
+                    guard let items = stage.table[key]?.array?.items else { continue }
+                    for item in items {
+                        guard let name = item.string else { continue }
+                        if ids.contains(name) {
+                            if let id = stage.id { edges[id, default: []].append((name, item.span)) }
+                        } else {
+                            let help = NearestName.suggestion(for: name, among: ids).map { "did you mean '\($0)'?" }
+                                ?? "stages of module '\(module.name)': \(ids.isEmpty ? "none has an id" : ids.joined(separator: ", "))"
+                            out.append(diagnostic("LC105", file, "stage \(stage.displayName) depends on '\(name)', which is not a stage of module '\(module.name)'",
+                                                  item.span, help: help))
+                        }
+                    }
+                }
+            }
+            out += cycles(edges, ids: ids, module: module.name, file: file)
+        }
+        return out
+    }
+
+    /// One diagnostic per cycle, at the edge that closes it.
+    private func cycles(_ edges: [String: [(String, ByteSpan)]], ids: [String], module: String, file: LabFile) -> [Diagnostic] {
+        var state: [String: Int] = [:] // 1 = on the path, 2 = done
+        var path: [String] = []
+        var out: [Diagnostic] = []
+        func visit(_ id: String) {
+            state[id] = 1
+            path.append(id)
+            for (next, span) in edges[id] ?? [] {
+                if state[next] == 1 {
+                    let loop = path[path.lastIndex(of: next)!...] + [next]
+                    out.append(diagnostic("LC105", file, "dependency cycle in module '\(module)': \(loop.joined(separator: " -> "))", span,
+                                          help: "remove one of these dependencies"))
+                } else if state[next] == nil {
+                    visit(next)
+                }
+            }
+            path.removeLast()
+            state[id] = 2
+        }
+        for id in ids where state[id] == nil { visit(id) }
+        return out
+    }
+}

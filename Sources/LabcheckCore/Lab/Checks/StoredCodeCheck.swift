@@ -1,0 +1,44 @@
+/// LC114: a template stage that also stores code (`C`) whose text differs from the render.
+public struct StoredCodeCheck: LabFileCheck {
+    public static let ids = ["LC114"]
+    public static let documentation = CheckDocumentation(
+        id: "LC114",
+        what: "For a template stage at the registry's current version that also stores code in `C`, compares that code with the template's render (`labcheck render FILE STAGE`) and reports the first line that differs, at its exact line and column in the TOML file.",
+        why: "A template stage's Python is a rendered view, not source: stored code that differs was edited by hand and will be lost or, worse, run instead of what the stage declares.",
+        example: "[[pipeline]]\nkind = \"template\"\n...\nC = '''\nimport asyncio   # hand-edited copy of the render\n'''",
+        fix: "Remove `C` from the stage (the render is derived), or move the custom code to a `kind = \"raw_python\"` stage.",
+        triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\nC = '''\nimport os\n'''\n")],
+        nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\n")]
+    )
+
+    public init() {}
+
+    public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
+        let c = context.conventions
+        var out: [Diagnostic] = []
+        for stage in file.stages where stage.kind == .template {
+            guard let code = stage.table[c.codeKey], let stored = code.string,
+                  let id = stage.table[c.templateIDKey]?.string, let family = context.rules.templates[id],
+                  family.render != nil, stage.table[c.templateVersionKey]?.integer == Int64(family.version),
+                  let rendered = try? StageRendering.render(stage, family: family, conventions: c) else { continue }
+            let storedLines = stored.split(separator: "\n", omittingEmptySubsequences: false)
+            let renderedLines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+            let trim = { (lines: [Substring]) -> [Substring] in lines.last == "" ? Array(lines.dropLast()) : lines }
+            let a = trim(storedLines), b = trim(renderedLines)
+            guard a != b else { continue }
+            var line = 0
+            while line < a.count && line < b.count && a[line] == b[line] { line += 1 }
+            var span = code.span
+            if let map = TOMLStringSourceMap(source: file.source, span: code.span) {
+                let start = map.sourceOffset(line: line + 1, column: 1)
+                span = ByteSpan(start, start + (line < a.count ? a[line].utf8.count : 0))
+            }
+            let expected = line < b.count ? "`\(b[line])`" : "the end of the code"
+            let found = line < a.count ? "`\(a[line])`" : "the end of the code"
+            out.append(diagnostic("LC114", file, "stored code of \(stage.displayName) differs from the render of \(id) v\(family.version) at code line \(line + 1)",
+                                  span, help: "remove `C` (the render is derived from the stage), or make the stage kind = \"raw_python\" to keep custom code",
+                                  notes: ["render has \(expected)", "stored has \(found)"]))
+        }
+        return out
+    }
+}

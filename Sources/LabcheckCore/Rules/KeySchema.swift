@@ -1,0 +1,172 @@
+/// The kind of a value in a configuration tree, whatever its file format.
+public enum ConfigValueKind: String, Sendable {
+    case string, integer, float, boolean, datetime, array, table, null
+}
+
+/// A format-neutral tree (TOML or YAML) with positions, checked against key schemas.
+public struct ConfigNode: Sendable {
+    public var kind: ConfigValueKind
+    public var entries: [ConfigEntry] = []
+    public var items: [ConfigNode] = []
+    public var start: SourcePosition
+    public var end: SourcePosition
+
+    /// The tree of a TOML table.
+    public static func from(_ table: TOMLTable, span: ByteSpan, source: SourceText) -> ConfigNode {
+        var node = ConfigNode(kind: .table, start: source.position(of: span.start), end: source.position(of: span.end))
+        node.entries = table.entries.map { e in
+            ConfigEntry(key: e.key, keyStart: source.position(of: e.keySpan.start), keyEnd: source.position(of: e.keySpan.end),
+                        node: from(e.value, source: source))
+        }
+        return node
+    }
+
+    /// The tree of a TOML value.
+    public static func from(_ value: TOMLNode, source: SourceText) -> ConfigNode {
+        let start = source.position(of: value.span.start), end = source.position(of: value.span.end)
+        switch value.value {
+        case .table(let t): return from(t, span: value.span, source: source)
+        case .array(let a):
+            var node = ConfigNode(kind: .array, start: start, end: end)
+            node.items = a.items.map { from($0, source: source) }
+            return node
+        case .string: return ConfigNode(kind: .string, start: start, end: end)
+        case .integer: return ConfigNode(kind: .integer, start: start, end: end)
+        case .float: return ConfigNode(kind: .float, start: start, end: end)
+        case .bool: return ConfigNode(kind: .boolean, start: start, end: end)
+        case .datetime: return ConfigNode(kind: .datetime, start: start, end: end)
+        }
+    }
+}
+
+/// One key of a configuration table.
+public struct ConfigEntry: Sendable {
+    public var key: String
+    public var keyStart: SourcePosition
+    public var keyEnd: SourcePosition
+    public var node: ConfigNode
+}
+
+/// A key schema (`rules/schemas/<id>.toml`): the known keys of a stage kind, `__meta__`, or a
+/// config format, as dotted paths whose segments may be globs (`NB_*`, `extensions.*`); a key
+/// marked `free` accepts anything beneath it.
+public struct KeySchema: Sendable {
+    /// One declared key.
+    public struct Key: Sendable {
+        public let path: [String]
+        public let type: RuleValueType
+        public let required: Bool
+        public let free: Bool
+        public var dotted: String { path.joined(separator: ".") }
+    }
+
+    public let id: String
+    public let description: String?
+    public let keys: [Key]
+    /// Groups of keys of which exactly one must be present.
+    public let exactlyOneOf: [[String]]
+    public let path: String
+
+    /// A problem found by `check`.
+    public enum Finding: Sendable {
+        case unknown(path: String, entry: ConfigEntry, suggestion: String?)
+        case wrongType(path: String, expected: RuleValueType, found: ConfigValueKind, node: ConfigNode)
+        case missing(path: String)
+        case notExactlyOne(group: [String], present: [String])
+    }
+
+    static func read(_ root: TOMLTable, _ r: inout RuleFileReader, path: String) -> KeySchema? {
+        r.rejectUnknownKeys(root, known: ["id", "description", "keys", "exactly_one_of"], context: "a key schema")
+        let id = r.string(root, "id", required: true, span: ByteSpan(0, 0))
+        var keys: [Key] = []
+        for e in r.table(root, "keys")?.entries ?? [] {
+            let segments = e.key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            if segments.contains(where: \.isEmpty) { r.problem("key path '\(e.key)' has an empty segment", e.keySpan); continue }
+            if e.value.string != nil {
+                if let t = r.valueType(e.value, what: "key '\(e.key)'") { keys.append(Key(path: segments, type: t, required: false, free: false)) }
+                continue
+            }
+            guard let spec = e.value.table else {
+                r.problem("key '\(e.key)' must be a type name or a table, found a \(e.value.value.typeName)", e.value.span)
+                continue
+            }
+            r.rejectUnknownKeys(spec, known: ["type", "required", "free", "description"], context: "schema key '\(e.key)'")
+            guard let typeNode = spec["type"], let t = r.valueType(typeNode, what: "key '\(e.key)'") else {
+                if spec["type"] == nil { r.problem("schema key '\(e.key)' needs a 'type'", e.keySpan) }
+                continue
+            }
+            let free = r.bool(spec, "free") ?? false
+            if free && t != .table && t != .any { r.problem("only a table or 'any' key can be free-form", spec["free"]!.span) }
+            keys.append(Key(path: segments, type: t, required: r.bool(spec, "required") ?? false, free: free))
+        }
+        var groups: [[String]] = []
+        if let node = root["exactly_one_of"] {
+            if let a = node.array, a.items.allSatisfy({ $0.array?.items.allSatisfy { $0.string != nil } ?? false }) {
+                groups = a.items.map { $0.array!.items.compactMap(\.string) }
+            } else {
+                r.problem("'exactly_one_of' must be an array of arrays of key names", node.span)
+            }
+        }
+        guard let id else { return nil }
+        return KeySchema(id: id, description: r.string(root, "description", span: ByteSpan(0, 0)), keys: keys, exactlyOneOf: groups, path: path)
+    }
+
+    private static func segmentMatches(_ pattern: String, _ name: String) -> Bool {
+        pattern.contains("*") || pattern.contains("?") ? Glob.matchName(pattern, name) : pattern == name
+    }
+
+    private func key(matching path: [String]) -> Key? {
+        keys.first { k in k.path.count == path.count && zip(k.path, path).allSatisfy { Self.segmentMatches($0, $1) } }
+    }
+
+    private func isIntermediate(_ path: [String]) -> Bool {
+        keys.contains { k in k.path.count > path.count && zip(k.path, path).allSatisfy { Self.segmentMatches($0, $1) } }
+    }
+
+    /// Checks a table against the schema.
+    public func check(_ table: ConfigNode) -> [Finding] {
+        var findings: [Finding] = []
+        walk(table, prefix: [], into: &findings)
+        for k in keys where k.required && !k.path.contains(where: { $0.contains("*") }) {
+            if lookup(table, k.path) == nil { findings.append(.missing(path: k.dotted)) }
+        }
+        for group in exactlyOneOf {
+            let present = group.filter { lookup(table, [$0]) != nil }
+            if present.count != 1 { findings.append(.notExactlyOne(group: group, present: present)) }
+        }
+        return findings
+    }
+
+    private func lookup(_ node: ConfigNode, _ path: [String]) -> ConfigNode? {
+        var current = node
+        for segment in path {
+            guard let next = current.entries.first(where: { $0.key == segment }) else { return nil }
+            current = next.node
+        }
+        return current
+    }
+
+    private func walk(_ table: ConfigNode, prefix: [String], into findings: inout [Finding]) {
+        for entry in table.entries {
+            let path = prefix + [entry.key]
+            let dotted = path.joined(separator: ".")
+            if let k = key(matching: path) {
+                if !k.type.accepts(entry.node.kind) {
+                    findings.append(.wrongType(path: dotted, expected: k.type, found: entry.node.kind, node: entry.node))
+                } else if entry.node.kind == .table && !k.free && k.type != .any {
+                    walk(entry.node, prefix: path, into: &findings)
+                }
+            } else if isIntermediate(path) {
+                if entry.node.kind == .table {
+                    walk(entry.node, prefix: path, into: &findings)
+                } else {
+                    findings.append(.wrongType(path: dotted, expected: .table, found: entry.node.kind, node: entry.node))
+                }
+            } else {
+                let siblings = keys.filter { $0.path.count == path.count && zip($0.path.dropLast(), prefix).allSatisfy { Self.segmentMatches($0, $1) } }
+                    .map { $0.path.last! }.filter { !$0.contains("*") }
+                findings.append(.unknown(path: dotted, entry: entry, suggestion: NearestName.suggestion(for: entry.key, among: siblings)))
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import LabcheckCore
+
+/// Finds and loads the rules shipped with labcheck, with no flags: `LABCHECK_RULES` if set,
+/// else `<prefix>/share/labcheck/rules` beside an installed binary, else the `rules/` of the
+/// source tree the binary was built in (`swift run`, `.build/<config>/labcheck`).
+enum BundledRules {
+    /// The directory the bundled rules are read from, and how it was found.
+    static func locate() -> (directory: String, how: String)? {
+        let env = ProcessInfo.processInfo.environment
+        if let explicit = env["LABCHECK_RULES"], !explicit.isEmpty { return (explicit, "LABCHECK_RULES") }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let installed = dir.appendingPathComponent("share/labcheck/rules")
+            if FileManager.default.fileExists(atPath: installed.appendingPathComponent("templates").path) {
+                return (installed.path, "installed beside the binary")
+            }
+            let source = dir.appendingPathComponent("rules")
+            if FileManager.default.fileExists(atPath: source.appendingPathComponent("templates").path),
+               FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                return (source.path, "the source tree the binary was built from")
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Loads every rules file of the bundled directory. Throws a usage failure (exit 2) when
+    /// none can be found.
+    static func load(log: (String) -> Void) throws -> RuleSet {
+        guard let (directory, how) = locate() else {
+            throw CommandFailure(exitCode: ExitStatus.usage,
+                                 message: "error: cannot find labcheck's bundled rules (looked for share/labcheck/rules beside the binary and rules/ in its source tree); set LABCHECK_RULES to the rules directory")
+        }
+        log("rules: bundled rules from \(directory) (\(how))")
+        var rules = RuleSet()
+        let origin = RuleOrigin(kind: "bundled", directory: directory)
+        for category in ["templates", "apps", "schemas", "contracts"] {
+            let folder = URL(fileURLWithPath: directory).appendingPathComponent(category)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()
+            for name in names {
+                let url = folder.appendingPathComponent(name)
+                guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+                rules.load(path: url.path, bytes: [UInt8](data), origin: origin)
+            }
+        }
+        return rules
+    }
+}
