@@ -55,20 +55,7 @@ struct CheckCommand: ParsableCommand {
         """
     )
 
-    @Flag(name: .long, help: "Check the index (default).")
-    var staged = false
-
-    @Option(name: .long, help: "Check the tree of this commit.")
-    var rev: String?
-
-    @Flag(name: .long, help: "Check the files on disk.")
-    var worktree = false
-
-    @Option(name: .long, help: "Compare with this revision for touched files and diff-aware checks.")
-    var base: String?
-
-    @Flag(name: .long, help: "Check every file in the snapshot, not only touched ones.")
-    var all = false
+    @OptionGroup var snapshotOptions: SnapshotOptions
 
     @Flag(name: .long, help: "Do not read or write labcheck's cache.")
     var noCache = false
@@ -78,33 +65,12 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        let modes = [staged, rev != nil, worktree].filter { $0 }.count
-        if modes > 1 { throw ValidationError("--staged, --rev and --worktree are mutually exclusive: choose one snapshot") }
-    }
-
-    var mode: SnapshotMode {
-        if let rev { return .revision(rev) }
-        return worktree ? .worktree : .staged
-    }
-
     func run() throws {
-        let repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
-        repository.openLog.forEach(output.log)
-        let snapshot = try GitSnapshot(repository: repository, mode: mode)
-        output.log("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
-        var touched: Set<String>? = nil
-        var baseRevision = base
-        var emptyBase = false
-        if baseRevision == nil, let rev {
-            // A commit is compared with its first parent; a root commit with the empty tree.
-            if (try? repository.commitID(of: rev + "^")) != nil { baseRevision = rev + "^" } else { emptyBase = true }
-        }
-        let diffBase = try DiffBase(repository: repository, revision: baseRevision, emptyTree: emptyBase)
-        output.log("diff base: \(diffBase.label)")
-        if !all { touched = snapshot.touched(against: diffBase) }
+        let opened = try snapshotOptions.open(log: output.log)
         let rules = try BundledRules.load(log: output.log)
-        let result = try Linter.run(LintRequest(snapshot: snapshot, base: diffBase, touched: touched, bundledRules: rules, strictFlag: strict))
+        let result = try Linter.run(LintRequest(snapshot: opened.snapshot, base: opened.base, touched: opened.touched,
+                                                bundledRules: rules, strictFlag: strict))
+        let snapshot = opened.snapshot
         result.log.forEach(output.log)
         print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
         if result.configurationInvalid { throw CommandFailure(exitCode: ExitStatus.usage, message: "") }

@@ -14,7 +14,8 @@ struct Labcheck: ParsableCommand {
         unmerged entries).
         """,
         version: version,
-        subcommands: [CheckCommand.self, DemoCommand.self, InstallHookCommand.self, DebugCommand.self],
+        subcommands: [CheckCommand.self, StatusCommand.self, RenderCommand.self, ExplainCommand.self, RulesCommand.self,
+                      DemoCommand.self, InstallHookCommand.self, DebugCommand.self],
         defaultSubcommand: CheckCommand.self
     )
 }

@@ -35,6 +35,17 @@ public struct LabcheckConfig: Sendable {
 
     public init() {}
 
+    /// LC001's documentation.
+    public static let documentation = CheckDocumentation(
+        id: "LC001",
+        what: "Reports an invalid `.labcheck.toml`: a TOML syntax error, an unknown key (with the nearest known key), a value of the wrong type, a rules directory with no rules files, or a `[[configs]]` entry naming an unknown schema. Exit code 2, whatever the strict setting.",
+        why: "A misspelt setting (`strictt = true`) would otherwise be ignored, and the checks the team believes are on would silently be off.",
+        example: "strictt = true      # did you mean 'strict'?",
+        fix: "Correct the key or value; the known keys are listed in the README's configuration section and DESIGN §6a.",
+        triggering: [CheckExample(files: [".labcheck.toml": "strictt = true\n"]), CheckExample(files: [".labcheck.toml": "stage_files = 'x'\n"])],
+        nonTriggering: [CheckExample(files: [".labcheck.toml": "strict = false\nstage_files = ['**/lab_stages.toml']\n"])]
+    )
+
     static let topLevelKeys = ["strict", "stage_files", "rules", "contract_presets", "python", "contracts", "configs"]
     static let pythonKeys = ["roots"]
     static let contractKeys = ["name", "type", "source", "forbidden", "allow_indirect", "type_checking", "dynamic",

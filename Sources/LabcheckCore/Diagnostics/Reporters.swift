@@ -20,6 +20,10 @@ public struct RunContext: Sendable {
 /// under the offending text, notes and a `help:` line; ANSI colour only when asked for.
 public struct TextReporter: Sendable {
     public var color: Bool
+    /// Characters of a long source line shown before and after the marked text.
+    static let context = 40
+    /// Characters of the marked text shown at most.
+    static let maxMarked = 80
 
     public init(color: Bool) { self.color = color }
 
@@ -53,9 +57,13 @@ public struct TextReporter: Sendable {
             let scalars = Array(line.unicodeScalars)
             let startIndex = min(max(0, d.start.column - 1), scalars.count)
             let endIndex = d.end.line == d.start.line ? min(max(startIndex, d.end.column - 1), scalars.count) : scalars.count
-            let before = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[0..<startIndex])))
-            let marked = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[startIndex..<endIndex])))
-            let after = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[endIndex...])))
+            var before = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[0..<startIndex])))
+            var marked = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[startIndex..<endIndex])))
+            var after = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[endIndex...])))
+            // Window very long lines (code stored on one line) around the marked text.
+            if before.unicodeScalars.count > Self.context { before = "…" + String(String.UnicodeScalarView(before.unicodeScalars.suffix(Self.context))) }
+            if marked.unicodeScalars.count > Self.maxMarked { marked = String(String.UnicodeScalarView(marked.unicodeScalars.prefix(Self.maxMarked))) + "…" }
+            if after.unicodeScalars.count > Self.context { after = String(String.UnicodeScalarView(after.unicodeScalars.prefix(Self.context))) + "…" }
             let caretCount = max(1, marked.unicodeScalars.count)
             out += "\n\(gutter) |\n\(paint(String(d.start.line), "1;34")) | \(before)\(marked)\(after)"
             out += "\n\(gutter) | " + String(repeating: " ", count: before.unicodeScalars.count) + paint(String(repeating: "^", count: caretCount), d.severity == .error ? "1;31" : "1;33")

@@ -9,5 +9,6 @@ public enum LabChecks {
         StoredCodeCheck(),
         AppContractCheck(),
         TemplateChangeCheck(),
+        GeneratedSnippetCheck(),
     ]
 }

@@ -104,6 +104,17 @@ public struct RuleSet: Sendable {
 
     public init() {}
 
+    /// LC002's documentation.
+    public static let documentation = CheckDocumentation(
+        id: "LC002",
+        what: "Reports an invalid rules file (bundled or in a repository rules directory): a TOML syntax error, an unknown key, a missing required key, an unknown type name, a migration that does not go from one version to the next, or a render text with an unclosed placeholder or unknown filter. Exit code 2.",
+        why: "Rules are data the checks trust: a broken registry would make every stage look stale, or none.",
+        example: "# lab_rules/templates/pipeline.x.toml\nid = \"pipeline.x\"\nverison = 2      # did you mean 'version'?",
+        fix: "Correct the rules file; its format is in rules/README.md.",
+        triggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nverison = 1\n"])],
+        nonTriggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nversion = 1\n"])]
+    )
+
     /// Loads one rules file. `path` decides its category by its directory:
     /// `templates/`, `apps/`, `schemas/` or `contracts/`; other files are ignored.
     public mutating func load(path: String, bytes: [UInt8], origin: RuleOrigin) {

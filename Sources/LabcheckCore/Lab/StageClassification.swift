@@ -1,0 +1,74 @@
+/// The classes of DESIGN §2's table, shown by `labcheck status`.
+public enum StageClass: String, Sendable, CaseIterable {
+    case current, stale, ahead
+    case unknownTemplate = "unknown-template"
+    /// A template version that is missing or not a positive integer (LC113).
+    case invalidVersion = "invalid-version"
+    case rawPython = "raw_python"
+    case legacyGenerated = "legacy-generated"
+    case legacy
+    /// A `kind` labcheck does not know (LC102).
+    case unknownKind = "unknown-kind"
+}
+
+/// One row of `labcheck status`.
+public struct StageStatus: Sendable {
+    public let file: String
+    public let module: String
+    public let stage: String
+    public let id: String?
+    /// `template`, `raw_python`, `legacy`, or the unknown kind's text.
+    public let kind: String
+    public let stageClass: StageClass
+    public let templateID: String?
+    public let savedVersion: Int?
+    public let currentVersion: Int?
+    /// For `legacy-generated`: the ORCHESTRATE shape recognised (`RUN`, `INSTALL`, `CHECK`).
+    public let generatedShape: String?
+}
+
+/// Recognises ORCHESTRATE-generated snippets by structure: the header markers and the one
+/// AGI call; never by running anything.
+public enum GeneratedSnippet {
+    static let markers = ["# AGILAB generated snippet", "# generator: agilab.orchestrate"]
+
+    /// The shape of a generated snippet, or nil for custom code.
+    public static func shape(of code: String) -> String? {
+        guard markers.allSatisfy({ code.contains($0) }) else { return nil }
+        let calls = [("AGI.install(", "INSTALL"), ("AGI.get_distrib(", "CHECK"), ("AGI.run(", "RUN")]
+        let found = calls.filter { code.contains($0.0) }
+        guard found.count == 1 else { return nil }
+        if found[0].1 == "RUN" && !code.contains("RunRequest(") { return nil }
+        return found[0].1
+    }
+}
+
+/// Classifies stages against the registry.
+public enum StageClassifier {
+    public static func status(_ stage: LabStage, in file: LabFile, rules: RuleSet, conventions: StageConventions = .agilab) -> StageStatus {
+        let t = stage.table
+        let templateID = t[conventions.templateIDKey]?.string
+        let family = templateID.flatMap { rules.templates[$0] }
+        let saved = t[conventions.templateVersionKey]?.integer.flatMap { $0 >= 1 ? Int(clamping: $0) : nil }
+        var shape: String? = nil
+        let kind: String
+        var stageClass: StageClass
+        switch stage.kind {
+        case .template: kind = conventions.templateKind; stageClass = .current
+        case .rawPython: kind = conventions.rawPythonKind; stageClass = .rawPython
+        case .legacy: kind = "legacy"; stageClass = .legacy
+        case .unknown(let k): kind = k; stageClass = .unknownKind
+        }
+        if stage.kind == .template || (templateID != nil && stageClass == .legacy) {
+            if family == nil { stageClass = .unknownTemplate }
+            else if let saved, let family { stageClass = saved < family.version ? .stale : (saved > family.version ? .ahead : .current) }
+            else { stageClass = .invalidVersion }
+        } else if stageClass == .legacy, let code = t[conventions.codeKey]?.string, let s = GeneratedSnippet.shape(of: code) {
+            stageClass = .legacyGenerated
+            shape = s
+        }
+        return StageStatus(file: file.path, module: stage.module, stage: stage.displayName, id: stage.id, kind: kind,
+                           stageClass: stageClass, templateID: templateID, savedVersion: saved, currentVersion: family?.version,
+                           generatedShape: shape)
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import LabcheckCore
+
+/// `labcheck explain LCnnn`: what a check reports, why it matters, an example, how to fix.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain a check (labcheck explain LC111); with no id, list every check."
+    )
+
+    @Argument(help: "A check id, e.g. LC111.")
+    var id: String?
+
+    func run() throws {
+        guard let id else {
+            for info in Catalogue.all {
+                let implemented = CheckDocs.documentation(info.id)?.implemented ?? false
+                print("\(info.id)  \(info.name.padding(34))\(info.severity.rawValue.padding(8))\(info.summary)\(implemented ? "" : " (not checked yet)")")
+            }
+            return
+        }
+        guard let text = CheckDocs.explain(id) else {
+            let help = NearestName.suggestion(for: id.uppercased(), among: Catalogue.all.map(\.id)).map { " (did you mean \($0)?)" } ?? ""
+            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: unknown check id '\(TerminalText.sanitize(id))'\(help); `labcheck explain` lists them")
+        }
+        print(text, terminator: "")
+    }
+}
+
+extension String {
+    /// The string padded with spaces to `width` characters.
+    func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+}

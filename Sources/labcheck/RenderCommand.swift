@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LabcheckCore
+import LabcheckGit
+
+/// `labcheck render FILE STAGE`: the Python view of a template stage.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Print the Python a template stage renders to (its template's render text, filled from the stage).",
+        discussion: "STAGE is a stage id, `module[id]`, or `module[#n]` (1-based position). A raw_python or legacy stage prints its stored code."
+    )
+
+    @Argument(help: "The lab file, repository-relative.") var file: String
+    @Argument(help: "The stage: id, module[id] or module[#n].") var stage: String
+    @OptionGroup var snapshotOptions: SnapshotOptions
+    @Flag(name: [.short, .long], help: "Say what was read (on stderr).") var verbose = false
+
+    func run() throws {
+        let log: (String) -> Void = { if verbose { FileHandle.standardError.write(Data("labcheck: \(TerminalText.sanitize($0))\n".utf8)) } }
+        let opened = try snapshotOptions.open(log: log)
+        let bundled = try BundledRules.load(log: log)
+        var lines: [String] = []
+        let (_, rules, problems) = try Linter.loadConfiguration(opened.snapshot, bundled: bundled, log: &lines)
+        if let problem = problems.first(where: { $0.severity == .error }) {
+            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: \(problem.file):\(problem.start): \(problem.message)")
+        }
+        let path = file.hasPrefix("./") ? String(file.dropFirst(2)) : file
+        guard opened.snapshot.paths.contains(path) else {
+            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: \(path) is not in the \(opened.snapshot.label) snapshot")
+        }
+        let lab: LabFile
+        switch LabFileReader.read(path: path, bytes: try opened.snapshot.read(path)) {
+        case .success(let f): lab = f
+        case .failure(let e): throw CommandFailure(exitCode: ExitStatus.findings, message: "error: \(e.diagnostic.file):\(e.diagnostic.start): \(e.diagnostic.message)")
+        }
+        let matches = lab.stages.filter { $0.displayName == stage || $0.id == stage }
+        guard matches.count == 1, let target = matches.first else {
+            let names = lab.stages.map(\.displayName).joined(separator: ", ")
+            throw CommandFailure(exitCode: ExitStatus.usage, message: matches.isEmpty
+                ? "error: no stage '\(stage)' in \(path); stages: \(names)"
+                : "error: '\(stage)' names \(matches.count) stages in \(path); use module[id]: \(matches.map(\.displayName).joined(separator: ", "))")
+        }
+        guard target.kind == .template else {
+            guard let code = target.table[StageConventions.agilab.codeKey]?.string else {
+                throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) is not a template stage and stores no code")
+            }
+            log("\(target.displayName) is not a template stage: printing its stored code")
+            print(code, terminator: code.hasSuffix("\n") ? "" : "\n")
+            return
+        }
+        guard let id = target.table["template_id"]?.string, let family = rules.templates[id] else {
+            throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) uses an unknown template; run `labcheck check` for details")
+        }
+        if let saved = target.table["template_version"]?.integer, saved != Int64(family.version) {
+            log("note: \(target.displayName) is saved at v\(saved); this is the render of the current v\(family.version)")
+        }
+        do {
+            print(try StageRendering.render(target, family: family), terminator: "")
+        } catch let error as TemplateRenderer.RenderError {
+            throw CommandFailure(exitCode: ExitStatus.findings, message: "error: cannot render \(target.displayName) with \(id) v\(family.version): \(error)")
+        }
+    }
+}
