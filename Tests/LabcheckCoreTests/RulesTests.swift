@@ -1,0 +1,156 @@
+import XCTest
+@testable import LabcheckCore
+
+/// Rules loading (LC002), migrations, rendering, key schemas and strict-mode sources.
+final class RulesTests: XCTestCase {
+    static let designExample = """
+    [[pipeline]]
+    kind = "template"
+    id = "allocate"
+    template_id = "pipeline.agi_run.single_action"
+    template_version = 3
+    app = "example_project"
+    action = "reference_allocator"
+    engine = "agi.run"
+    question = "Compute reference allocations"
+    [pipeline.args]
+    data_in = "network_sim/pipeline"
+    time_horizon = 16
+
+    """
+
+    private func load(_ files: [String: String]) -> RuleSet {
+        var rules = RuleSet()
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            rules.load(path: path, bytes: Array(text.utf8), origin: RuleOrigin(kind: "repository", directory: "r"))
+        }
+        return rules
+    }
+
+    private func run(_ files: [String: String], strict: Bool = false, base: [String: String] = [:]) throws -> LintResult {
+        try Linter.run(LintRequest(snapshot: InMemorySnapshot(files: files), base: base.isEmpty ? nil : InMemorySnapshot(files: base),
+                                   touched: nil, bundledRules: BundledRulesForTests.rules, strictFlag: strict))
+    }
+
+    func testBrokenRulesFilesAreLC002WithPositions() {
+        let rules = load([
+            "r/templates/a.toml": "id = 'a'\nverison = 2\n",
+            "r/templates/b.toml": "id = 'b'\nversion = 2\n[args]\nx = 'strng'\n[[migrations]]\nfrom = 1\nto = 3\n",
+            "r/templates/c.toml": "id = 'c'\nversion = 1\nrender = 'x = {{ app | yaml }}'\n",
+            "r/apps/d.toml": "app = 3\n",
+            "r/schemas/e.toml": "id = 'e'\n[keys]\n\"a..b\" = 'string'\n",
+            "r/templates/f.toml": "id = [\n",
+        ])
+        let messages = rules.diagnostics.map { "\($0.file):\($0.start): \($0.message)" }
+        XCTAssertTrue(rules.diagnostics.allSatisfy { $0.id == "LC002" })
+        for expected in ["r/templates/a.toml:2:1: unknown key 'verison' in a template file",
+                         "r/templates/a.toml:1:1: missing required key 'version'",
+                         "r/templates/b.toml:4:5: unknown type 'strng' for arg 'x'",
+                         "r/templates/b.toml:7:6: a migration goes from one version to the next: from 1 to 2, not 3",
+                         "r/apps/d.toml:1:7: 'app' must be a string, found a integer",
+                         "r/schemas/e.toml:3:1: key path 'a..b' has an empty segment"] {
+            XCTAssertTrue(messages.contains(expected), "missing \(expected) in\n\(messages.joined(separator: "\n"))")
+        }
+        XCTAssertTrue(messages.contains { $0.hasPrefix("r/templates/c.toml:3:10: render text: unknown filter 'yaml'") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.hasPrefix("r/templates/f.toml:2:1: ") }, "\(messages)")
+        XCTAssertEqual(rules.diagnostics.first { $0.message.contains("verison") }?.help, "did you mean 'version'?")
+    }
+
+    func testRepositoryRulesReplaceBundledOnesById() throws {
+        let result = try run([
+            ".labcheck.toml": "rules = ['lab_rules']\n",
+            "lab_rules/templates/run.toml": "id = 'pipeline.agi_run.single_action'\nversion = 4\n[[migrations]]\nfrom = 3\nto = 4\nnote = 'x'\n",
+            "lab_stages.toml": Self.designExample,
+        ])
+        XCTAssertEqual(result.rules.templates["pipeline.agi_run.single_action"]?.version, 4)
+        let replaced = result.rules.files.first { $0.id == "pipeline.agi_run.single_action" && $0.origin.kind == "bundled" }
+        XCTAssertEqual(replaced?.replacedBy, "lab_rules/templates/run.toml")
+        let stale = result.diagnostics.filter { $0.id == "LC111" }
+        XCTAssertEqual(stale.count, 1)
+        XCTAssertEqual(stale.first?.start, SourcePosition(line: 5, column: 20))
+        XCTAssertEqual(stale.first?.notes, ["migration path: v3 -> v4 (x)"])
+    }
+
+    func testMigrationPathWithAGapCannotBeRefreshed() throws {
+        let result = try run([
+            ".labcheck.toml": "rules = ['lab_rules']\n",
+            "lab_rules/templates/t.toml": "id = 't.x'\nversion = 3\n[[migrations]]\nfrom = 2\nto = 3\nrename = { a = 'b' }\n",
+            "lab_stages.toml": "[[m]]\nD = 'x'\ntemplate_id = 't.x'\ntemplate_version = 1\n",
+        ])
+        let stale = try XCTUnwrap(result.diagnostics.first { $0.id == "LC111" })
+        XCTAssertEqual(stale.notes, ["migration path: v1 -> v2 (not declared), then v2 -> v3"])
+        XCTAssertTrue(stale.help?.contains("cannot be refreshed automatically") ?? false)
+    }
+
+    func testRenderOfTheDesignExample() throws {
+        let lab = try LabFileReader.read(path: "x", bytes: Array(Self.designExample.utf8)).get()
+        let family = try XCTUnwrap(BundledRulesForTests.rules.templates["pipeline.agi_run.single_action"])
+        let python = try StageRendering.render(lab.stages[0], family: family)
+        XCTAssertTrue(python.contains("APP = 'example_project'\n"), python)
+        XCTAssertTrue(python.contains("RUN_PARAMS = json.loads('{\"time_horizon\": 16}')\n"), python)
+        XCTAssertTrue(python.contains("RUN_DATA_IN = json.loads('\"network_sim/pipeline\"')\n"), python)
+        XCTAssertTrue(python.contains("        workflow_share_root=None,\n"), python)
+        XCTAssertTrue(python.contains("        rapids_enabled=False,\n"), python)
+        XCTAssertTrue(python.contains("APPS_PATH = None\n"), python)
+        XCTAssertFalse(python.contains("{{"), python)
+    }
+
+    func testRenderingNeverFillsAMissingValueWithNothing() {
+        XCTAssertThrowsError(try TemplateRenderer.render("a = {{ args.nope | python }}\nb = {{ app }}", context: .table([("app", .string("x"))]))) { error in
+            XCTAssertEqual("\(error)", "no value for {{ args.nope }}")
+        }
+        XCTAssertEqual(TemplateRenderer.python(.table([("k", .array([.bool(true), .null, .string("it's")]))])), "{'k': [True, None, \"it's\"]}")
+        XCTAssertEqual(TemplateRenderer.json(.table([("é", .float(1.5))])), "{\"\\u00e9\": 1.5}")
+        XCTAssertEqual(TemplateRenderer.python(.string("a\nb'\"")), "'a\\nb\\'\"'")
+    }
+
+    func testRunConfigSchemaFreeFormSubtreesAndStrictness() throws {
+        let registration = ".labcheck.toml"
+        let config = "[[configs]]\nfiles = ['configs/**/*.toml', 'configs/**/*.yaml']\nschema = 'run_config'\n"
+        let good = "[prompt]\nmodel = 'm'\n[prompt.stage_configs.load]\nanything = { goes = 1 }\n[prompt.extensions.tracing]\nlevel = 2\n"
+        let misspelt = "[prompt]\nmodel = 'm'\n[prompt.stage_config.load]\nretries = 2\n"
+        XCTAssertEqual(try run([registration: config, "configs/a/run.toml": good], strict: true).diagnostics.map(\.id), [])
+        let warned = try run([registration: config, "configs/run.toml": misspelt]).diagnostics
+        XCTAssertEqual(warned.map { "\($0.id) \($0.severity) \($0.start)" }, ["LC200 warning 3:9"])
+        XCTAssertEqual(warned.first?.help, "did you mean 'prompt.stage_configs'?")
+        XCTAssertEqual(warned.first?.message, "unknown key 'prompt.stage_config' in configs/run.toml (schema run_config)")
+        let strict = try run([registration: config, "configs/run.toml": "strict = true\n" + misspelt]).diagnostics
+        XCTAssertEqual(strict.map { "\($0.id) \($0.severity)" }, ["LC200 error"])
+        let yaml = try run([registration: config, "configs/run.yaml": "prompt:\n  model: m\n  stage_config:\n    load: 1\nrun:\n  mode: fast\n"]).diagnostics
+        XCTAssertEqual(yaml.map { "\($0.id) \($0.start)" }, ["LC200 3:3", "LC201 6:9"])
+        let broken = try run([registration: config, "configs/run.yaml": "prompt: [\n"]).diagnostics
+        XCTAssertEqual(broken.map(\.id), ["LC201"])
+    }
+
+    func testStrictModeSourcesAndTheirSeverities() throws {
+        let lab = "[[m]]\nid = 'a'\nDD = 'x'\n"
+        XCTAssertEqual(try run(["lab_stages.toml": lab]).diagnostics.map(\.severity), [.warning])
+        XCTAssertEqual(try run(["lab_stages.toml": lab], strict: true).diagnostics.map(\.severity), [.error])
+        XCTAssertEqual(try run(["lab_stages.toml": lab, ".labcheck.toml": "strict = true\n"]).diagnostics.map(\.severity), [.error])
+        let meta = try run(["lab_stages.toml": "[__meta__]\nstrict = true\n" + lab])
+        XCTAssertEqual(meta.diagnostics.map(\.severity), [.error])
+        XCTAssertTrue(meta.log.contains("strict mode: on for lab_stages.toml ([__meta__] strict = true in lab_stages.toml)"), "\(meta.log)")
+    }
+
+    func testSamplesHaveNoUnknownKeysInStrictMode() throws {
+        var files: [String: String] = [".labcheck.toml": "stage_files = ['*.lab_stages.toml']\n"]
+        for name in ["tescia_diagnostic.lab_stages.toml", "mission_decision.lab_stages.toml", "orchestrate_generated_snippets.lab_stages.toml"] {
+            files[name] = String(decoding: try SharedData.bytes("agilab-samples/\(name)"), as: UTF8.self)
+        }
+        let result = try run(files, strict: true)
+        XCTAssertEqual(result.diagnostics.filter { $0.severity != .info }.map(\.message), [])
+        XCTAssertEqual(result.diagnostics.map(\.id), ["LC130", "LC130"])
+        let statuses = result.labFiles.flatMap { f in f.stages.map { StageClassifier.status($0, in: f, rules: result.rules).stageClass } }
+        XCTAssertEqual(statuses.filter { $0 == .legacy }.count, 9)
+        XCTAssertEqual(statuses.filter { $0 == .legacyGenerated }.count, 2)
+    }
+
+    func testDiffAwareChecksMatchStagesByIdOrPosition() throws {
+        let old = "[[m]]\nD = 'x'\ntemplate_id = 'generic.execute'\ntemplate_version = 2\n[[m]]\nid = 'b'\nD = 'y'\n"
+        let new = "[[m]]\nid = 'b'\nD = 'y'\n[[m]]\nD = 'x'\ntemplate_id = 'generic.execute'\ntemplate_version = 1\n"
+        // The id-less stage moved from position 1 to 2: not the same stage, so no LC150.
+        XCTAssertFalse(try run(["lab_stages.toml": new], base: ["lab_stages.toml": old]).diagnostics.contains { $0.id == "LC150" })
+        let sameSpot = "[[m]]\nD = 'x'\ntemplate_id = 'generic.execute'\ntemplate_version = 1\n[[m]]\nid = 'b'\nD = 'y'\n"
+        XCTAssertTrue(try run(["lab_stages.toml": sameSpot], base: ["lab_stages.toml": old]).diagnostics.contains { $0.id == "LC150" })
+    }
+}
