@@ -5,35 +5,15 @@ import LabcheckTestSupport
 
 /// Issue 3 end to end: templates, drift, strict keys and the commands, on real repositories.
 final class RegistryCLITests: XCTestCase {
-    static let designExample = """
-    [[pipeline]]
-    kind = "template"
-    id = "allocate"
-    template_id = "pipeline.agi_run.single_action"
-    template_version = 3
-    app = "example_project"
-    action = "reference_allocator"
-    engine = "agi.run"
-    question = "Compute reference allocations"
-    [pipeline.args]
-    data_in = "network_sim/pipeline"
-    time_horizon = 16
-
-    """
+    static let designExample = LabFixtures.designExample
 
     private func labcheck(_ f: GitFixture, _ args: [String], env: [String: String] = [:], in dir: URL? = nil) throws -> CommandResult {
         try LabcheckBinary.run(args, in: dir ?? f.root, environment: f.environment.merging(env) { $1 })
     }
 
     private func assertGolden(_ actual: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(actual.utf8).write(to: url)
-            XCTFail("recorded \(name); run again without RECORD_SNAPSHOTS", file: file, line: line)
-            return
-        }
-        XCTAssertEqual(actual, try String(contentsOf: url, encoding: .utf8), "\(name) differs (RECORD_SNAPSHOTS=1 re-records)", file: file, line: line)
+        try LabcheckTestSupport.assertGolden(actual, name, in: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden"),
+                                             file: file, line: line)
     }
 
     func testStaleStageStagedExitsOneAtTheTemplateVersionLine() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LabcheckCore
+import LabcheckTestSupport
 
 /// Golden-file tests of the reporters. `RECORD_SNAPSHOTS=1 swift test` re-records the files
 /// (and fails, so a recording run is never mistaken for a passing one).
@@ -35,15 +36,7 @@ final class ReporterTests: XCTestCase {
     }
 
     private func assertGolden(_ actual: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let url = Self.goldenDirectory.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try FileManager.default.createDirectory(at: Self.goldenDirectory, withIntermediateDirectories: true)
-            try Data(actual.utf8).write(to: url)
-            XCTFail("recorded \(name); run again without RECORD_SNAPSHOTS", file: file, line: line)
-            return
-        }
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        XCTAssertEqual(actual, expected, "\(name) differs from its golden file (RECORD_SNAPSHOTS=1 re-records)", file: file, line: line)
+        try LabcheckTestSupport.assertGolden(actual, name, in: Self.goldenDirectory, file: file, line: line)
     }
 
     func testTextReporterGolden() throws {

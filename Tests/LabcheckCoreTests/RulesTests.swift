@@ -1,23 +1,10 @@
 import XCTest
 @testable import LabcheckCore
+import LabcheckTestSupport
 
 /// Rules loading (LC002), migrations, rendering, key schemas and strict-mode sources.
 final class RulesTests: XCTestCase {
-    static let designExample = """
-    [[pipeline]]
-    kind = "template"
-    id = "allocate"
-    template_id = "pipeline.agi_run.single_action"
-    template_version = 3
-    app = "example_project"
-    action = "reference_allocator"
-    engine = "agi.run"
-    question = "Compute reference allocations"
-    [pipeline.args]
-    data_in = "network_sim/pipeline"
-    time_horizon = 16
-
-    """
+    static let designExample = LabFixtures.designExample
 
     private func load(_ files: [String: String]) -> RuleSet {
         var rules = RuleSet()

@@ -137,23 +137,9 @@ public enum TemplateRenderer {
     public static func json(_ value: RenderValue) -> String {
         switch value {
         case .string(let s):
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 || u.value > 0x7E {
-                        for unit in String(u).utf16 { out += "\\u" + hex4(unit) }
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-            return out + "\""
+            var out = ""
+            JSONText.appendString(s, to: &out, asciiOnly: true)
+            return out
         case .integer(let i): return String(i)
         case .float(let d): return d.isNaN ? "NaN" : (d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : "\(d)")
         case .bool(let b): return b ? "true" : "false"

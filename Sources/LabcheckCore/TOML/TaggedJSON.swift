@@ -58,8 +58,9 @@ public enum TaggedJSON {
 
 /// JSON string escaping shared by the JSON writers.
 public enum JSONText {
-    /// Appends `s` as a quoted JSON string, escaping quotes, backslashes and control characters.
-    public static func appendString(_ s: String, to out: inout String) {
+    /// Appends `s` as a quoted JSON string, escaping quotes, backslashes and control characters;
+    /// with `asciiOnly`, every non-ASCII character too (as Python's `json.dumps` does).
+    public static func appendString(_ s: String, to out: inout String, asciiOnly: Bool = false) {
         out += "\""
         for u in s.unicodeScalars {
             switch u {
@@ -69,9 +70,12 @@ public enum JSONText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) || u.value == 0x2028 || u.value == 0x2029 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) || u.value == 0x2028 || u.value == 0x2029
+                    || (asciiOnly && u.value > 0x7E) {
+                    for unit in String(u).utf16 {
+                        let hex = String(unit, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    }
                 } else {
                     out.unicodeScalars.append(u)
                 }
