@@ -1,0 +1,428 @@
+/// One import found in Python source.
+public struct PythonImport: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// `import a.b [as c]`
+        case plain = "import"
+        /// `from [.]a import b`
+        case from
+        /// `importlib.import_module("a.b")`, `__import__("a")` with a literal argument
+        case dynamic
+    }
+
+    public var kind: Kind
+    /// The dotted module as written, without leading dots (empty for `from . import x`).
+    public var module: String
+    /// Leading dots of a relative import (0 for absolute imports).
+    public var level: Int
+    /// For `from` imports: the imported name (`*` for a star import); nil otherwise.
+    public var name: String?
+    /// 1-based line and column (in characters) of the module text in the scanned source.
+    public var line: Int
+    public var column: Int
+    /// Inside an `if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:` block.
+    public var typeChecking: Bool
+
+    public init(kind: Kind, module: String, level: Int, name: String?, line: Int, column: Int, typeChecking: Bool) {
+        self.kind = kind
+        self.module = module
+        self.level = level
+        self.name = name
+        self.line = line
+        self.column = column
+        self.typeChecking = typeChecking
+    }
+}
+
+/// Why a file could not be scanned.
+public struct PythonScanError: Error, Sendable, Hashable {
+    public let message: String
+    public let line: Int
+    public let column: Int
+}
+
+/// Finds the imports of Python source without running or fully parsing it: a tokenizer that
+/// understands strings (every prefix, triple quotes, nested f-string expressions), comments,
+/// line continuations and brackets, then reads `import`/`from` only where a statement starts.
+public enum PythonImportScanner {
+    /// Scans UTF-8 Python source.
+    public static func scan(_ bytes: [UInt8]) -> Result<[PythonImport], PythonScanError> {
+        bytes.withUnsafeBufferPointer { buf in
+            var scanner = Scanner(buf)
+            return scanner.run()
+        }
+    }
+}
+
+private struct Token {
+    enum Kind { case name, op, string, other }
+    var kind: Kind
+    /// Start and end byte offsets.
+    var start: Int
+    var end: Int
+    var line: Int
+    var column: Int
+    var depth: Int
+    /// The decoded value of a plain string literal (no f-prefix, no escapes), if simple.
+    var literal: String?
+}
+
+private let compoundKeywords: Set<String> = ["if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
+
+private struct Scanner {
+    let b: UnsafeBufferPointer<UInt8>
+    let n: Int
+    var p = 0
+    var line = 1
+    var lineStart = 0
+    var depth = 0
+    var tokens: [Token] = []
+    var imports: [PythonImport] = []
+    /// Open `if TYPE_CHECKING:` blocks by header indentation.
+    var typeCheckingBlocks: [Int] = []
+    /// Local names bound to importlib.import_module.
+    var importModuleAliases: Set<String> = []
+    var logicalIndent = 0
+    var error: PythonScanError? = nil
+
+    init(_ b: UnsafeBufferPointer<UInt8>) {
+        self.b = b
+        n = b.count
+    }
+
+    func column(of offset: Int, lineStart: Int) -> Int {
+        var c = 1
+        var i = lineStart
+        while i < offset { if b[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        return c
+    }
+
+    func text(_ t: Token) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self) }
+
+    func isNameStart(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F || c >= 0x80 }
+    func isNameByte(_ c: UInt8) -> Bool { isNameStart(c) || (c >= 0x30 && c <= 0x39) }
+
+    mutating func fail(_ message: String, at offset: Int) {
+        if error == nil { error = PythonScanError(message: message, line: line, column: column(of: offset, lineStart: lineStart)) }
+    }
+
+    mutating func fail(_ message: String, line: Int, column: Int) {
+        if error == nil { error = PythonScanError(message: message, line: line, column: column) }
+    }
+
+    mutating func newline(at offset: Int) {
+        line += 1
+        lineStart = offset + 1
+    }
+
+    mutating func run() -> Result<[PythonImport], PythonScanError> {
+        if let bad = utf8Problem() { return .failure(bad) }
+        var atLineStart = true
+        while p < n && error == nil {
+            let c = b[p]
+            if atLineStart && depth == 0 && tokens.isEmpty {
+                // Measure the indentation of a new logical line (tabs to the next multiple of 8).
+                var width = 0
+                var q = p
+                while q < n && (b[q] == 0x20 || b[q] == 0x09 || b[q] == 0x0C) {
+                    width = b[q] == 0x09 ? (width / 8 + 1) * 8 : width + 1
+                    q += 1
+                }
+                logicalIndent = width
+                p = q
+                atLineStart = false
+                continue
+            }
+            switch c {
+            case 0x0A:
+                newline(at: p)
+                p += 1
+                if depth == 0 { endLogicalLine(); atLineStart = true }
+            case 0x0D:
+                p += 1
+                if p < n && b[p] == 0x0A { continue }
+                newline(at: p - 1)
+                if depth == 0 { endLogicalLine(); atLineStart = true }
+            case 0x20, 0x09, 0x0C:
+                p += 1
+            case 0x23: // comment
+                while p < n && b[p] != 0x0A && b[p] != 0x0D { p += 1 }
+            case 0x5C: // line continuation
+                p += 1
+                if p < n && b[p] == 0x0D { p += 1 }
+                if p < n && b[p] == 0x0A { newline(at: p); p += 1 } else if p >= n { } else { fail("unexpected character after line continuation", at: p) }
+            case 0x22, 0x27:
+                scanString(prefixStart: p, isF: false, isRaw: false)
+            case 0x00:
+                fail("NUL byte in Python source", at: p)
+            default:
+                if isNameStart(c) {
+                    let start = p
+                    while p < n && isNameByte(b[p]) { p += 1 }
+                    if p < n && (b[p] == 0x22 || b[p] == 0x27) && p - start <= 2 {
+                        let prefix = String(decoding: UnsafeBufferPointer(rebasing: b[start..<p]), as: UTF8.self).lowercased()
+                        if ["r", "u", "b", "f", "br", "rb", "fr", "rf"].contains(prefix) {
+                            scanString(prefixStart: start, isF: prefix.contains("f"), isRaw: prefix.contains("r"))
+                            continue
+                        }
+                    }
+                    push(.name, start, p)
+                } else if c >= 0x30 && c <= 0x39 {
+                    let start = p
+                    while p < n && (isNameByte(b[p]) || b[p] == 0x2E || ((b[p] == 0x2B || b[p] == 0x2D) && (b[p - 1] == 0x65 || b[p - 1] == 0x45))) { p += 1 }
+                    push(.other, start, p)
+                } else {
+                    let start = p
+                    p += 1
+                    switch c {
+                    case 0x28, 0x5B, 0x7B: depth += 1; push(.op, start, p, depth: depth - 1)
+                    case 0x29, 0x5D, 0x7D: depth = max(0, depth - 1); push(.op, start, p)
+                    default: push(.op, start, p)
+                    }
+                }
+            }
+        }
+        if error == nil {
+            if depth > 0 { fail("unclosed bracket at end of file", at: n) }
+            endLogicalLine()
+        }
+        if let error { return .failure(error) }
+        return .success(imports)
+    }
+
+    func utf8Problem() -> PythonScanError? {
+        guard String(validating: b, as: UTF8.self) != nil else {
+            // Find the first bad byte's line for the message.
+            var line = 1, lineStart = 0, i = 0
+            while i < n {
+                let c = b[i]
+                if c == 0x0A { line += 1; lineStart = i + 1; i += 1; continue }
+                if c < 0x80 { i += 1; continue }
+                let len = c >= 0xF0 ? 4 : (c >= 0xE0 ? 3 : (c >= 0xC0 ? 2 : 0))
+                if len == 0 || i + len > n || String(validating: UnsafeBufferPointer(rebasing: b[i..<(i + len)]), as: UTF8.self) == nil {
+                    return PythonScanError(message: "not valid UTF-8 (byte 0x\(String(c, radix: 16, uppercase: true)))", line: line,
+                                           column: 1 + b[lineStart..<i].filter { $0 & 0xC0 != 0x80 }.count)
+                }
+                i += len
+            }
+            return PythonScanError(message: "not valid UTF-8", line: 1, column: 1)
+        }
+        return nil
+    }
+
+    mutating func push(_ kind: Token.Kind, _ start: Int, _ end: Int, depth d: Int? = nil, literal: String? = nil) {
+        tokens.append(Token(kind: kind, start: start, end: end, line: line, column: column(of: start, lineStart: lineStart),
+                            depth: d ?? depth, literal: literal))
+    }
+
+    /// Scans a string literal whose prefix starts at `prefixStart` and whose quote is at `p`.
+    mutating func scanString(prefixStart: Int, isF: Bool, isRaw: Bool) {
+        let startLine = line, startColumn = column(of: prefixStart, lineStart: lineStart)
+        let q = b[p]
+        let triple = p + 2 < n && b[p + 1] == q && b[p + 2] == q
+        p += triple ? 3 : 1
+        let contentStart = p
+        var simple = !isF
+        while p < n {
+            let c = b[p]
+            if c == 0x5C { // backslash escapes the next character, also in raw strings
+                simple = false
+                if p + 1 < n && b[p + 1] == 0x0A { newline(at: p + 1) }
+                p += 2
+                continue
+            }
+            if c == q {
+                if !triple { break }
+                if p + 2 < n && b[p + 1] == q && b[p + 2] == q { break }
+            }
+            if c == 0x0A {
+                if !triple { fail("unterminated string literal", line: startLine, column: startColumn); return }
+                newline(at: p)
+            }
+            if isF && c == 0x7B {
+                if p + 1 < n && b[p + 1] == 0x7B { p += 2; continue }
+                p += 1
+                scanFStringExpression()
+                continue
+            }
+            p += 1
+        }
+        guard p < n else { fail(triple ? "unterminated triple-quoted string" : "unterminated string literal", line: startLine, column: startColumn); return }
+        let contentEnd = p
+        p += triple ? 3 : 1
+        let literal = simple && !triple ? String(decoding: UnsafeBufferPointer(rebasing: b[contentStart..<contentEnd]), as: UTF8.self) : nil
+        tokens.append(Token(kind: .string, start: prefixStart, end: p, line: startLine, column: startColumn, depth: depth, literal: literal))
+    }
+
+    /// Skips an f-string replacement field after its `{`, through nested brackets and strings.
+    mutating func scanFStringExpression() {
+        var braces = 1
+        while p < n && error == nil {
+            let c = b[p]
+            switch c {
+            case 0x7B, 0x28, 0x5B: braces += 1; p += 1
+            case 0x7D, 0x29, 0x5D:
+                braces -= 1
+                p += 1
+                if braces == 0 { return }
+            case 0x22, 0x27:
+                let saved = tokens.count
+                scanString(prefixStart: p, isF: false, isRaw: false)
+                tokens.removeSubrange(saved...)
+            case 0x0A: newline(at: p); p += 1
+            default:
+                if isNameStart(c) {
+                    let start = p
+                    while p < n && isNameByte(b[p]) { p += 1 }
+                    if p < n && (b[p] == 0x22 || b[p] == 0x27) && p - start <= 2 {
+                        let prefix = String(decoding: UnsafeBufferPointer(rebasing: b[start..<p]), as: UTF8.self).lowercased()
+                        if ["r", "u", "b", "f", "br", "rb", "fr", "rf"].contains(prefix) {
+                            let saved = tokens.count
+                            scanString(prefixStart: start, isF: prefix.contains("f"), isRaw: prefix.contains("r"))
+                            tokens.removeSubrange(saved...)
+                        }
+                    }
+                } else {
+                    p += 1
+                }
+            }
+        }
+    }
+
+    func isName(_ i: Int, _ word: String, in t: [Token]) -> Bool {
+        i < t.count && t[i].kind == .name && t[i].end - t[i].start == word.utf8.count && text(t[i]) == word
+    }
+
+    func isOp(_ i: Int, _ op: UInt8, in t: [Token]) -> Bool {
+        i < t.count && t[i].kind == .op && t[i].end - t[i].start == 1 && b[t[i].start] == op
+    }
+
+    mutating func endLogicalLine() {
+        defer { tokens.removeAll(keepingCapacity: true) }
+        guard !tokens.isEmpty else { return }
+        while let last = typeCheckingBlocks.last, logicalIndent <= last { typeCheckingBlocks.removeLast() }
+        let inTypeChecking = !typeCheckingBlocks.isEmpty
+        let t = tokens
+        // Split into statements: at ';' (depth 0) and after a compound header's ':'.
+        var start = 0
+        var i = 0
+        var headerOpen = isCompound(t, start)
+        var statements: [(Int, Int, Bool)] = [] // start, end, typeChecking
+        var tcForRest = inTypeChecking
+        while i < t.count {
+            if t[i].depth == 0 && isOp(i, 0x3B, in: t) {
+                statements.append((start, i, tcForRest))
+                start = i + 1
+                headerOpen = isCompound(t, start)
+            } else if headerOpen && t[i].depth == 0 && isOp(i, 0x3A, in: t) {
+                let isTC = isTypeCheckingHeader(t, start, i)
+                if i + 1 >= t.count {
+                    if isTC { typeCheckingBlocks.append(logicalIndent) }
+                } else if isTC {
+                    tcForRest = true
+                }
+                start = i + 1
+                headerOpen = isCompound(t, start)
+            }
+            i += 1
+        }
+        statements.append((start, t.count, tcForRest))
+        for (s, e, tc) in statements where s < e {
+            if isName(s, "import", in: t) { parseImport(t, s + 1, e, tc) }
+            else if isName(s, "from", in: t) { parseFrom(t, s + 1, e, tc) }
+        }
+        findDynamic(t, inTypeChecking || tcForRest)
+    }
+
+    func isCompound(_ t: [Token], _ i: Int) -> Bool {
+        i < t.count && t[i].kind == .name && compoundKeywords.contains(text(t[i]))
+    }
+
+    func isTypeCheckingHeader(_ t: [Token], _ s: Int, _ colon: Int) -> Bool {
+        guard isName(s, "if", in: t) || isName(s, "elif", in: t) else { return false }
+        let body = colon - s - 1
+        if body == 1 { return isName(s + 1, "TYPE_CHECKING", in: t) }
+        if body == 3 { return t[s + 1].kind == .name && isOp(s + 2, 0x2E, in: t) && isName(s + 3, "TYPE_CHECKING", in: t) }
+        return false
+    }
+
+    /// A dotted name starting at `i`: the name and the index after it.
+    func dotted(_ t: [Token], _ i: Int, _ end: Int) -> (String, Int)? {
+        guard i < end, t[i].kind == .name else { return nil }
+        var parts = [text(t[i])]
+        var j = i + 1
+        while j + 1 < end && isOp(j, 0x2E, in: t) && t[j + 1].kind == .name {
+            parts.append(text(t[j + 1]))
+            j += 2
+        }
+        return (parts.joined(separator: "."), j)
+    }
+
+    mutating func parseImport(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {
+        var i = s
+        while i < e {
+            guard let (name, next) = dotted(t, i, e) else { return }
+            imports.append(PythonImport(kind: .plain, module: name, level: 0, name: nil, line: t[i].line, column: t[i].column, typeChecking: tc))
+            i = next
+            if isName(i, "as", in: t) { i += 2 }
+            guard isOp(i, 0x2C, in: t) else { return }
+            i += 1
+        }
+    }
+
+    mutating func parseFrom(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {
+        var i = s
+        var level = 0
+        let at = i
+        while i < e && t[i].kind == .op && (b[t[i].start] == 0x2E) {
+            // `...` may be one token of three dots or three tokens.
+            level += t[i].end - t[i].start == 1 ? 1 : 0
+            i += 1
+        }
+        var module = ""
+        if let (name, next) = dotted(t, i, e), text(t[i]) != "import" {
+            module = name
+            i = next
+        }
+        guard isName(i, "import", in: t), at < e else { return }
+        i += 1
+        if isOp(i, 0x28, in: t) { i += 1 }
+        let line = t[at].line, column = t[at].column
+        while i < e {
+            if isOp(i, 0x2A, in: t) {
+                imports.append(PythonImport(kind: .from, module: module, level: level, name: "*", line: line, column: column, typeChecking: tc))
+                return
+            }
+            guard t[i].kind == .name else { return }
+            let name = text(t[i])
+            imports.append(PythonImport(kind: .from, module: module, level: level, name: name, line: line, column: column, typeChecking: tc))
+            if module == "importlib" && level == 0 && name == "import_module" {
+                importModuleAliases.insert(isName(i + 1, "as", in: t) && i + 2 < e ? text(t[i + 2]) : name)
+            }
+            i += 1
+            if isName(i, "as", in: t) { i += 2 }
+            guard isOp(i, 0x2C, in: t) else { return }
+            i += 1
+        }
+    }
+
+    /// `importlib.import_module("a.b")`, `import_module("a")` (imported from importlib) and
+    /// `__import__("a")` with a literal first argument.
+    mutating func findDynamic(_ t: [Token], _ tc: Bool) {
+        var i = 0
+        while i < t.count {
+            var argIndex: Int? = nil
+            if isName(i, "importlib", in: t) && isOp(i + 1, 0x2E, in: t) && isName(i + 2, "import_module", in: t) && isOp(i + 3, 0x28, in: t) {
+                argIndex = i + 4
+            } else if (isName(i, "__import__", in: t) || (t[i].kind == .name && importModuleAliases.contains(text(t[i]))))
+                        && isOp(i + 1, 0x28, in: t) && !(i > 0 && isOp(i - 1, 0x2E, in: t)) {
+                argIndex = i + 2
+            }
+            if let a = argIndex, a < t.count, t[a].kind == .string, let literal = t[a].literal,
+               isOp(a + 1, 0x29, in: t) || isOp(a + 1, 0x2C, in: t), !literal.isEmpty, !literal.hasPrefix(".") {
+                imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line, column: t[a].column + 1 + (b[t[a].start] == 0x22 || b[t[a].start] == 0x27 ? 0 : 1),
+                                            typeChecking: tc))
+            }
+            i += 1
+        }
+    }
+}

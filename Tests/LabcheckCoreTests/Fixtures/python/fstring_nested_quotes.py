@@ -1,0 +1,2 @@
+value = f"{data["key"]} and {f'{inner}'}"
+import after_nested

@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+@testable import LabcheckCore
+
+/// The import scanner on small example files (Fixtures/python/*.py).
+final class PythonImportScannerTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/python")
+
+    /// Each import as `kind module level name line:col [tc]`.
+    private func scan(_ name: String) throws -> [String] {
+        let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(name)))
+        return try describe(PythonImportScanner.scan(bytes).get())
+    }
+
+    private func describe(_ imports: [PythonImport]) -> [String] {
+        imports.map { i in
+            "\(i.kind.rawValue) \(String(repeating: ".", count: i.level))\(i.module)\(i.name.map { " " + $0 } ?? "") \(i.line):\(i.column)\(i.typeChecking ? " tc" : "")"
+        }
+    }
+
+    func testPlainImportsAndAliases() throws {
+        XCTAssertEqual(try scan("plain_and_aliases.py"),
+                       ["import os 1:8", "import a.b 2:8", "import d 2:18", "import e.f.g 3:10", "import h 4:15"])
+    }
+
+    func testFromImportsRelativeParenthesisedAndContinued() throws {
+        XCTAssertEqual(try scan("from_relative.py"), [
+            "from . m 1:6", "from .. n 2:6", "from ...pkg.sub one 3:6", "from ...pkg.sub two 3:6",
+            "from .x * 7:6", "from a.b c 8:6", "from a.b d 8:6",
+        ])
+    }
+
+    func testImportsNestedInFunctionsBlocksAndOneLineCompounds() throws {
+        XCTAssertEqual(try scan("nested_blocks.py"), [
+            "import inside_function 2:12", "from deep thing 4:14", "import maybe 6:12", "import after_with 9:30",
+            "import in_class 11:12", "import one_line_if 12:14",
+        ])
+    }
+
+    func testTypeCheckingBlocksAreMarked() throws {
+        XCTAssertEqual(try scan("type_checking.py"), [
+            "from typing TYPE_CHECKING 1:6", "import typing 2:8",
+            "import only_for_types 4:12 tc", "from also types 5:10 tc", "import at_runtime 7:12",
+            "import via_module_attribute 9:12 tc", "import after_block 10:8", "import single_line 11:26 tc",
+        ])
+    }
+
+    func testDynamicImportsWithLiteralArguments() throws {
+        XCTAssertEqual(try scan("dynamic.py"), [
+            "import importlib 1:8", "from importlib import_module 2:6",
+            "dynamic plugins.alpha 3:32", "dynamic beta 4:21", "dynamic gamma.delta 5:13",
+        ])
+    }
+
+    func testStringsCommentsAndNonImportPositionsNeverImport() throws {
+        XCTAssertEqual(try scan("strings_and_comments.py"), ["import real_after_string 12:34", "import real_after_fstring 13:46"])
+    }
+
+    func testNestedQuotesInFStrings() throws {
+        XCTAssertEqual(try scan("fstring_nested_quotes.py"), ["import after_nested 2:8"])
+    }
+
+    func testCRLFAndTabs() throws {
+        let source = "if TYPE_CHECKING:\r\n\timport tabbed\r\nimport flat\r\n"
+        XCTAssertEqual(describe(try PythonImportScanner.scan(Array(source.utf8)).get()), ["import tabbed 2:9 tc", "import flat 3:8"])
+    }
+
+    func testNotUTF8AndNotPythonAreReportedWithAPosition() {
+        let bad = PythonImportScanner.scan(Array("import ok\nx = '".utf8) + [0xFF] + Array("'\n".utf8))
+        guard case .failure(let e) = bad else { return XCTFail("accepted invalid UTF-8") }
+        XCTAssertEqual(e.line, 2)
+        XCTAssertTrue(e.message.contains("UTF-8"))
+        guard case .failure(let open) = PythonImportScanner.scan(Array("x = '''never closed\nimport y\n".utf8)) else { return XCTFail() }
+        XCTAssertEqual(open.line, 1)
+        XCTAssertTrue(open.message.contains("unterminated"))
+        guard case .failure = PythonImportScanner.scan(Array("f(\n".utf8)) else { return XCTFail("unclosed bracket accepted") }
+        guard case .failure = PythonImportScanner.scan([0x69, 0x00]) else { return XCTFail("NUL accepted") }
+    }
+}
