@@ -114,6 +114,8 @@ public final class GitSnapshot: SnapshotReader {
     /// The blob id of a file in the snapshot (a content hash).
     public func blobID(_ path: String) -> ObjectID? { entries[path]?.id }
 
+    public func contentID(_ path: String) -> String? { entries[path]?.id.description }
+
     /// Paths whose content differs from the base (added, modified, or renamed to here).
     public func touched(against base: DiffBase) -> Set<String> {
         var out = Set<String>()

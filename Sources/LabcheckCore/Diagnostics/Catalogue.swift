@@ -38,6 +38,7 @@ public enum Catalogue {
         CheckInfo(id: "LC302", name: "layers-violation", severity: .error, summary: "layers contract violated"),
         CheckInfo(id: "LC303", name: "independence-violation", severity: .error, summary: "independence contract violated"),
         CheckInfo(id: "LC304", name: "relative-import-escapes-package", severity: .warning, summary: "relative import escapes its top-level package"),
+        CheckInfo(id: "LC305", name: "python-file-not-scanned", severity: .warning, summary: "a Python file (or stage code) that is not valid UTF-8 Python cannot be scanned for imports"),
     ]
 
     /// The catalogue entry for an id.

@@ -38,28 +38,3 @@ public enum CheckDocs {
     }
 }
 
-/// The import-boundary checks (DESIGN §4), documented ahead of their implementation.
-public enum ImportBoundaryDocs {
-    public static let all: [CheckDocumentation] = [
-        CheckDocumentation(id: "LC300", what: "Reports a direct import from a contract's source module of a module the contract forbids.",
-                           why: "A kernel package that imports an application package stops being reusable.",
-                           example: "# pipelinekit/run.py\nimport image_project.impl", fix: "Move the code, invert the dependency, or add an `ignore` with a reason.",
-                           implemented: false),
-        CheckDocumentation(id: "LC301", what: "Reports a forbidden import reached through a chain of imports, printing every link with file:line.",
-                           why: "An indirect dependency couples packages as surely as a direct one.",
-                           example: "pipelinekit.run -> pipelinekit.util -> image_project.impl", fix: "Break one link of the chain.",
-                           implemented: false),
-        CheckDocumentation(id: "LC302", what: "Reports an import from a lower layer of a `layers` contract into a higher one.",
-                           why: "Layers only stay layers if lower ones never reach up.",
-                           example: "# image_project/foundation/db.py\nfrom image_project.framework import app", fix: "Move the code down, or pass the dependency in.",
-                           implemented: false),
-        CheckDocumentation(id: "LC303", what: "Reports an import between modules an `independence` contract keeps apart.",
-                           why: "Independent apps must be deployable and testable alone.",
-                           example: "# apps/alpha/x.py\nimport apps.beta", fix: "Share through a common lower module instead.",
-                           implemented: false),
-        CheckDocumentation(id: "LC304", what: "Warns about a relative import that climbs above its top-level package.",
-                           why: "Such an import fails at run time or resolves to an unrelated module.",
-                           example: "# pkg/a.py\nfrom ... import x", fix: "Use an absolute import.",
-                           implemented: false),
-    ]
-}

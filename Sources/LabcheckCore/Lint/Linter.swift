@@ -7,6 +7,12 @@ public protocol SnapshotReader {
     var paths: [String] { get }
     /// The bytes of a file in the snapshot.
     func read(_ path: String) throws -> [UInt8]
+    /// A content hash of a file (a git blob id), for caches; nil when the reader has none.
+    func contentID(_ path: String) -> String?
+}
+
+extension SnapshotReader {
+    public func contentID(_ path: String) -> String? { nil }
 }
 
 /// A snapshot held in memory (for examples and tests).
@@ -41,9 +47,13 @@ public struct LintRequest {
     /// `--strict` on the command line.
     public var strictFlag: Bool
     public var conventions: StageConventions
+    /// Import scan results from earlier runs, by content id.
+    public var importCache: ImportScanCache
 
     public init(snapshot: any SnapshotReader, base: (any SnapshotReader)? = nil, touched: Set<String>?,
-                bundledRules: RuleSet, strictFlag: Bool = false, conventions: StageConventions = .agilab) {
+                bundledRules: RuleSet, strictFlag: Bool = false, conventions: StageConventions = .agilab,
+                importCache: ImportScanCache = ImportScanCache()) {
+        self.importCache = importCache
         self.snapshot = snapshot
         self.base = base
         self.touched = touched
@@ -68,6 +78,8 @@ public struct LintResult {
     /// The parsed lab files that were checked.
     public var labFiles: [LabFile]
     public var config: LabcheckConfig
+    /// The import scan cache after this run (write it back when `changed`).
+    public var importCache: ImportScanCache
 }
 
 /// Runs the checks over a snapshot.
@@ -171,9 +183,27 @@ public enum Linter {
             }
             diagnostics += ConfigFileCheck.check(path: path, bytes: try snapshot.read(path), schema: schema, strictFlag: request.strictFlag, config: config, log: &log)
         }
+        var importCache = request.importCache
+        let (contracts, contractProblems) = ImportBoundaries.contracts(config: config, rules: rules)
+        diagnostics += contractProblems
+        if contracts.isEmpty {
+            log.append("imports: no import contracts configured; Python files are not scanned")
+        } else {
+            // The graph covers the whole snapshot, including stage code of every lab file.
+            var allLabs = labFiles
+            let checked = Set(labFiles.map(\.path))
+            for path in labPaths where !checked.contains(path) {
+                if case .success(let file) = LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: request.conventions) {
+                    allLabs.append(file)
+                }
+            }
+            diagnostics += try ImportBoundaries.check(snapshot: snapshot, config: config, contracts: contracts, labFiles: allLabs,
+                                                      touched: request.touched, cache: &importCache, log: &log)
+        }
         diagnostics.sort(by: Diagnostic.sortKey)
         let configurationInvalid = diagnostics.contains { $0.id == "LC001" || $0.id == "LC002" }
         return LintResult(diagnostics: diagnostics, filesChecked: selectedLabs.count + selectedConfigs.count,
-                          configurationInvalid: configurationInvalid, log: log, rules: rules, labFiles: labFiles, config: config)
+                          configurationInvalid: configurationInvalid, log: log, rules: rules, labFiles: labFiles, config: config,
+                          importCache: importCache)
     }
 }

@@ -91,13 +91,20 @@ public struct AppContract: Sendable {
     public let path: String
 }
 
+/// A contract preset file (`rules/contracts/<name>.toml`).
+public struct ContractPreset: Sendable {
+    public let table: TOMLTable
+    public let source: SourceText
+    public let path: String
+}
+
 /// Everything loaded from `rules/` directories.
 public struct RuleSet: Sendable {
     public private(set) var templates: [String: TemplateFamily] = [:]
     public private(set) var apps: [String: AppContract] = [:]
     public private(set) var schemas: [String: KeySchema] = [:]
-    /// Contract presets by name: the raw table, read by the import-boundary engine.
-    public private(set) var contractPresets: [String: TOMLTable] = [:]
+    /// Contract presets by name: the raw file, read by the import-boundary engine.
+    public private(set) var contractPresets: [String: ContractPreset] = [:]
     public private(set) var files: [LoadedRuleFile] = []
     /// LC002 problems found while loading.
     public private(set) var diagnostics: [Diagnostic] = []
@@ -134,7 +141,10 @@ public struct RuleSet: Sendable {
             if let s = KeySchema.read(root, &reader, path: path) { id = s.id; schemas[s.id] = s }
         case "contracts":
             reader.rejectUnknownKeys(root, known: ["name", "description", "contracts"], context: "a contract preset")
-            if let name = reader.string(root, "name", required: true, span: whole) { id = name; contractPresets[name] = root }
+            if let name = reader.string(root, "name", required: true, span: whole) {
+                id = name
+                contractPresets[name] = ContractPreset(table: root, source: reader.source, path: path)
+            }
         default:
             return
         }

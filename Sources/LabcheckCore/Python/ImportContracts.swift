@@ -1,0 +1,287 @@
+/// An import-boundary contract (DESIGN §4), from `.labcheck.toml` or a preset.
+public struct ImportContract: Sendable {
+    public enum Kind: String, Sendable { case forbidden, layers, independence }
+    public enum Inclusion: String, Sendable { case include, ignore }
+
+    /// An import edge a contract tolerates, with the reason it is tolerated.
+    public struct Ignore: Sendable {
+        public let importer: String
+        public let imported: String
+        public let reason: String
+        /// Where the ignore is written (for "matches nothing" reports).
+        public let file: String
+        public let position: SourcePosition
+
+        func matches(_ edge: ImportEdge) -> Bool {
+            Self.match(importer, edge.importer) && Self.match(imported, edge.imported)
+        }
+
+        /// A module pattern: exact, or with `*` standing for one dotted component
+        /// (`**` for any number of them).
+        static func match(_ pattern: String, _ module: String) -> Bool {
+            guard pattern.contains("*") else { return pattern == module }
+            let p = pattern.split(separator: ".").map(String.init), m = module.split(separator: ".").map(String.init)
+            func go(_ i: Int, _ j: Int) -> Bool {
+                if i == p.count { return j == m.count }
+                if p[i] == "**" { return (j...m.count).contains { go(i + 1, $0) } }
+                return j < m.count && Glob.matchName(p[i], m[j]) && go(i + 1, j + 1)
+            }
+            return go(0, 0)
+        }
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let source: [String]
+    public let forbidden: [String]
+    /// Layers from highest to lowest; each layer is one or more independent siblings.
+    public let layers: [[String]]
+    public let modules: [String]
+    public let allowIndirect: Bool
+    public let typeChecking: Inclusion
+    public let dynamic: Inclusion
+    public let ignores: [Ignore]
+    /// Where the contract is defined, for messages.
+    public let origin: String
+
+    /// Reads contracts from `[[contracts]]` tables. Problems are diagnostics with `id`
+    /// (LC001 for `.labcheck.toml`, LC002 for presets).
+    public static func read(_ tables: [TOMLNode], file: String, source: SourceText, id: String) -> ([ImportContract], [Diagnostic]) {
+        var contracts: [ImportContract] = []
+        var problems: [Diagnostic] = []
+        func problem(_ message: String, _ span: ByteSpan, help: String? = nil) {
+            problems.append(Diagnostic(id: id, severity: .error, message: message, file: file, span: span, in: source, help: help))
+        }
+        for node in tables {
+            guard let t = node.table else { problem("a contract must be a table", node.span); continue }
+            func strings(_ key: String, required: Bool) -> [String]? {
+                guard let v = t[key] else {
+                    if required { problem("contract needs '\(key)'", node.span) }
+                    return nil
+                }
+                guard let a = v.array, a.items.allSatisfy({ $0.string != nil }), !a.items.isEmpty else {
+                    problem("'\(key)' must be a non-empty array of module names", v.span)
+                    return nil
+                }
+                return a.items.compactMap(\.string)
+            }
+            let name = t["name"]?.string ?? "(unnamed contract)"
+            guard let typeNode = t["type"], let typeText = typeNode.string else { problem("contract '\(name)' needs 'type' (forbidden, layers or independence)", node.span); continue }
+            guard let kind = Kind(rawValue: typeText) else {
+                problem("unknown contract type '\(typeText)'", typeNode.span,
+                        help: NearestName.suggestion(for: typeText, among: ["forbidden", "layers", "independence"]).map { "did you mean '\($0)'?" })
+                continue
+            }
+            func inclusion(_ key: String) -> Inclusion? {
+                guard let v = t[key] else { return .include }
+                guard let s = v.string, let i = Inclusion(rawValue: s) else { problem("'\(key)' must be \"include\" or \"ignore\"", v.span); return nil }
+                return i
+            }
+            var allowIndirect = false
+            if let v = t["allow_indirect"] {
+                if let b = v.bool { allowIndirect = b } else { problem("'allow_indirect' must be true or false", v.span) }
+            }
+            var ignores: [Ignore] = []
+            if let v = t["ignore"] {
+                for item in v.array?.items ?? [] {
+                    guard let it = item.table, let spec = it["import"]?.string else { problem("each ignore is { import = \"a -> b\", reason = \"...\" }", item.span); continue }
+                    let parts = spec.components(separatedBy: "->")
+                    guard parts.count == 2 else { problem("ignore '\(spec)' must read \"importer -> imported\"", it["import"]!.span); continue }
+                    guard let reason = it["reason"]?.string, !reason.trimmingSpaces.isEmpty else {
+                        problem("ignore '\(spec)' needs a 'reason'", item.span, help: "say why this import is tolerated, e.g. reason = \"removed in 2.0\"")
+                        continue
+                    }
+                    ignores.append(Ignore(importer: parts[0].trimmingSpaces, imported: parts[1].trimmingSpaces, reason: reason, file: file,
+                                          position: source.position(of: item.span.start)))
+                }
+                if v.array == nil { problem("'ignore' must be an array of { import, reason } tables", v.span) }
+            }
+            var source: [String] = [], forbidden: [String] = [], layers: [[String]] = [], modules: [String] = []
+            switch kind {
+            case .forbidden:
+                guard let s = strings("source", required: true), let f = strings("forbidden", required: true) else { continue }
+                source = s
+                forbidden = f
+            case .layers:
+                guard let l = strings("layers", required: true) else { continue }
+                let containers = strings("containers", required: false) ?? [""]
+                for container in containers {
+                    layers += l.map { layer in
+                        layer.split(separator: "|").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+                            .map { container.isEmpty ? $0 : container + "." + $0 }
+                    }
+                }
+            case .independence:
+                guard let m = strings("modules", required: true) else { continue }
+                modules = m
+            }
+            guard let tc = inclusion("type_checking"), let dyn = inclusion("dynamic") else { continue }
+            contracts.append(ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers, modules: modules,
+                                            allowIndirect: allowIndirect, typeChecking: tc, dynamic: dyn, ignores: ignores,
+                                            origin: file))
+        }
+        return (contracts, problems)
+    }
+}
+
+extension String {
+    /// Splits on a separator string (no Foundation).
+    func components(separatedBy separator: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: separator) {
+            out.append(String(rest[..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        out.append(String(rest))
+        return out
+    }
+}
+
+/// Checks contracts against an import graph.
+public struct ContractChecker {
+    let graph: ImportGraph
+    /// Files changed against the diff base; nil reports everything (`--all`).
+    let touched: Set<String>?
+
+    public init(graph: ImportGraph, touched: Set<String>?) {
+        self.graph = graph
+        self.touched = touched
+    }
+
+    /// One chain of imports from `edges[0].importer` to `edges.last.imported`.
+    struct Chain { let edges: [ImportEdge] }
+
+    /// Diagnostics for a contract, and the ignores that matched nothing.
+    public func check(_ contract: ImportContract) -> (diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore]) {
+        var used = [Bool](repeating: false, count: contract.ignores.count)
+        var edges: [ImportEdge] = []
+        edgeLoop: for e in graph.edges {
+            if contract.typeChecking == .ignore && e.typeChecking { continue }
+            if contract.dynamic == .ignore && e.dynamic { continue }
+            for (k, ignore) in contract.ignores.enumerated() where ignore.matches(e) {
+                used[k] = true
+                continue edgeLoop
+            }
+            edges.append(e)
+        }
+        let view = GraphView(edges: edges)
+        var out: [Diagnostic] = []
+        switch contract.kind {
+        case .forbidden:
+            for s in contract.source {
+                for f in contract.forbidden {
+                    out += pairViolations(view, from: s, to: f, excluded: [s, f], direct: "LC300", indirect: contract.allowIndirect ? nil : "LC301",
+                                          contract: contract, verb: "is forbidden from importing")
+                }
+            }
+        case .layers:
+            let all = contract.layers.flatMap { $0 }
+            for (hi, higher) in contract.layers.enumerated() {
+                for lower in contract.layers[(hi + 1)...] {
+                    for l in lower { for h in higher {
+                        out += pairViolations(view, from: l, to: h, excluded: all, direct: "LC302", indirect: "LC302", contract: contract,
+                                              verb: "is in a lower layer and must not import")
+                    } }
+                }
+                for a in higher { for b in higher where a != b {
+                    out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC302", indirect: "LC302", contract: contract,
+                                          verb: "is an independent sibling layer of, and must not import,")
+                } }
+            }
+        case .independence:
+            for a in contract.modules { for b in contract.modules where a != b {
+                out += pairViolations(view, from: a, to: b, excluded: contract.modules, direct: "LC303", indirect: "LC303", contract: contract,
+                                      verb: "must stay independent of")
+            } }
+        }
+        let unused = contract.ignores.enumerated().filter { !used[$0.offset] }.map(\.element)
+        return (out, unused)
+    }
+
+    /// Adjacency over the contract's edges.
+    struct GraphView {
+        let edges: [ImportEdge]
+        var outgoing: [String: [Int]] = [:]
+
+        init(edges: [ImportEdge]) {
+            self.edges = edges
+            for (i, e) in edges.enumerated() { outgoing[e.importer, default: []].append(i) }
+        }
+    }
+
+    /// Direct imports from `from`'s subtree into `to`'s subtree, and (if `indirect`) for each
+    /// pair of modules (one inside each), the shortest chain whose intermediate modules lie
+    /// outside every `excluded` subtree.
+    func pairViolations(_ view: GraphView, from: String, to: String, excluded: [String], direct: String, indirect: String?,
+                        contract: ImportContract, verb: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let sources = Set(view.edges.map(\.importer).filter { isWithin($0, from) })
+        for e in view.edges where isWithin(e.importer, from) && isWithin(e.imported, to) && !isWithin(e.importer, to) {
+            guard touched == nil || touched!.contains(e.site.file) else { continue }
+            out.append(Diagnostic(id: direct, severity: Catalogue.info(direct)!.severity,
+                                  message: "\(e.importer) imports \(e.imported): \(from) \(verb) \(to) (contract '\(contract.name)')",
+                                  file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
+                                  end: SourcePosition(line: e.site.line, column: e.site.column + e.imported.count),
+                                  help: helpText(contract, e), notes: flags(e)))
+        }
+        guard let indirect else { return out }
+        func blocked(_ m: String) -> Bool { excluded.contains { isWithin(m, $0) } }
+        for start in sources.sorted() {
+            // Breadth-first from `start`; the first time a module of `to` is reached is its shortest chain.
+            var previous: [String: Int] = [:] // module -> edge index that reached it
+            var queue = [start]
+            var head = 0
+            var seen: Set<String> = [start]
+            var reached: [String] = []
+            while head < queue.count {
+                let m = queue[head]
+                head += 1
+                for i in view.outgoing[m] ?? [] {
+                    let next = view.edges[i].imported
+                    if seen.contains(next) { continue }
+                    if isWithin(next, to) {
+                        if m != start {
+                            seen.insert(next)
+                            previous[next] = i
+                            reached.append(next)
+                        }
+                        continue
+                    }
+                    if blocked(next) { continue }
+                    seen.insert(next)
+                    previous[next] = i
+                    queue.append(next)
+                }
+            }
+            for target in reached.sorted() {
+                var chain: [ImportEdge] = []
+                var m = target
+                while m != start, let i = previous[m] { chain.append(view.edges[i]); m = view.edges[i].importer }
+                chain.reverse()
+                guard chain.count >= 2 else { continue }
+                if let touched, !chain.contains(where: { touched.contains($0.site.file) }) { continue }
+                let first = chain[0]
+                let links = chain.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)\($0.typeChecking ? " (TYPE_CHECKING)" : "")\($0.dynamic ? " (dynamic)" : "")" }
+                out.append(Diagnostic(id: indirect, severity: Catalogue.info(indirect)!.severity,
+                                      message: "\(start) imports \(target) through a chain of \(chain.count) imports: \(from) \(verb) \(to) (contract '\(contract.name)')",
+                                      file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
+                                      end: SourcePosition(line: first.site.line, column: first.site.column + first.imported.count),
+                                      help: "break one link of the chain, or add an ignore with a reason to the contract",
+                                      notes: links))
+            }
+        }
+        return out
+    }
+
+    private func flags(_ e: ImportEdge) -> [String] {
+        var notes: [String] = []
+        if e.typeChecking { notes.append("inside `if TYPE_CHECKING:` (type_checking = \"ignore\" on the contract skips these)") }
+        if e.dynamic { notes.append("a dynamic import (dynamic = \"ignore\" on the contract skips these)") }
+        return notes
+    }
+
+    private func helpText(_ contract: ImportContract, _ e: ImportEdge) -> String {
+        "move the code, invert the dependency, or add `ignore = [{ import = \"\(e.importer) -> \(e.imported)\", reason = \"...\" }]` to contract '\(contract.name)'"
+    }
+}
