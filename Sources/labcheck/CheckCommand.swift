@@ -68,8 +68,10 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let opened = try snapshotOptions.open(log: output.log)
         let rules = try BundledRules.load(log: output.log)
+        let cache = noCache ? ImportScanCache() : ImportCacheStore.load(opened.repository, log: output.log)
         let result = try Linter.run(LintRequest(snapshot: opened.snapshot, base: opened.base, touched: opened.touched,
-                                                bundledRules: rules, strictFlag: strict))
+                                                bundledRules: rules, strictFlag: strict, importCache: cache))
+        if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: opened.repository, log: output.log) }
         let snapshot = opened.snapshot
         result.log.forEach(output.log)
         print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
