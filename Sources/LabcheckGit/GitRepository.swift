@@ -64,7 +64,16 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Lower-case hex.
-    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var description: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// One file of a tree or index: its blob id and mode.

@@ -66,14 +66,19 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        let started = Date()
         let opened = try snapshotOptions.open(log: output.log)
+        output.log("timing: snapshot and diff base read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         let rules = try BundledRules.load(log: output.log)
         let cache = noCache ? ImportScanCache() : ImportCacheStore.load(opened.repository, log: output.log)
-        let result = try Linter.run(LintRequest(snapshot: opened.snapshot, base: opened.base, touched: opened.touched,
-                                                bundledRules: rules, strictFlag: strict, importCache: cache))
+        var request = LintRequest(snapshot: opened.snapshot, base: opened.base, touched: opened.touched,
+                                  bundledRules: rules, strictFlag: strict, importCache: cache)
+        request.verbose = output.verbose
+        let result = try Linter.run(request)
         if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: opened.repository, log: output.log) }
         let snapshot = opened.snapshot
         result.log.forEach(output.log)
+        output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
         if result.configurationInvalid { throw CommandFailure(exitCode: ExitStatus.usage, message: "") }
         if result.diagnostics.contains(where: { $0.severity == .error }) { throw CommandFailure(exitCode: ExitStatus.findings, message: "") }

@@ -41,7 +41,7 @@ struct RenderCommand: ParsableCommand {
                 ? "error: no stage '\(stage)' in \(path); stages: \(names)"
                 : "error: '\(stage)' names \(matches.count) stages in \(path); use module[id]: \(matches.map(\.displayName).joined(separator: ", "))")
         }
-        guard target.kind == .template else {
+        guard target.kind.isTemplate else {
             guard let code = target.table[StageConventions.agilab.codeKey]?.string else {
                 throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) is not a template stage and stores no code")
             }

@@ -137,9 +137,9 @@ final class ImportBoundaryCLITests: XCTestCase {
         let second = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         XCTAssertTrue(second.stderr.contains("python: 16 of 16 file(s) from the scan cache"), second.stderr)
         XCTAssertEqual(second.stdout, first.stdout)
-        // A corrupt cache (one byte flipped) is ignored, not trusted.
+        // A corrupt cache (one bit flipped) is ignored, not trusted.
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cachePath)))
-        if let i = bytes.firstIndex(of: UInt8(ascii: "i")) { bytes[i] = UInt8(ascii: "d") }
+        bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: cachePath))
         let third = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         XCTAssertTrue(third.stderr.contains("is not a valid labcheck cache; ignored"), third.stderr)

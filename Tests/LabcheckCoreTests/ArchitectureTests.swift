@@ -27,7 +27,7 @@ final class ArchitectureTests: XCTestCase {
 
     func testPackageManifestKeepsTheDependencyDirection() throws {
         let manifest = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
-        XCTAssertTrue(manifest.contains(".target(name: \"LabcheckCore\", dependencies: [.product(name: \"Yams\", package: \"Yams\")])"),
+        XCTAssertTrue(manifest.contains(".target(name: \"LabcheckCore\", dependencies: [.product(name: \"Yams\", package: \"Yams\")],"),
                       "LabcheckCore depends on nothing but the YAML parser")
         XCTAssertTrue(manifest.contains(".target(name: \"LabcheckGit\", dependencies: [\"LabcheckCore\", \"CLibgit2\"])"))
     }

@@ -26,6 +26,20 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try text(worktree, "a.txt"), "on disk only\n")
     }
 
+    func testReadAllReturnsStagedBytesWhetherOrNotTheDiskCopyMatches() throws {
+        let f = try GitFixture()
+        try f.commit(["a.py": "import a\n", "b.py": "import b\n", "c.py": "import c\n"])
+        try f.write("b.py", "import staged\n")
+        try f.git("add", "b.py")
+        try f.write("b.py", "import disk_only\n")
+        try f.write("c.py", "import also_disk_only\n")
+        let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
+        let all = try snapshot.readAll(["a.py", "b.py", "c.py"]).map { String(decoding: $0, as: UTF8.self) }
+        XCTAssertEqual(all, ["import a\n", "import staged\n", "import c\n"])
+        let head = try GitSnapshot(repository: open(f), mode: .revision("HEAD"))
+        XCTAssertEqual(try head.readAll(["b.py", "c.py"]).map { String(decoding: $0, as: UTF8.self) }, ["import b\n", "import c\n"])
+    }
+
     func testRevisionSnapshotReadsTheCommitTreeAlsoInABareRepository() throws {
         let f = try GitFixture()
         try f.commit(["dir/a.txt": "first\n"], message: "one")

@@ -11,6 +11,8 @@ public enum TerminalText {
 
     /// `s` with every unsafe scalar written as `\t`, `\r` or `\u{XX}`.
     public static func sanitize(_ s: String) -> String {
+        // Printable ASCII needs nothing (the common case), checked on bytes.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s }
         var needs = false
         for u in s.unicodeScalars where isUnsafe(u) { needs = true; break }
         guard needs else { return s }

@@ -50,6 +50,12 @@ public enum StageKind: Sendable, Hashable {
     case legacy(label: String?)
     /// A `kind` that is neither known nor a plain label (LC102 reports it).
     case unknown(String)
+
+    /// `kind = "template"`. (Pattern matching rather than `==`: Swift 6.3's optimizer crashed
+    /// on `==` of this payload-carrying enum in release builds.)
+    public var isTemplate: Bool { if case .template = self { return true } else { return false } }
+    /// `kind = "raw_python"`.
+    public var isRawPython: Bool { if case .rawPython = self { return true } else { return false } }
 }
 
 /// One stage of a module.

@@ -48,27 +48,51 @@ public enum StageClassifier {
     public static func status(_ stage: LabStage, in file: LabFile, rules: RuleSet, conventions: StageConventions = .agilab) -> StageStatus {
         let t = stage.table
         let templateID = t[conventions.templateIDKey]?.string
-        let family = templateID.flatMap { rules.templates[$0] }
-        let saved = t[conventions.templateVersionKey]?.integer.flatMap { $0 >= 1 ? Int(clamping: $0) : nil }
+        let current = templateID.flatMap { rules.templates[$0]?.version }
+        let saved = savedVersion(t[conventions.templateVersionKey])
+        let kind = kindName(stage.kind, conventions)
         var shape: String? = nil
-        let kind: String
-        var stageClass: StageClass
-        switch stage.kind {
-        case .template: kind = conventions.templateKind; stageClass = .current
-        case .rawPython: kind = conventions.rawPythonKind; stageClass = .rawPython
-        case .legacy: kind = "legacy"; stageClass = .legacy
-        case .unknown(let k): kind = k; stageClass = .unknownKind
-        }
-        if stage.kind == .template || (templateID != nil && stageClass == .legacy) {
-            if family == nil { stageClass = .unknownTemplate }
-            else if let saved, let family { stageClass = saved < family.version ? .stale : (saved > family.version ? .ahead : .current) }
-            else { stageClass = .invalidVersion }
-        } else if stageClass == .legacy, let code = t[conventions.codeKey]?.string, let s = GeneratedSnippet.shape(of: code) {
-            stageClass = .legacyGenerated
-            shape = s
+        var stageClass = baseClass(stage.kind)
+        let isTemplate = stage.kind.isTemplate
+        if isTemplate || (templateID != nil && stageClass == .legacy) {
+            stageClass = versionClass(saved: saved, current: current)
+        } else if stageClass == .legacy {
+            shape = t[conventions.codeKey]?.string.flatMap(GeneratedSnippet.shape(of:))
+            if shape != nil { stageClass = .legacyGenerated }
         }
         return StageStatus(file: file.path, module: stage.module, stage: stage.displayName, id: stage.id, kind: kind,
-                           stageClass: stageClass, templateID: templateID, savedVersion: saved, currentVersion: family?.version,
+                           stageClass: stageClass, templateID: templateID, savedVersion: saved, currentVersion: current,
                            generatedShape: shape)
+    }
+
+    static func savedVersion(_ node: TOMLNode?) -> Int? {
+        guard let v = node?.integer, v >= 1 else { return nil }
+        return Int(clamping: v)
+    }
+
+    static func kindName(_ kind: StageKind, _ conventions: StageConventions) -> String {
+        switch kind {
+        case .template: return conventions.templateKind
+        case .rawPython: return conventions.rawPythonKind
+        case .legacy: return "legacy"
+        case .unknown(let k): return k
+        }
+    }
+
+    static func baseClass(_ kind: StageKind) -> StageClass {
+        switch kind {
+        case .template: return .current
+        case .rawPython: return .rawPython
+        case .legacy: return .legacy
+        case .unknown: return .unknownKind
+        }
+    }
+
+    static func versionClass(saved: Int?, current: Int?) -> StageClass {
+        guard let current else { return .unknownTemplate }
+        guard let saved else { return .invalidVersion }
+        if saved < current { return .stale }
+        if saved > current { return .ahead }
+        return .current
     }
 }

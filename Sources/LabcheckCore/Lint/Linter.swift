@@ -9,10 +9,13 @@ public protocol SnapshotReader {
     func read(_ path: String) throws -> [UInt8]
     /// A content hash of a file (a git blob id), for caches; nil when the reader has none.
     func contentID(_ path: String) -> String?
+    /// The bytes of many files, in order (a reader may read them in parallel).
+    func readAll(_ paths: [String]) throws -> [[UInt8]]
 }
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
+    public func readAll(_ paths: [String]) throws -> [[UInt8]] { try paths.map(read) }
 }
 
 /// A snapshot held in memory (for examples and tests).
@@ -49,6 +52,8 @@ public struct LintRequest {
     public var conventions: StageConventions
     /// Import scan results from earlier runs, by content id.
     public var importCache: ImportScanCache
+    /// Whether the log should include per-module detail (`-v`).
+    public var verbose = true
 
     public init(snapshot: any SnapshotReader, base: (any SnapshotReader)? = nil, touched: Set<String>?,
                 bundledRules: RuleSet, strictFlag: Bool = false, conventions: StageConventions = .agilab,
@@ -198,7 +203,7 @@ public enum Linter {
                 }
             }
             diagnostics += try ImportBoundaries.check(snapshot: snapshot, config: config, contracts: contracts, labFiles: allLabs,
-                                                      touched: request.touched, cache: &importCache, log: &log)
+                                                      touched: request.touched, cache: &importCache, log: &log, verbose: request.verbose)
         }
         diagnostics.sort(by: Diagnostic.sortKey)
         let configurationInvalid = diagnostics.contains { $0.id == "LC001" || $0.id == "LC002" }

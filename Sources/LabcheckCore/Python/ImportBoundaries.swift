@@ -1,11 +1,14 @@
+import Dispatch
+
 /// Scan results cached by content id (a git blob id is a content hash), so unchanged files are
-/// never scanned twice. The encoding is labcheck's own; a file that does not decode exactly
-/// (wrong header, bad checksum, truncated, foreign) is ignored as a whole, never trusted.
+/// never scanned twice. The binary encoding is labcheck's own; a file that does not decode
+/// exactly (wrong magic or version, bad checksum, truncated, foreign) is ignored as a whole,
+/// never trusted.
 public struct ImportScanCache: Sendable {
     public private(set) var entries: [String: Result<[PythonImport], PythonScanError>] = [:]
-    /// Whether entries were added since loading (the caller then writes the cache back).
+    /// Whether entries were added or dropped since loading (the caller then writes it back).
     public private(set) var changed = false
-    static let header = "labcheck-import-scan-cache 1"
+    static let magic: [UInt8] = Array("LCISC\u{1}\n".utf8)
 
     public init() {}
 
@@ -19,66 +22,111 @@ public struct ImportScanCache: Sendable {
     /// Keeps only the given ids (those of the current snapshot).
     public mutating func retain(_ ids: Set<String>) {
         let before = entries.count
-        entries = entries.filter { ids.contains($0.key) }
+        if entries.keys.contains(where: { !ids.contains($0) }) { entries = entries.filter { ids.contains($0.key) } }
         if entries.count != before { changed = true }
     }
 
-    /// The cache file's bytes: a header, one record per line, and an FNV-1a checksum line.
+    /// The cache file's bytes: magic, records, and an FNV-1a checksum of everything before it.
     public func encode() -> [UInt8] {
-        var out = Self.header + "\n"
+        var out = Self.magic
+        func int(_ v: Int) { var x = UInt32(truncatingIfNeeded: v).littleEndian; withUnsafeBytes(of: &x) { out += $0 } }
+        func str(_ s: String) { int(s.utf8.count); out += s.utf8 }
+        int(entries.count)
         for id in entries.keys.sorted() {
+            str(id)
             switch entries[id]! {
             case .success(let imports):
-                out += "F \(id) \(imports.count)\n"
+                out.append(0)
+                int(imports.count)
                 for i in imports {
-                    out += "\(i.kind == .plain ? "i" : (i.kind == .from ? "f" : "d")) \(i.level) \(i.line) \(i.column) \(i.typeChecking ? 1 : 0) \(i.module.isEmpty ? "-" : i.module) \(i.name ?? "-")\n"
+                    out.append(i.kind == .plain ? 0 : (i.kind == .from ? 1 : 2))
+                    out.append(i.typeChecking ? 1 : 0)
+                    int(i.level); int(i.line); int(i.column)
+                    str(i.module)
+                    if let name = i.name { out.append(1); str(name) } else { out.append(0) }
                 }
             case .failure(let e):
-                out += "E \(id) \(e.line) \(e.column) \(e.message.map { $0 == "\n" ? " " : $0 })\n"
+                out.append(1)
+                int(e.line); int(e.column); str(e.message)
             }
         }
-        var bytes = Array(out.utf8)
-        bytes += Array("checksum \(Self.checksum(bytes))\n".utf8)
-        return bytes
+        var sum = Self.checksum(out).littleEndian
+        withUnsafeBytes(of: &sum) { out += $0 }
+        return out
     }
 
-    static func checksum(_ bytes: [UInt8]) -> String {
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return String(h, radix: 16)
+        return h
     }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt64 { checksum(bytes[...]) }
 
     /// Decodes a cache file; nil for anything that is not exactly a valid cache.
     public static func decode(_ bytes: [UInt8]) -> ImportScanCache? {
-        guard let text = String(validating: bytes, as: UTF8.self), text.hasSuffix("\n") else { return nil }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        guard lines.first.map(String.init) == header, let last = lines.popLast(), last.hasPrefix("checksum ") else { return nil }
-        let body = Array(text.utf8.prefix(text.utf8.count - last.utf8.count - 1))
-        guard String(last.dropFirst(9)) == checksum(body) else { return nil }
+        guard bytes.count >= magic.count + 12, Array(bytes.prefix(magic.count)) == magic else { return nil }
+        let body = bytes[..<(bytes.count - 8)]
+        var stored: UInt64 = 0
+        for k in 0..<8 { stored |= UInt64(bytes[bytes.count - 8 + k]) << (8 * UInt64(k)) }
+        guard stored == checksum(body) else { return nil }
+        var p = magic.count
+        let end = body.endIndex
+        func int() -> Int? {
+            guard p + 4 <= end else { return nil }
+            let v = Int(bytes[p]) | Int(bytes[p + 1]) << 8 | Int(bytes[p + 2]) << 16 | Int(bytes[p + 3]) << 24
+            p += 4
+            return v
+        }
+        func byte() -> UInt8? { guard p < end else { return nil }; p += 1; return bytes[p - 1] }
+        func str() -> String? {
+            // The checksum already vouches for the bytes: decode without validating again.
+            guard let n = int(), p + n <= end else { return nil }
+            let s = String(decoding: bytes[p..<(p + n)], as: UTF8.self)
+            p += n
+            return s
+        }
+        guard let count = int() else { return nil }
         var cache = ImportScanCache()
-        var i = lines.startIndex + 1
-        while i < lines.endIndex {
-            let f = lines[i].split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
-            i += 1
-            if f.first == "E", f.count == 5, let l = Int(f[2]), let c = Int(f[3]) {
-                cache.entries[String(f[1])] = .failure(PythonScanError(message: String(f[4]), line: l, column: c))
+        cache.entries.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let id = str(), let tag = byte() else { return nil }
+            if tag == 1 {
+                guard let l = int(), let c = int(), let m = str() else { return nil }
+                cache.entries[id] = .failure(PythonScanError(message: m, line: l, column: c))
                 continue
             }
-            guard f.first == "F", f.count == 3, let count = Int(f[2]), count >= 0, i + count <= lines.endIndex else { return nil }
+            guard tag == 0, let n = int(), n <= end - p else { return nil }
             var imports: [PythonImport] = []
-            imports.reserveCapacity(count)
-            for _ in 0..<count {
-                let r = lines[i].split(separator: " ", omittingEmptySubsequences: false)
-                i += 1
-                guard r.count == 7, let level = Int(r[1]), let line = Int(r[2]), let col = Int(r[3]) else { return nil }
-                let kind: PythonImport.Kind
-                switch r[0] { case "i": kind = .plain; case "f": kind = .from; case "d": kind = .dynamic; default: return nil }
-                imports.append(PythonImport(kind: kind, module: r[5] == "-" ? "" : String(r[5]), level: level, name: r[6] == "-" ? nil : String(r[6]),
-                                            line: line, column: col, typeChecking: r[4] == "1"))
+            imports.reserveCapacity(n)
+            for _ in 0..<n {
+                guard let k = byte(), k <= 2, let tc = byte(), let level = int(), let line = int(), let column = int(),
+                      let module = str(), let hasName = byte() else { return nil }
+                var name: String? = nil
+                if hasName == 1 { guard let s = str() else { return nil }; name = s }
+                imports.append(PythonImport(kind: k == 0 ? .plain : (k == 1 ? .from : .dynamic), module: module, level: level, name: name,
+                                            line: line, column: column, typeChecking: tc == 1))
             }
-            cache.entries[String(f[1])] = .success(imports)
+            cache.entries[id] = .success(imports)
         }
+        guard p == end else { return nil }
         return cache
+    }
+}
+
+/// Scans many sources on every core. Each source is scanned independently; results come back
+/// in input order, so output stays deterministic.
+enum ParallelScan {
+    static func scan(_ sources: [[UInt8]]) -> [Result<[PythonImport], PythonScanError>] {
+        var results = [Result<[PythonImport], PythonScanError>](repeating: .success([]), count: sources.count)
+        guard sources.count > 1 else { return sources.map(PythonImportScanner.scan) }
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: sources.count) { k in
+                out[k] = PythonImportScanner.scan(sources[k])
+            }
+        }
+        return results
     }
 }
 
@@ -128,7 +176,15 @@ public enum ImportBoundaries {
 
     /// Builds the graph and checks every contract.
     public static func check(snapshot: any SnapshotReader, config: LabcheckConfig, contracts: [ImportContract], labFiles: [LabFile],
-                             touched: Set<String>?, cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
+                             touched: Set<String>?, cache: inout ImportScanCache, log: inout [String], verbose: Bool = true) throws -> [Diagnostic] {
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func lap() -> String {
+            let now = clock.now
+            let d = now - mark
+            mark = now
+            return "\(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) ms"
+        }
         let roots = config.pythonRoots ?? ["src", "."]
         log.append("python roots: \(roots.joined(separator: ", "))\(config.pythonRoots == nil ? " (default; set [python] roots in .labcheck.toml)" : "")")
         let resolver = ModuleResolver(roots: roots)
@@ -148,21 +204,32 @@ public enum ImportBoundaries {
         var counts: [String: Int] = [:]
         for (m, _) in files { counts[m.root, default: 0] += 1 }
         log.append("python: \(files.count) module(s): " + roots.map { "\(counts[$0] ?? 0) from root \($0)" }.joined(separator: ", "))
-        for (m, _) in files.sorted(by: { $0.0.name < $1.0.name }) { log.append("python: module \(m.name) from root \(m.root) (\(m.file))") }
+        if verbose {
+            for (m, _) in files.sorted(by: { $0.0.name < $1.0.name }) { log.append("python: module \(m.name) from root \(m.root) (\(m.file))") }
+        }
 
-        // Scan (or take from the cache), then resolve.
+        // Scan what the cache does not have (both cores), then resolve in file order.
         var diagnostics: [Diagnostic] = []
+        var outcomes = [Result<[PythonImport], PythonScanError>?](repeating: nil, count: files.count)
+        var pending: [Int] = []
+        var pendingIDs = Set<String>()
         var hits = 0
+        for (k, (_, id)) in files.enumerated() {
+            if let id, let cached = cache[id] { outcomes[k] = cached; hits += 1 }
+            else if let id, pendingIDs.contains(id) { hits += 1 }
+            else { pending.append(k); if let id { pendingIDs.insert(id) } }
+        }
+        let sources = try snapshot.readAll(pending.map { files[$0].0.file })
+        log.append("python: read \(sources.count) file(s) to scan in \(lap())")
+        let scanned = ParallelScan.scan(sources)
+        log.append("python: scanned \(sources.count) file(s) (\(sources.reduce(0) { $0 + $1.count }) bytes) in \(lap())")
+        for (j, k) in pending.enumerated() {
+            outcomes[k] = scanned[j]
+            if let id = files[k].1 { cache.store(id, scanned[j]) }
+        }
         var ids = Set<String>()
-        for (module, id) in files {
-            let outcome: Result<[PythonImport], PythonScanError>
-            if let id, let cached = cache[id] {
-                outcome = cached
-                hits += 1
-            } else {
-                outcome = PythonImportScanner.scan(try snapshot.read(module.file))
-                if let id { cache.store(id, outcome) }
-            }
+        for (k, (module, id)) in files.enumerated() {
+            let outcome = outcomes[k] ?? id.flatMap { cache[$0] } ?? .success([])
             if let id { ids.insert(id) }
             switch outcome {
             case .success(let imports):
@@ -214,11 +281,12 @@ public enum ImportBoundaries {
                                           end: SourcePosition(line: escape.site.line, column: escape.site.column + escape.text.count),
                                           help: "use an absolute import"))
         }
+        log.append("python: graph built in \(lap())")
         let checker = ContractChecker(graph: graph, touched: touched)
         for contract in contracts {
             let (found, unused) = checker.check(contract)
             diagnostics += found
-            log.append("contract '\(contract.name)' (\(contract.kind.rawValue), from \(contract.origin)): \(found.count) violation(s)")
+            log.append("contract '\(contract.name)' (\(contract.kind.rawValue), from \(contract.origin)): \(found.count) violation(s) in \(lap())")
             for ignore in unused {
                 diagnostics.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002", severity: .error,
                                               message: "ignore '\(ignore.importer) -> \(ignore.imported)' of contract '\(contract.name)' matches no import",

@@ -138,45 +138,76 @@ extension String {
     }
 }
 
-/// Checks contracts against an import graph.
+/// Checks contracts against an import graph. Module names are interned to integers once, so
+/// the chain searches work on arrays, not strings.
 public struct ContractChecker {
     let graph: ImportGraph
     /// Files changed against the diff base; nil reports everything (`--all`).
     let touched: Set<String>?
+    /// Module names by node id, and node ids by name.
+    let names: [String]
+    let ids: [String: Int]
+    /// For each edge of the graph: importer and imported node ids.
+    let from: [Int32]
+    let to: [Int32]
 
     public init(graph: ImportGraph, touched: Set<String>?) {
         self.graph = graph
         self.touched = touched
+        var names: [String] = []
+        var ids: [String: Int] = [:]
+        func id(_ name: String) -> Int32 {
+            if let i = ids[name] { return Int32(i) }
+            ids[name] = names.count
+            names.append(name)
+            return Int32(names.count - 1)
+        }
+        var from: [Int32] = [], to: [Int32] = []
+        from.reserveCapacity(graph.edges.count)
+        to.reserveCapacity(graph.edges.count)
+        for e in graph.edges {
+            from.append(id(e.importer))
+            to.append(id(e.imported))
+        }
+        self.names = names
+        self.ids = ids
+        self.from = from
+        self.to = to
     }
 
-    /// One chain of imports from `edges[0].importer` to `edges.last.imported`.
-    struct Chain { let edges: [ImportEdge] }
+    /// A node mask: which modules lie within any of `packages`.
+    func mask(_ packages: [String]) -> [Bool] {
+        names.map { n in packages.contains { isWithin(n, $0) } }
+    }
 
     /// Diagnostics for a contract, and the ignores that matched nothing.
     public func check(_ contract: ImportContract) -> (diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore]) {
         var used = [Bool](repeating: false, count: contract.ignores.count)
-        var edges: [ImportEdge] = []
-        edgeLoop: for e in graph.edges {
+        var live: [Int] = []
+        live.reserveCapacity(graph.edges.count)
+        edgeLoop: for (i, e) in graph.edges.enumerated() {
             if contract.typeChecking == .ignore && e.typeChecking { continue }
             if contract.dynamic == .ignore && e.dynamic { continue }
             for (k, ignore) in contract.ignores.enumerated() where ignore.matches(e) {
                 used[k] = true
                 continue edgeLoop
             }
-            edges.append(e)
+            live.append(i)
         }
-        let view = GraphView(edges: edges)
+        var outgoing = [[Int]](repeating: [], count: names.count)
+        for i in live { outgoing[Int(from[i])].append(i) }
+        let view = View(live: live, outgoing: outgoing)
         var out: [Diagnostic] = []
         switch contract.kind {
         case .forbidden:
             for s in contract.source {
                 for f in contract.forbidden {
-                    out += pairViolations(view, from: s, to: f, excluded: [s, f], direct: "LC300", indirect: contract.allowIndirect ? nil : "LC301",
+                    out += pairViolations(view, from: s, to: f, excluded: mask([s, f]), direct: "LC300", indirect: contract.allowIndirect ? nil : "LC301",
                                           contract: contract, verb: "is forbidden from importing")
                 }
             }
         case .layers:
-            let all = contract.layers.flatMap { $0 }
+            let all = mask(contract.layers.flatMap { $0 })
             for (hi, higher) in contract.layers.enumerated() {
                 for lower in contract.layers[(hi + 1)...] {
                     for l in lower { for h in higher {
@@ -190,8 +221,9 @@ public struct ContractChecker {
                 } }
             }
         case .independence:
+            let all = mask(contract.modules)
             for a in contract.modules { for b in contract.modules where a != b {
-                out += pairViolations(view, from: a, to: b, excluded: contract.modules, direct: "LC303", indirect: "LC303", contract: contract,
+                out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC303", indirect: "LC303", contract: contract,
                                       verb: "must stay independent of")
             } }
         }
@@ -199,72 +231,75 @@ public struct ContractChecker {
         return (out, unused)
     }
 
-    /// Adjacency over the contract's edges.
-    struct GraphView {
-        let edges: [ImportEdge]
-        var outgoing: [String: [Int]] = [:]
-
-        init(edges: [ImportEdge]) {
-            self.edges = edges
-            for (i, e) in edges.enumerated() { outgoing[e.importer, default: []].append(i) }
-        }
+    /// The edges a contract considers, by importer.
+    struct View {
+        let live: [Int]
+        let outgoing: [[Int]]
     }
 
     /// Direct imports from `from`'s subtree into `to`'s subtree, and (if `indirect`) for each
     /// pair of modules (one inside each), the shortest chain whose intermediate modules lie
     /// outside every `excluded` subtree.
-    func pairViolations(_ view: GraphView, from: String, to: String, excluded: [String], direct: String, indirect: String?,
+    func pairViolations(_ view: View, from source: String, to target: String, excluded: [Bool], direct: String, indirect: String?,
                         contract: ImportContract, verb: String) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        let sources = Set(view.edges.map(\.importer).filter { isWithin($0, from) })
-        for e in view.edges where isWithin(e.importer, from) && isWithin(e.imported, to) && !isWithin(e.importer, to) {
+        let inSource = mask([source]), inTarget = mask([target])
+        for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] && !inTarget[Int(from[i])] {
+            let e = graph.edges[i]
             guard touched == nil || touched!.contains(e.site.file) else { continue }
             out.append(Diagnostic(id: direct, severity: Catalogue.info(direct)!.severity,
-                                  message: "\(e.importer) imports \(e.imported): \(from) \(verb) \(to) (contract '\(contract.name)')",
+                                  message: "\(e.importer) imports \(e.imported): \(source) \(verb) \(target) (contract '\(contract.name)')",
                                   file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
                                   end: SourcePosition(line: e.site.line, column: e.site.column + e.imported.count),
                                   help: helpText(contract, e), notes: flags(e)))
         }
         guard let indirect else { return out }
-        func blocked(_ m: String) -> Bool { excluded.contains { isWithin(m, $0) } }
-        for start in sources.sorted() {
-            // Breadth-first from `start`; the first time a module of `to` is reached is its shortest chain.
-            var previous: [String: Int] = [:] // module -> edge index that reached it
-            var queue = [start]
+        let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] }).sorted { names[$0] < names[$1] }
+        var previous = [Int](repeating: -1, count: names.count)
+        var stamp = [Int](repeating: -1, count: names.count)
+        var queue: [Int] = []
+        for (round, start) in starts.enumerated() {
+            // Breadth-first from `start`; the first time a module of `target` is reached is its shortest chain.
+            queue.removeAll(keepingCapacity: true)
+            queue.append(start)
+            stamp[start] = round
             var head = 0
-            var seen: Set<String> = [start]
-            var reached: [String] = []
+            var reached: [Int] = []
             while head < queue.count {
                 let m = queue[head]
                 head += 1
-                for i in view.outgoing[m] ?? [] {
-                    let next = view.edges[i].imported
-                    if seen.contains(next) { continue }
-                    if isWithin(next, to) {
+                for i in view.outgoing[m] {
+                    let next = Int(to[i])
+                    if stamp[next] == round { continue }
+                    if inTarget[next] {
                         if m != start {
-                            seen.insert(next)
+                            stamp[next] = round
                             previous[next] = i
                             reached.append(next)
                         }
                         continue
                     }
-                    if blocked(next) { continue }
-                    seen.insert(next)
+                    if excluded[next] { continue }
+                    stamp[next] = round
                     previous[next] = i
                     queue.append(next)
                 }
             }
-            for target in reached.sorted() {
+            for end in reached.sorted(by: { names[$0] < names[$1] }) {
                 var chain: [ImportEdge] = []
-                var m = target
-                while m != start, let i = previous[m] { chain.append(view.edges[i]); m = view.edges[i].importer }
+                var m = end
+                while m != start {
+                    let i = previous[m]
+                    chain.append(graph.edges[i])
+                    m = Int(from[i])
+                }
                 chain.reverse()
                 guard chain.count >= 2 else { continue }
                 if let touched, !chain.contains(where: { touched.contains($0.site.file) }) { continue }
                 let first = chain[0]
                 let links = chain.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)\($0.typeChecking ? " (TYPE_CHECKING)" : "")\($0.dynamic ? " (dynamic)" : "")" }
                 out.append(Diagnostic(id: indirect, severity: Catalogue.info(indirect)!.severity,
-                                      message: "\(start) imports \(target) through a chain of \(chain.count) imports: \(from) \(verb) \(to) (contract '\(contract.name)')",
+                                      message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
                                       file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
                                       end: SourcePosition(line: first.site.line, column: first.site.column + first.imported.count),
                                       help: "break one link of the chain, or add an ignore with a reason to the contract",

@@ -58,6 +58,14 @@ public struct ModuleResolver: Sendable {
     }
 
     static func isIdentifier(_ s: String) -> Bool {
+        // ASCII fast path.
+        var ascii = true
+        for (k, b) in s.utf8.enumerated() {
+            if b >= 0x80 { ascii = false; break }
+            let letter = (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F
+            if !(letter || (k > 0 && b >= 0x30 && b <= 0x39)) { return false }
+        }
+        if ascii { return !s.isEmpty }
         guard let f = s.unicodeScalars.first, f == "_" || f.properties.isXIDStart else { return false }
         return s.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
     }

@@ -60,13 +60,15 @@ private struct Token {
     var start: Int
     var end: Int
     var line: Int
-    var column: Int
+    /// Byte offset of the start of the token's line (its column is computed only when needed).
+    var lineStart: Int
     var depth: Int
-    /// The decoded value of a plain string literal (no f-prefix, no escapes), if simple.
-    var literal: String?
+    /// For a plain string literal (no f-prefix, no escapes, one line): its content's byte range.
+    /// Kept as offsets so a token stays a plain value (no reference counting per token).
+    var literalStart: Int = -1
+    var literalEnd: Int = -1
 }
 
-private let compoundKeywords: Set<String> = ["if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
 
 private struct Scanner {
     let b: UnsafeBufferPointer<UInt8>
@@ -145,6 +147,8 @@ private struct Scanner {
             case 0x20, 0x09, 0x0C:
                 p += 1
             case 0x23: // comment
+                let raw = UnsafeRawBufferPointer(b)
+                while p + 8 <= n && !WordScan.has(WordScan.load(raw, p), 0x0A) && !WordScan.has(WordScan.load(raw, p), 0x0D) { p += 8 }
                 while p < n && b[p] != 0x0A && b[p] != 0x0D { p += 1 }
             case 0x5C: // line continuation
                 p += 1
@@ -209,20 +213,35 @@ private struct Scanner {
         return nil
     }
 
-    mutating func push(_ kind: Token.Kind, _ start: Int, _ end: Int, depth d: Int? = nil, literal: String? = nil) {
-        tokens.append(Token(kind: kind, start: start, end: end, line: line, column: column(of: start, lineStart: lineStart),
-                            depth: d ?? depth, literal: literal))
+    mutating func push(_ kind: Token.Kind, _ start: Int, _ end: Int, depth d: Int? = nil) {
+        tokens.append(Token(kind: kind, start: start, end: end, line: line, lineStart: lineStart, depth: d ?? depth))
+    }
+
+    /// The content of a plain string literal token.
+    func literal(_ t: Token) -> String? {
+        guard t.literalStart >= 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[t.literalStart..<t.literalEnd]), as: UTF8.self)
     }
 
     /// Scans a string literal whose prefix starts at `prefixStart` and whose quote is at `p`.
     mutating func scanString(prefixStart: Int, isF: Bool, isRaw: Bool) {
-        let startLine = line, startColumn = column(of: prefixStart, lineStart: lineStart)
+        let startLine = line, startLineStart = lineStart
+        var startColumn: Int { column(of: prefixStart, lineStart: startLineStart) }
         let q = b[p]
         let triple = p + 2 < n && b[p + 1] == q && b[p + 2] == q
         p += triple ? 3 : 1
         let contentStart = p
         var simple = !isF
+        let raw = UnsafeRawBufferPointer(b)
         while p < n {
+            // Skip eight bytes at a time while none is the quote, a backslash, a newline or (in
+            // an f-string) a brace.
+            while p + 8 <= n {
+                let w = WordScan.load(raw, p)
+                if WordScan.has(w, q) || WordScan.has(w, 0x5C) || WordScan.has(w, 0x0A) || (isF && WordScan.has(w, 0x7B)) { break }
+                p += 8
+            }
+            guard p < n else { break }
             let c = b[p]
             if c == 0x5C { // backslash escapes the next character, also in raw strings
                 simple = false
@@ -249,8 +268,12 @@ private struct Scanner {
         guard p < n else { fail(triple ? "unterminated triple-quoted string" : "unterminated string literal", line: startLine, column: startColumn); return }
         let contentEnd = p
         p += triple ? 3 : 1
-        let literal = simple && !triple ? String(decoding: UnsafeBufferPointer(rebasing: b[contentStart..<contentEnd]), as: UTF8.self) : nil
-        tokens.append(Token(kind: .string, start: prefixStart, end: p, line: startLine, column: startColumn, depth: depth, literal: literal))
+        var token = Token(kind: .string, start: prefixStart, end: p, line: startLine, lineStart: startLineStart, depth: depth)
+        if simple && !triple {
+            token.literalStart = contentStart
+            token.literalEnd = contentEnd
+        }
+        tokens.append(token)
     }
 
     /// Skips an f-string replacement field after its `{`, through nested brackets and strings.
@@ -288,29 +311,43 @@ private struct Scanner {
         }
     }
 
-    func isName(_ i: Int, _ word: String, in t: [Token]) -> Bool {
-        i < t.count && t[i].kind == .name && t[i].end - t[i].start == word.utf8.count && text(t[i]) == word
+    func isName(_ i: Int, _ word: StaticString, in t: [Token]) -> Bool {
+        guard i < t.count, t[i].kind == .name, t[i].end - t[i].start == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        var k = 0
+        while k < word.utf8CodeUnitCount {
+            if b[t[i].start + k] != w[k] { return false }
+            k += 1
+        }
+        return true
     }
+
+    func col(_ token: Token) -> Int { column(of: token.start, lineStart: token.lineStart) }
 
     func isOp(_ i: Int, _ op: UInt8, in t: [Token]) -> Bool {
         i < t.count && t[i].kind == .op && t[i].end - t[i].start == 1 && b[t[i].start] == op
     }
 
     mutating func endLogicalLine() {
-        defer { tokens.removeAll(keepingCapacity: true) }
         guard !tokens.isEmpty else { return }
+        // Take the buffer (not a copy), and give it back emptied: no allocation per line.
+        var t: [Token] = []
+        swap(&t, &tokens)
+        defer {
+            t.removeAll(keepingCapacity: true)
+            swap(&t, &tokens)
+        }
         while let last = typeCheckingBlocks.last, logicalIndent <= last { typeCheckingBlocks.removeLast() }
         let inTypeChecking = !typeCheckingBlocks.isEmpty
-        let t = tokens
-        // Split into statements: at ';' (depth 0) and after a compound header's ':'.
+        // Split into statements: at ';' (depth 0) and after a compound header's ':'. Each is
+        // handled as soon as it ends (no per-line allocation).
         var start = 0
         var i = 0
         var headerOpen = isCompound(t, start)
-        var statements: [(Int, Int, Bool)] = [] // start, end, typeChecking
         var tcForRest = inTypeChecking
         while i < t.count {
             if t[i].depth == 0 && isOp(i, 0x3B, in: t) {
-                statements.append((start, i, tcForRest))
+                statement(t, start, i, tcForRest)
                 start = i + 1
                 headerOpen = isCompound(t, start)
             } else if headerOpen && t[i].depth == 0 && isOp(i, 0x3A, in: t) {
@@ -325,16 +362,23 @@ private struct Scanner {
             }
             i += 1
         }
-        statements.append((start, t.count, tcForRest))
-        for (s, e, tc) in statements where s < e {
-            if isName(s, "import", in: t) { parseImport(t, s + 1, e, tc) }
-            else if isName(s, "from", in: t) { parseFrom(t, s + 1, e, tc) }
-        }
+        statement(t, start, t.count, tcForRest)
         findDynamic(t, inTypeChecking || tcForRest)
     }
 
+    mutating func statement(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {
+        guard s < e else { return }
+        if isName(s, "import", in: t) { parseImport(t, s + 1, e, tc) }
+        else if isName(s, "from", in: t) { parseFrom(t, s + 1, e, tc) }
+    }
+
     func isCompound(_ t: [Token], _ i: Int) -> Bool {
-        i < t.count && t[i].kind == .name && compoundKeywords.contains(text(t[i]))
+        guard i < t.count, t[i].kind == .name else { return false }
+        let length = t[i].end - t[i].start
+        guard length >= 2 && length <= 7 else { return false }
+        return isName(i, "if", in: t) || isName(i, "elif", in: t) || isName(i, "else", in: t) || isName(i, "try", in: t)
+            || isName(i, "except", in: t) || isName(i, "finally", in: t) || isName(i, "with", in: t) || isName(i, "for", in: t)
+            || isName(i, "while", in: t) || isName(i, "def", in: t) || isName(i, "class", in: t) || isName(i, "async", in: t)
     }
 
     func isTypeCheckingHeader(_ t: [Token], _ s: Int, _ colon: Int) -> Bool {
@@ -361,7 +405,7 @@ private struct Scanner {
         var i = s
         while i < e {
             guard let (name, next) = dotted(t, i, e) else { return }
-            imports.append(PythonImport(kind: .plain, module: name, level: 0, name: nil, line: t[i].line, column: t[i].column, typeChecking: tc))
+            imports.append(PythonImport(kind: .plain, module: name, level: 0, name: nil, line: t[i].line, column: col(t[i]), typeChecking: tc))
             i = next
             if isName(i, "as", in: t) { i += 2 }
             guard isOp(i, 0x2C, in: t) else { return }
@@ -379,14 +423,14 @@ private struct Scanner {
             i += 1
         }
         var module = ""
-        if let (name, next) = dotted(t, i, e), text(t[i]) != "import" {
+        if !isName(i, "import", in: t), let (name, next) = dotted(t, i, e) {
             module = name
             i = next
         }
         guard isName(i, "import", in: t), at < e else { return }
         i += 1
         if isOp(i, 0x28, in: t) { i += 1 }
-        let line = t[at].line, column = t[at].column
+        let line = t[at].line, column = col(t[at])
         while i < e {
             if isOp(i, 0x2A, in: t) {
                 imports.append(PythonImport(kind: .from, module: module, level: level, name: "*", line: line, column: column, typeChecking: tc))
@@ -408,6 +452,8 @@ private struct Scanner {
     /// `importlib.import_module("a.b")`, `import_module("a")` (imported from importlib) and
     /// `__import__("a")` with a literal first argument.
     mutating func findDynamic(_ t: [Token], _ tc: Bool) {
+        // Only lines with a string literal can hold a literal dynamic import.
+        guard t.contains(where: { $0.kind == .string }) else { return }
         var i = 0
         while i < t.count {
             var argIndex: Int? = nil
@@ -417,9 +463,9 @@ private struct Scanner {
                         && isOp(i + 1, 0x28, in: t) && !(i > 0 && isOp(i - 1, 0x2E, in: t)) {
                 argIndex = i + 2
             }
-            if let a = argIndex, a < t.count, t[a].kind == .string, let literal = t[a].literal,
+            if let a = argIndex, a < t.count, t[a].kind == .string, let literal = literal(t[a]),
                isOp(a + 1, 0x29, in: t) || isOp(a + 1, 0x2C, in: t), !literal.isEmpty, !literal.hasPrefix(".") {
-                imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line, column: t[a].column + 1 + (b[t[a].start] == 0x22 || b[t[a].start] == 0x27 ? 0 : 1),
+                imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line, column: col(t[a]) + 1 + (b[t[a].start] == 0x22 || b[t[a].start] == 0x27 ? 0 : 1),
                                             typeChecking: tc))
             }
             i += 1

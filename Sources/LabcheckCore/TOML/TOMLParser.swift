@@ -67,16 +67,9 @@ private enum Byte {
 
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-/// Word-at-a-time scanning: whether any of the eight bytes in `w` equals `byte`.
-@inline(__always) private func hasByte(_ w: UInt64, _ byte: UInt8) -> Bool {
-    let x = w ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-    return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
-}
+@inline(__always) private func hasByte(_ w: UInt64, _ byte: UInt8) -> Bool { WordScan.has(w, byte) }
+@inline(__always) private func hasControl(_ w: UInt64) -> Bool { WordScan.hasControl(w) }
 
-/// Whether any of the eight bytes in `w` is below 0x20 or is 0x7F (control characters).
-@inline(__always) private func hasControl(_ w: UInt64) -> Bool {
-    ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080 != 0) || hasByte(w, 0x7F)
-}
 /// Bare-key bytes `A-Z a-z 0-9 _ -` as a 128-bit set: bit c of (low, high).
 @inline(__always) private func isBareKeyByte(_ c: UInt8) -> Bool {
     let low: UInt64 = 0x03FF200000000000, high: UInt64 = 0x07FFFFFE87FFFFFE

@@ -43,7 +43,7 @@ public struct AppContractCheck: LabFileCheck {
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         let c = context.conventions
         var out: [Diagnostic] = []
-        for stage in file.stages where stage.kind == .template {
+        for stage in file.stages where stage.kind.isTemplate {
             let t = stage.table
             let family = t[c.templateIDKey]?.string.flatMap { context.rules.templates[$0] }
             var appSpecs: [ArgSpec]? = nil

@@ -16,7 +16,7 @@ public struct StoredCodeCheck: LabFileCheck {
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         let c = context.conventions
         var out: [Diagnostic] = []
-        for stage in file.stages where stage.kind == .template {
+        for stage in file.stages where stage.kind.isTemplate {
             guard let code = stage.table[c.codeKey], let stored = code.string,
                   let id = stage.table[c.templateIDKey]?.string, let family = context.rules.templates[id],
                   family.render != nil, stage.table[c.templateVersionKey]?.integer == Int64(family.version),

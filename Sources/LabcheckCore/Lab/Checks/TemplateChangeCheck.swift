@@ -47,7 +47,7 @@ public struct TemplateChangeCheck: LabFileCheck {
                 out.append(diagnostic("LC150", file, "this change lowers the template version of \(stage.displayName) from v\(oldVersion) to v\(newVersion)",
                                       node.span, help: "restore v\(oldVersion); a downgrade reintroduces drift"))
             }
-            if old.kind == .template && stage.kind == .rawPython {
+            if old.kind.isTemplate && stage.kind.isRawPython {
                 let span = stage.table[c.kindKey]?.span ?? stage.span
                 out.append(diagnostic("LC151", file, "this change turns template stage \(stage.displayName) into raw_python: it will no longer be migrated",
                                       span, help: "if this is intended, nothing to do; otherwise restore kind = \"template\""))

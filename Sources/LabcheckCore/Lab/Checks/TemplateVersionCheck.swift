@@ -47,49 +47,52 @@ public struct TemplateVersionCheck: LabFileCheck {
     public init() {}
 
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
-        var out: [Diagnostic] = []
-        for stage in file.stages {
-            let c = context.conventions
-            guard let idNode = stage.table[c.templateIDKey], let templateID = idNode.string else { continue }
-            let tagged = stage.kind != .template
-            let what = tagged ? "tagged stage \(stage.displayName)" : "template stage \(stage.displayName)"
-            let versionNode = stage.table[c.templateVersionKey]
-            guard let versionNode else {
-                if tagged { out.append(diagnostic("LC113", file, "\(what) has template_id '\(templateID)' but no template_version", idNode.span, help: "add `template_version = N`")) }
-                continue
-            }
-            guard let v = versionNode.integer, v >= 1 else {
-                let shown = versionNode.integer.map(String.init) ?? "a \(versionNode.value.typeName)"
-                out.append(diagnostic("LC113", file, "template_version of \(what) must be a positive integer, found \(shown)", versionNode.span,
-                                      help: "write it as `template_version = N`"))
-                continue
-            }
-            let version = Int(clamping: v)
-            guard let family = context.rules.templates[templateID] else {
-                let help = NearestName.suggestion(for: templateID, among: Array(context.rules.templates.keys)).map { "did you mean '\($0)'?" }
-                    ?? "`labcheck rules` lists the known template ids"
-                out.append(diagnostic("LC110", file, "\(what) uses unknown template '\(templateID)'", idNode.span, help: help))
-                continue
-            }
-            if version < family.version {
-                let path = family.migrationPath(from: version)
-                var notes: [String] = []
-                let help: String
-                if let path {
-                    notes = ["migration path: " + path.map(\.summary).joined(separator: ", then ")]
-                    help = "refresh it with `labcheck --fix-explicit`, which applies the migrations and records them as one refresh commit"
-                } else {
-                    let declared = (version..<family.version).map { v in family.migration(from: v) == nil ? "v\(v) -> v\(v + 1) (not declared)" : "v\(v) -> v\(v + 1)" }
-                    notes = ["migration path: " + declared.joined(separator: ", then ")]
-                    help = "no migration is declared for every step, so it cannot be refreshed automatically: update the stage by hand to v\(family.version)"
-                }
-                out.append(diagnostic("LC111", file, "\(what) is stale: saved with \(templateID) v\(version), the registry is at v\(family.version)",
-                                      versionNode.span, help: help, notes: notes))
-            } else if version > family.version {
-                out.append(diagnostic("LC112", file, "\(what) uses \(templateID) v\(version), newer than the registry's v\(family.version)",
-                                      versionNode.span, help: "the lab was written by a newer orchestrator: update the rules (\(family.path)) or restore v\(family.version)"))
-            }
+        file.stages.compactMap { diagnose($0, in: file, context: context) }
+    }
+
+    /// The version diagnostic of one stage, if any.
+    func diagnose(_ stage: LabStage, in file: LabFile, context: CheckContext) -> Diagnostic? {
+        let c = context.conventions
+        guard let idNode = stage.table[c.templateIDKey], let templateID = idNode.string else { return nil }
+        let tagged = !stage.kind.isTemplate
+        let what = tagged ? "tagged stage \(stage.displayName)" : "template stage \(stage.displayName)"
+        guard let versionNode = stage.table[c.templateVersionKey] else {
+            guard tagged else { return nil }
+            return diagnostic("LC113", file, "\(what) has template_id '\(templateID)' but no template_version", idNode.span, help: "add `template_version = N`")
         }
-        return out
+        let versionSpan = versionNode.span
+        guard let version = StageClassifier.savedVersion(versionNode) else {
+            let shown = versionNode.integer.map { String($0) } ?? "a \(versionNode.value.typeName)"
+            return diagnostic("LC113", file, "template_version of \(what) must be a positive integer, found \(shown)", versionSpan,
+                              help: "write it as `template_version = N`")
+        }
+        guard let family = context.rules.templates[templateID] else {
+            let help = NearestName.suggestion(for: templateID, among: Array(context.rules.templates.keys)).map { "did you mean '\($0)'?" }
+                ?? "`labcheck rules` lists the known template ids"
+            return diagnostic("LC110", file, "\(what) uses unknown template '\(templateID)'", idNode.span, help: help)
+        }
+        if version > family.version {
+            return diagnostic("LC112", file, "\(what) uses \(templateID) v\(version), newer than the registry's v\(family.version)",
+                              versionSpan, help: "the lab was written by a newer orchestrator: update the rules (\(family.path)) or restore v\(family.version)")
+        }
+        guard version < family.version else { return nil }
+        let (path, refreshable) = Self.describePath(family, from: version)
+        let help = refreshable
+            ? "refresh it with `labcheck --fix-explicit`, which applies the migrations and records them as one refresh commit"
+            : "no migration is declared for every step, so it cannot be refreshed automatically: update the stage by hand to v\(family.version)"
+        return diagnostic("LC111", file, "\(what) is stale: saved with \(templateID) v\(version), the registry is at v\(family.version)",
+                          versionSpan, help: help, notes: ["migration path: " + path])
+    }
+
+    /// The migration path from `version` in words, and whether every step is declared.
+    static func describePath(_ family: TemplateFamily, from version: Int) -> (String, Bool) {
+        if let steps = family.migrationPath(from: version) {
+            return (steps.map(\.summary).joined(separator: ", then "), true)
+        }
+        var parts: [String] = []
+        for v in version..<family.version {
+            parts.append(family.migration(from: v) == nil ? "v\(v) -> v\(v + 1) (not declared)" : "v\(v) -> v\(v + 1)")
+        }
+        return (parts.joined(separator: ", then "), false)
     }
 }
