@@ -254,28 +254,38 @@ public struct ContractChecker {
                                   help: helpText(contract, e), notes: flags(e)))
         }
         guard let indirect else { return out }
-        let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] }).sorted { names[$0] < names[$1] }
+        // Chains: repeatedly take the shortest chain from any module of `source` to any module
+        // of `target` (intermediate modules outside every excluded subtree), then remove that
+        // chain's imports and search again. Every reported chain is an independent path to
+        // break, and a shared path is reported once, not once per module pair.
+        // Removal is by module pair: two import statements of the same module are one link.
+        func pair(_ i: Int) -> Int64 { Int64(from[i]) << 32 | Int64(to[i]) }
+        var removed = Set<Int64>()
+        for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed.insert(pair(i)) }
+        let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] && !inTarget[$0] }).sorted { names[$0] < names[$1] }
+        let sortedOutgoing = view.outgoing.map { $0.sorted { names[Int(to[$0])] < names[Int(to[$1])] } }
         var previous = [Int](repeating: -1, count: names.count)
         var stamp = [Int](repeating: -1, count: names.count)
         var queue: [Int] = []
-        for (round, start) in starts.enumerated() {
-            // Breadth-first from `start`; the first time a module of `target` is reached is its shortest chain.
+        var round = 0
+        while true {
+            round += 1
             queue.removeAll(keepingCapacity: true)
-            queue.append(start)
-            stamp[start] = round
+            for s in starts { stamp[s] = round; previous[s] = -1; queue.append(s) }
             var head = 0
-            var reached: [Int] = []
-            while head < queue.count {
+            var found: Int? = nil
+            search: while head < queue.count {
                 let m = queue[head]
                 head += 1
-                for i in view.outgoing[m] {
+                for i in sortedOutgoing[m] where !removed.contains(pair(i)) {
                     let next = Int(to[i])
                     if stamp[next] == round { continue }
                     if inTarget[next] {
-                        if m != start {
+                        if previous[m] != -1 || !inSource[m] {
                             stamp[next] = round
                             previous[next] = i
-                            reached.append(next)
+                            found = next
+                            break search
                         }
                         continue
                     }
@@ -285,26 +295,26 @@ public struct ContractChecker {
                     queue.append(next)
                 }
             }
-            for end in reached.sorted(by: { names[$0] < names[$1] }) {
-                var chain: [ImportEdge] = []
-                var m = end
-                while m != start {
-                    let i = previous[m]
-                    chain.append(graph.edges[i])
-                    m = Int(from[i])
-                }
-                chain.reverse()
-                guard chain.count >= 2 else { continue }
-                if let touched, !chain.contains(where: { touched.contains($0.site.file) }) { continue }
-                let first = chain[0]
-                let links = chain.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)\($0.typeChecking ? " (TYPE_CHECKING)" : "")\($0.dynamic ? " (dynamic)" : "")" }
-                out.append(Diagnostic(id: indirect, severity: Catalogue.info(indirect)!.severity,
-                                      message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
-                                      file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
-                                      end: SourcePosition(line: first.site.line, column: first.site.column + first.imported.count),
-                                      help: "break one link of the chain, or add an ignore with a reason to the contract",
-                                      notes: links))
+            guard let end = found else { break }
+            var chain: [ImportEdge] = []
+            var m = end
+            while previous[m] != -1 {
+                let i = previous[m]
+                chain.append(graph.edges[i])
+                removed.insert(pair(i))
+                m = Int(from[i])
             }
+            chain.reverse()
+            let start = m
+            if let touched, !chain.contains(where: { touched.contains($0.site.file) }) { continue }
+            let first = chain[0]
+            let links = chain.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)\($0.typeChecking ? " (TYPE_CHECKING)" : "")\($0.dynamic ? " (dynamic)" : "")" }
+            out.append(Diagnostic(id: indirect, severity: Catalogue.info(indirect)!.severity,
+                                  message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
+                                  file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
+                                  end: SourcePosition(line: first.site.line, column: first.site.column + first.imported.count),
+                                  help: "break one link of the chain, or add an ignore with a reason to the contract",
+                                  notes: links))
         }
         return out
     }
