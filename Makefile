@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
 CONFIG ?= debug
 
-.PHONY: all build release demo test install uninstall bench bench-toml clean
+.PHONY: all build release demo test install uninstall bench bench-toml bench-imports clean
 
 all: build
 
@@ -37,10 +37,13 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/labcheck
 
 ## Benchmarks (side by side with the peer, in one run).
-bench: bench-toml
+bench: bench-toml bench-imports
 
 bench-toml: release
 	python3 bench/toml_bench.py --labcheck .build/release/labcheck
+
+bench-imports: release
+	python3 bench/imports_bench.py --labcheck .build/release/labcheck
 
 clean:
 	rm -rf .build

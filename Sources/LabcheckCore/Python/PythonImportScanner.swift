@@ -162,12 +162,9 @@ private struct Scanner {
                 if isNameStart(c) {
                     let start = p
                     while p < n && isNameByte(b[p]) { p += 1 }
-                    if p < n && (b[p] == 0x22 || b[p] == 0x27) && p - start <= 2 {
-                        let prefix = String(decoding: UnsafeBufferPointer(rebasing: b[start..<p]), as: UTF8.self).lowercased()
-                        if ["r", "u", "b", "f", "br", "rb", "fr", "rf"].contains(prefix) {
-                            scanString(prefixStart: start, isF: prefix.contains("f"), isRaw: prefix.contains("r"))
-                            continue
-                        }
+                    if let (isF, isRaw) = stringPrefix(start, p) {
+                        scanString(prefixStart: start, isF: isF, isRaw: isRaw)
+                        continue
                     }
                     push(.name, start, p)
                 } else if c >= 0x30 && c <= 0x39 {
@@ -191,6 +188,25 @@ private struct Scanner {
         }
         if let error { return .failure(error) }
         return .success(imports)
+    }
+
+    /// Whether the name `b[start..<end]` is a string prefix (r, u, b, f, br, rb, fr, rf in any
+    /// case) directly followed by a quote: then whether it is an f-string and a raw string.
+    func stringPrefix(_ start: Int, _ end: Int) -> (Bool, Bool)? {
+        guard end < n, b[end] == 0x22 || b[end] == 0x27, end - start >= 1, end - start <= 2 else { return nil }
+        var f = false, r = false, bytes = false, u = false
+        for k in start..<end {
+            switch b[k] | 0x20 {
+            case 0x66: if f { return nil }; f = true
+            case 0x72: if r { return nil }; r = true
+            case 0x62: if bytes { return nil }; bytes = true
+            case 0x75: if u { return nil }; u = true
+            default: return nil
+            }
+        }
+        if u && end - start > 1 { return nil }   // u combines with nothing
+        if f && bytes { return nil }             // no fb-strings
+        return (f, r)
     }
 
     func utf8Problem() -> PythonScanError? {
@@ -296,13 +312,10 @@ private struct Scanner {
                 if isNameStart(c) {
                     let start = p
                     while p < n && isNameByte(b[p]) { p += 1 }
-                    if p < n && (b[p] == 0x22 || b[p] == 0x27) && p - start <= 2 {
-                        let prefix = String(decoding: UnsafeBufferPointer(rebasing: b[start..<p]), as: UTF8.self).lowercased()
-                        if ["r", "u", "b", "f", "br", "rb", "fr", "rf"].contains(prefix) {
-                            let saved = tokens.count
-                            scanString(prefixStart: start, isF: prefix.contains("f"), isRaw: prefix.contains("r"))
-                            tokens.removeSubrange(saved...)
-                        }
+                    if let (isF, isRaw) = stringPrefix(start, p) {
+                        let saved = tokens.count
+                        scanString(prefixStart: start, isF: isF, isRaw: isRaw)
+                        tokens.removeSubrange(saved...)
                     }
                 } else {
                     p += 1
