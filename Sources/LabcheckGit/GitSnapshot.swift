@@ -122,20 +122,39 @@ public final class GitSnapshot: SnapshotReader {
     /// id — the same bytes, read without inflating the object — in parallel on every core; any
     /// other file is read from the object database.
     public func readAll(_ paths: [String]) throws -> [[UInt8]] {
-        guard worktreeRoot == nil, let workdir = repository.workdir, paths.count > 1 else { return try paths.map(read) }
-        var results = [[UInt8]?](repeating: nil, count: paths.count)
-        let expected = paths.map { entries[$0]?.id }
-        results.withUnsafeMutableBufferPointer { out in
+        var results = [[UInt8]](repeating: [], count: paths.count)
+        try results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
+            try readEach(paths) { k, bytes in out[k] = bytes }
+        }
+        return results
+    }
+
+    /// Calls `body` for every file, concurrently: work-tree bytes that hash to the snapshot's
+    /// blob id go straight to `body` on the worker threads; the rest are read from the object
+    /// database on this thread (libgit2 object reads stay on one thread) and then processed.
+    public func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws {
+        guard worktreeRoot == nil, let workdir = repository.workdir, paths.count > 1 else {
+            for (k, path) in paths.enumerated() { body(k, try read(path)) }
+            return
+        }
+        let expected = paths.map { entries[$0]?.id }
+        var fromDisk = [Bool](repeating: false, count: paths.count)
+        fromDisk.withUnsafeMutableBufferPointer { done in
+            nonisolated(unsafe) let done = done
             DispatchQueue.concurrentPerform(iterations: paths.count) { k in
                 guard let want = expected[k], let data = FileManager.default.contents(atPath: workdir + paths[k]) else { return }
                 let bytes = [UInt8](data)
                 var oid = git_oid()
                 let code = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
-                if code == 0 && ObjectID(oid) == want { out[k] = bytes }
+                guard code == 0 && ObjectID(oid) == want else { return }
+                done[k] = true
+                body(k, bytes)
             }
         }
-        return try results.enumerated().map { k, bytes in try bytes ?? read(paths[k]) }
+        let rest = fromDisk.indices.filter { !fromDisk[$0] }
+        let blobs = try rest.map { try read(paths[$0]) }
+        DispatchQueue.concurrentPerform(iterations: rest.count) { j in body(rest[j], blobs[j]) }
     }
 
     /// Paths whose content differs from the base (added, modified, or renamed to here).

@@ -11,11 +11,17 @@ public protocol SnapshotReader {
     func contentID(_ path: String) -> String?
     /// The bytes of many files, in order (a reader may read them in parallel).
     func readAll(_ paths: [String]) throws -> [[UInt8]]
+    /// Calls `body(k, bytes)` for each of `paths`, possibly concurrently from several threads,
+    /// so that reading and processing overlap.
+    func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws
 }
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
     public func readAll(_ paths: [String]) throws -> [[UInt8]] { try paths.map(read) }
+    public func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws {
+        for (k, path) in paths.enumerated() { body(k, try read(path)) }
+    }
 }
 
 /// A snapshot held in memory (for examples and tests).

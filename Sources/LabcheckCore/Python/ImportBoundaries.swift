@@ -114,22 +114,6 @@ public struct ImportScanCache: Sendable {
     }
 }
 
-/// Scans many sources on every core. Each source is scanned independently; results come back
-/// in input order, so output stays deterministic.
-enum ParallelScan {
-    static func scan(_ sources: [[UInt8]]) -> [Result<[PythonImport], PythonScanError>] {
-        var results = [Result<[PythonImport], PythonScanError>](repeating: .success([]), count: sources.count)
-        guard sources.count > 1 else { return sources.map(PythonImportScanner.scan) }
-        results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: sources.count) { k in
-                out[k] = PythonImportScanner.scan(sources[k])
-            }
-        }
-        return results
-    }
-}
-
 /// The import-boundary stage of a run: build the graph of the snapshot's Python modules and
 /// stage code, then check the contracts.
 public enum ImportBoundaries {
@@ -219,10 +203,20 @@ public enum ImportBoundaries {
             else if let id, pendingIDs.contains(id) { hits += 1 }
             else { pending.append(k); if let id { pendingIDs.insert(id) } }
         }
-        let sources = try snapshot.readAll(pending.map { files[$0].0.file })
-        log.append("python: read \(sources.count) file(s) to scan in \(lap())")
-        let scanned = ParallelScan.scan(sources)
-        log.append("python: scanned \(sources.count) file(s) (\(sources.reduce(0) { $0 + $1.count }) bytes) in \(lap())")
+        // Read and scan together, on every core.
+        var scanned = [Result<[PythonImport], PythonScanError>](repeating: .success([]), count: pending.count)
+        var sizes = [Int](repeating: 0, count: pending.count)
+        try scanned.withUnsafeMutableBufferPointer { out in
+            try sizes.withUnsafeMutableBufferPointer { size in
+                nonisolated(unsafe) let out = out
+                nonisolated(unsafe) let size = size
+                try snapshot.readEach(pending.map { files[$0].0.file }) { j, bytes in
+                    size[j] = bytes.count
+                    out[j] = PythonImportScanner.scan(bytes)
+                }
+            }
+        }
+        log.append("python: read and scanned \(pending.count) file(s) (\(sizes.reduce(0, +)) bytes) in \(lap())")
         for (j, k) in pending.enumerated() {
             outcomes[k] = scanned[j]
             if let id = files[k].1 { cache.store(id, scanned[j]) }

@@ -150,6 +150,10 @@ public struct ContractChecker {
     /// For each edge of the graph: importer and imported node ids.
     let from: [Int32]
     let to: [Int32]
+    /// For each edge: the id of its (importer, imported) module pair; two import statements of
+    /// the same module are one link.
+    let link: [Int32]
+    let linkCount: Int
 
     public init(graph: ImportGraph, touched: Set<String>?) {
         self.graph = graph
@@ -169,10 +173,23 @@ public struct ContractChecker {
             from.append(id(e.importer))
             to.append(id(e.imported))
         }
+        var linkIDs: [Int64: Int32] = [:]
+        var link: [Int32] = []
+        link.reserveCapacity(from.count)
+        for i in from.indices {
+            let key = Int64(from[i]) << 32 | Int64(to[i])
+            if let id = linkIDs[key] { link.append(id) } else {
+                let id = Int32(linkIDs.count)
+                linkIDs[key] = id
+                link.append(id)
+            }
+        }
         self.names = names
         self.ids = ids
         self.from = from
         self.to = to
+        self.link = link
+        self.linkCount = linkIDs.count
     }
 
     /// A node mask: which modules lie within any of `packages`.
@@ -195,7 +212,9 @@ public struct ContractChecker {
             live.append(i)
         }
         var outgoing = [[Int]](repeating: [], count: names.count)
-        for i in live { outgoing[Int(from[i])].append(i) }
+        // Adjacency in the order of the imported module's name: deterministic chain choice.
+        let rank = names.indices.sorted { names[$0] < names[$1] }.enumerated().reduce(into: [Int](repeating: 0, count: names.count)) { $0[$1.element] = $1.offset }
+        for i in live.sorted(by: { rank[Int(to[$0])] < rank[Int(to[$1])] }) { outgoing[Int(from[i])].append(i) }
         let view = View(live: live, outgoing: outgoing)
         var out: [Diagnostic] = []
         switch contract.kind {
@@ -258,12 +277,11 @@ public struct ContractChecker {
         // of `target` (intermediate modules outside every excluded subtree), then remove that
         // chain's imports and search again. Every reported chain is an independent path to
         // break, and a shared path is reported once, not once per module pair.
-        // Removal is by module pair: two import statements of the same module are one link.
-        func pair(_ i: Int) -> Int64 { Int64(from[i]) << 32 | Int64(to[i]) }
-        var removed = Set<Int64>()
-        for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed.insert(pair(i)) }
+        // Removal is by link (module pair): two import statements of the same module are one link.
+        var removed = [Bool](repeating: false, count: linkCount)
+        for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed[Int(link[i])] = true }
         let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] && !inTarget[$0] }).sorted { names[$0] < names[$1] }
-        let sortedOutgoing = view.outgoing.map { $0.sorted { names[Int(to[$0])] < names[Int(to[$1])] } }
+        let sortedOutgoing = view.outgoing
         var previous = [Int](repeating: -1, count: names.count)
         var stamp = [Int](repeating: -1, count: names.count)
         var queue: [Int] = []
@@ -277,7 +295,7 @@ public struct ContractChecker {
             search: while head < queue.count {
                 let m = queue[head]
                 head += 1
-                for i in sortedOutgoing[m] where !removed.contains(pair(i)) {
+                for i in sortedOutgoing[m] where !removed[Int(link[i])] {
                     let next = Int(to[i])
                     if stamp[next] == round { continue }
                     if inTarget[next] {
@@ -301,7 +319,7 @@ public struct ContractChecker {
             while previous[m] != -1 {
                 let i = previous[m]
                 chain.append(graph.edges[i])
-                removed.insert(pair(i))
+                removed[Int(link[i])] = true
                 m = Int(from[i])
             }
             chain.reverse()
