@@ -132,7 +132,7 @@ def importlinter_findings(repo):
                     else:
                         pair = (chain[0]["importer"], chain[-1]["imported"])
                         pairs.add(pair)
-                        chains[pair] = [(link["importer"], link["imported"]) for link in chain]
+                        chains.setdefault(pair, []).append([(link["importer"], link["imported"]) for link in chain])
         if "invalid_dependencies" in meta:
             for dep in meta["invalid_dependencies"]:
                 for route in dep["routes"]:
@@ -162,7 +162,7 @@ def labcheck_findings(binary, repo):
         elif contract == "forbidden":
             pair = (m.group(1), m.group(2))
             pairs.add(pair)
-            chains[pair] = [link.match(n).groups() for n in d["notes"] if link.match(n)]
+            chains.setdefault(pair, []).append([link.match(n).groups() for n in d["notes"] if link.match(n)])
     return direct, pairs, dynamic, chains
 
 
@@ -216,20 +216,22 @@ def main():
     def tie_break(chain, others):
         """Another tool's chain of equal or shorter length that uses one of this chain's imports."""
         links = set(chain)
-        for pair, other in others.items():
-            if len(other) <= len(chain) and links & set(other):
-                return pair, other
+        for pair, candidates in others.items():
+            for other in candidates:
+                if len(other) <= len(chain) and links & set(other):
+                    return pair, other
         return None
 
     unexplained_pairs = []
     for label, mine, theirs, name in (("only labcheck", lc_chains, li_chains, "import-linter"),
                                       ("only import-linter", li_chains, lc_chains, "labcheck")):
         for pair in sorted(set(mine) - set(theirs)):
-            hit = tie_break(mine[pair], theirs)
+            chain = min(mine[pair], key=len)
+            hit = tie_break(chain, theirs)
             if hit:
-                print(f"    {label}: {pair} ({len(mine[pair])} links): tie-break: {name} reports {hit[0]} ({len(hit[1])} links) through a shared import")
+                print(f"    {label}: {pair} ({len(chain)} links): tie-break: {name} reports {hit[0]} ({len(hit[1])} links) through a shared import")
             else:
-                print(f"    {label}: {pair}: UNEXPLAINED, chain: {' -> '.join([mine[pair][0][0]] + [b for _, b in mine[pair]])}")
+                print(f"    {label}: {pair}: UNEXPLAINED, chain: {' -> '.join([chain[0][0]] + [b for _, b in chain])}")
                 unexplained_pairs.append(pair)
     unexplained = [k for k in only_lc if k not in lc_dynamic] + only_li + unexplained_pairs
     print(f"  unexplained differences: {len(unexplained)}")

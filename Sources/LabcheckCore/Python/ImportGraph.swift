@@ -82,6 +82,9 @@ public struct ImportGraph: Sendable {
     public private(set) var modules: [String: PythonModule] = [:]
     /// First components of every module name: the snapshot's own top-level packages.
     private var topLevels = Set<String>()
+    /// The last name components of each package's submodules, to test `from a import b`
+    /// without building the string "a.b" for every imported name.
+    private var children: [String: Set<String>] = [:]
     public private(set) var edges: [ImportEdge] = []
     /// Relative imports that climb above their top-level package (LC304).
     public private(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
@@ -92,7 +95,13 @@ public struct ImportGraph: Sendable {
 
     public mutating func add(module: PythonModule) {
         modules[module.name] = module
-        topLevels.insert(String(module.name.split(separator: ".").first ?? ""))
+        let name = module.name
+        if let dot = name.lastIndex(of: ".") {
+            children[String(name[..<dot]), default: []].insert(String(name[name.index(after: dot)...]))
+            topLevels.insert(String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)]))
+        } else {
+            topLevels.insert(name)
+        }
     }
 
     /// Resolves the scanned imports of `module` and adds their edges. `site` maps a scanned
@@ -115,9 +124,8 @@ public struct ImportGraph: Sendable {
             } else {
                 target = i.module
             }
-            if let name = i.name, name != "*" {
-                let candidate = target + "." + name
-                if modules[candidate] != nil { target = candidate }
+            if let name = i.name, name != "*", children[target]?.contains(name) == true {
+                target = target + "." + name
             }
             guard let resolved = resolve(target) else {
                 unresolved.append((module.name, s, target))
@@ -136,7 +144,7 @@ public struct ImportGraph: Sendable {
             let parent = String(name[..<dot])
             if modules[parent] != nil { return parent }
         }
-        let top = String(name.split(separator: ".").first ?? "")
+        let top = String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)])
         if topLevels.contains(top) { return nil }
         return top.isEmpty ? nil : top
     }
