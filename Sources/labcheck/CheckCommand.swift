@@ -80,7 +80,11 @@ struct CheckCommand: ParsableCommand {
         result.log.forEach(output.log)
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
-        if result.configurationInvalid { throw CommandFailure(exitCode: ExitStatus.usage, message: "") }
-        if result.diagnostics.contains(where: { $0.severity == .error }) { throw CommandFailure(exitCode: ExitStatus.findings, message: "") }
+        let code = result.configurationInvalid ? ExitStatus.usage
+            : (result.diagnostics.contains { $0.severity == .error } ? ExitStatus.findings : ExitStatus.clean)
+        // Everything is printed and the cache is written: exit now rather than spend time
+        // freeing the graph and the results.
+        fflush(nil)  // flushes every output stream
+        Foundation.exit(code)
     }
 }

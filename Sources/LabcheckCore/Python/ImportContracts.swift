@@ -144,9 +144,8 @@ public struct ContractChecker {
     let graph: ImportGraph
     /// Files changed against the diff base; nil reports everything (`--all`).
     let touched: Set<String>?
-    /// Module names by node id, and node ids by name.
+    /// Module names by node id.
     let names: [String]
-    let ids: [String: Int]
     /// For each edge of the graph: importer and imported node ids.
     let from: [Int32]
     let to: [Int32]
@@ -158,21 +157,8 @@ public struct ContractChecker {
     public init(graph: ImportGraph, touched: Set<String>?) {
         self.graph = graph
         self.touched = touched
-        var names: [String] = []
-        var ids: [String: Int] = [:]
-        func id(_ name: String) -> Int32 {
-            if let i = ids[name] { return Int32(i) }
-            ids[name] = names.count
-            names.append(name)
-            return Int32(names.count - 1)
-        }
-        var from: [Int32] = [], to: [Int32] = []
-        from.reserveCapacity(graph.edges.count)
-        to.reserveCapacity(graph.edges.count)
-        for e in graph.edges {
-            from.append(id(e.importer))
-            to.append(id(e.imported))
-        }
+        let names = graph.nodeNames
+        let from = graph.edgeFrom, to = graph.edgeTo
         var linkIDs: [Int64: Int32] = [:]
         var link: [Int32] = []
         link.reserveCapacity(from.count)
@@ -185,7 +171,6 @@ public struct ContractChecker {
             }
         }
         self.names = names
-        self.ids = ids
         self.from = from
         self.to = to
         self.link = link

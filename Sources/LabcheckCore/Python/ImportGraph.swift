@@ -86,6 +86,20 @@ public struct ImportGraph: Sendable {
     /// without building the string "a.b" for every imported name.
     private var children: [String: Set<String>] = [:]
     public private(set) var edges: [ImportEdge] = []
+    /// Module names by node id (every importer and imported name), and node ids by name.
+    public private(set) var nodeNames: [String] = []
+    private var nodeIDs: [String: Int32] = [:]
+    /// For each edge: importer and imported node ids.
+    public private(set) var edgeFrom: [Int32] = []
+    public private(set) var edgeTo: [Int32] = []
+
+    private mutating func node(_ name: String) -> Int32 {
+        if let id = nodeIDs[name] { return id }
+        let id = Int32(nodeNames.count)
+        nodeIDs[name] = id
+        nodeNames.append(name)
+        return id
+    }
     /// Relative imports that climb above their top-level package (LC304).
     public private(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
     /// Imports of internal packages that name no module (for `-v`).
@@ -108,6 +122,7 @@ public struct ImportGraph: Sendable {
     /// line and column to the place to report (identity for `.py` files; into the TOML for stages).
     public mutating func addImports(_ imports: [PythonImport], of module: PythonModule, site: (Int, Int) -> ImportSite) {
         let package = module.isPackage ? module.name : module.name.split(separator: ".").dropLast().joined(separator: ".")
+        let importerID = node(module.name)
         for i in imports {
             var target: String
             let s = site(i.line, i.column)
@@ -133,6 +148,8 @@ public struct ImportGraph: Sendable {
             }
             if resolved == module.name { continue }
             edges.append(ImportEdge(importer: module.name, imported: resolved, site: s, typeChecking: i.typeChecking, dynamic: i.kind == .dynamic))
+            edgeFrom.append(importerID)
+            edgeTo.append(node(resolved))
         }
     }
 
