@@ -20,6 +20,13 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // OpenSSL's libcrypto (from libssl-dev, a dependency of libgit2-dev): fast SHA-1 to
+        // verify work-tree files against blob ids. Only LabcheckGit imports it.
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Pure core: bytes in, diagnostics out. No git, no file system, no processes.
         .target(name: "LabcheckCore", dependencies: [.product(name: "Yams", package: "Yams")],
                 // Swift 6.3.1's SIL CopyPropagation pass crashes ("Found ownership error") on
@@ -27,7 +34,7 @@ let package = Package(
                 // optimisation, so it is switched off here until the compiler is fixed.
                 swiftSettings: [.unsafeFlags(["-Xfrontend", "-enable-copy-propagation=false"], .when(configuration: .release))]),
         // The git adapter: snapshots, diffs, hooks locations.
-        .target(name: "LabcheckGit", dependencies: ["LabcheckCore", "CLibgit2"]),
+        .target(name: "LabcheckGit", dependencies: ["LabcheckCore", "CLibgit2", "CLibcrypto"]),
         .executableTarget(
             name: "labcheck",
             dependencies: [

@@ -57,6 +57,8 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
         bytes = withUnsafeBytes(of: &copy.id) { Array($0) }
     }
 
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
     var oid: git_oid {
         var o = git_oid()
         withUnsafeMutableBytes(of: &o.id) { dst in for i in 0..<min(dst.count, bytes.count) { dst[i] = bytes[i] } }

@@ -145,9 +145,7 @@ public final class GitSnapshot: SnapshotReader {
             DispatchQueue.concurrentPerform(iterations: paths.count) { k in
                 guard let want = expected[k], let data = FileManager.default.contents(atPath: workdir + paths[k]) else { return }
                 let bytes = [UInt8](data)
-                var oid = git_oid()
-                let code = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
-                guard code == 0 && ObjectID(oid) == want else { return }
+                guard BlobHash.id(of: bytes) == want else { return }
                 done[k] = true
                 body(k, bytes)
             }

@@ -9,7 +9,7 @@ final class ArchitectureTests: XCTestCase {
         let files = try XCTUnwrap(FileManager.default.enumerator(at: core, includingPropertiesForKeys: nil)?.allObjects as? [URL])
             .filter { $0.pathExtension == "swift" }
         XCTAssertGreaterThan(files.count, 5)
-        let forbidden = ["import LabcheckGit", "import CLibgit2", "import Foundation", "FileManager", "Process(", "ProcessInfo",
+        let forbidden = ["import LabcheckGit", "import CLibgit2", "import CLibcrypto", "import Foundation", "FileManager", "Process(", "ProcessInfo",
                          "fopen(", "git_"]
         var violations: [String] = []
         for file in files {
@@ -29,6 +29,6 @@ final class ArchitectureTests: XCTestCase {
         let manifest = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
         XCTAssertTrue(manifest.contains(".target(name: \"LabcheckCore\", dependencies: [.product(name: \"Yams\", package: \"Yams\")],"),
                       "LabcheckCore depends on nothing but the YAML parser")
-        XCTAssertTrue(manifest.contains(".target(name: \"LabcheckGit\", dependencies: [\"LabcheckCore\", \"CLibgit2\"])"))
+        XCTAssertTrue(manifest.contains(".target(name: \"LabcheckGit\", dependencies: [\"LabcheckCore\", \"CLibgit2\", \"CLibcrypto\"])"))
     }
 }

@@ -26,6 +26,18 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try text(worktree, "a.txt"), "on disk only\n")
     }
 
+    func testBlobHashEqualsGitHashObject() throws {
+        let f = try GitFixture()
+        var generator = SystemRandomNumberGenerator()
+        let samples: [[UInt8]] = [[], Array("import os\n".utf8), (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }]
+        for (k, bytes) in samples.enumerated() {
+            let url = f.root.appendingPathComponent("sample\(k)")
+            try Data(bytes).write(to: url)
+            let expected = try f.git("hash-object", url.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertEqual(BlobHash.id(of: bytes)?.description, expected, "sample \(k)")
+        }
+    }
+
     func testReadAllReturnsStagedBytesWhetherOrNotTheDiskCopyMatches() throws {
         let f = try GitFixture()
         try f.commit(["a.py": "import a\n", "b.py": "import b\n", "c.py": "import c\n"])

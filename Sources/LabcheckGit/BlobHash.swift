@@ -1,0 +1,27 @@
+import CLibcrypto
+import CLibgit2
+
+/// Git blob ids of in-memory bytes: SHA-1 of `blob <size>\0` followed by the bytes, computed
+/// with OpenSSL (hardware SHA-1 where the CPU has it), falling back to libgit2's hash.
+enum BlobHash {
+    /// The blob id `bytes` would have in git.
+    static func id(of bytes: [UInt8]) -> ObjectID? {
+        if let fast = openSSL(bytes) { return fast }
+        var oid = git_oid()
+        let code = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+        return code == 0 ? ObjectID(oid) : nil
+    }
+
+    private static func openSSL(_ bytes: [UInt8]) -> ObjectID? {
+        guard let context = EVP_MD_CTX_new() else { return nil }
+        defer { EVP_MD_CTX_free(context) }
+        let header = Array("blob \(bytes.count)\0".utf8)
+        var digest = [UInt8](repeating: 0, count: 20)
+        var length: UInt32 = 0
+        guard EVP_DigestInit_ex(context, EVP_sha1(), nil) == 1,
+              header.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
+              bytes.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
+              EVP_DigestFinal_ex(context, &digest, &length) == 1, length == 20 else { return nil }
+        return ObjectID(bytes: digest)
+    }
+}
