@@ -85,6 +85,12 @@ private struct Scanner {
     var importModuleAliases: Set<String> = []
     var logicalIndent = 0
     var error: PythonScanError? = nil
+    /// Whether the current logical line's tokens are kept. A line whose first token is not
+    /// `import`, `from` or a compound keyword cannot start an import statement, so its tokens
+    /// are only tracked (strings, brackets) until a top-level `;` or a dynamic-import name.
+    var lineStarted = false
+    var recording = true
+    var lastSkipped: Token? = nil
 
     init(_ b: UnsafeBufferPointer<UInt8>) {
         self.b = b
@@ -230,7 +236,46 @@ private struct Scanner {
     }
 
     mutating func push(_ kind: Token.Kind, _ start: Int, _ end: Int, depth d: Int? = nil) {
-        tokens.append(Token(kind: kind, start: start, end: end, line: line, lineStart: lineStart, depth: d ?? depth))
+        append(Token(kind: kind, start: start, end: end, line: line, lineStart: lineStart, depth: d ?? depth))
+    }
+
+    /// Keeps or skips a token (see `recording`).
+    mutating func append(_ token: Token) {
+        if !lineStarted {
+            lineStarted = true
+            recording = startsStatementOfInterest(token)
+        }
+        if recording { tokens.append(token); return }
+        if token.kind == .op && token.depth == 0 && token.end - token.start == 1 && b[token.start] == 0x3B {
+            recording = true   // `x = 1; import y`: record from the next statement on
+        } else if token.kind == .name && isDynamicName(token) {
+            recording = true
+            if let last = lastSkipped { tokens.append(last) }  // keeps `x.__import__` recognisable
+            tokens.append(token)
+        }
+        lastSkipped = token
+    }
+
+    func bytesEqual(_ t: Token, _ word: StaticString) -> Bool {
+        guard t.end - t.start == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for k in 0..<word.utf8CodeUnitCount where b[t.start + k] != w[k] { return false }
+        return true
+    }
+
+    func startsStatementOfInterest(_ t: Token) -> Bool {
+        guard t.kind == .name else { return false }
+        let length = t.end - t.start
+        guard length >= 2 && length <= 7 else { return false }
+        for word: StaticString in ["import", "from", "if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
+            where bytesEqual(t, word) { return true }
+        return false
+    }
+
+    func isDynamicName(_ t: Token) -> Bool {
+        if bytesEqual(t, "importlib") || bytesEqual(t, "__import__") { return true }
+        if importModuleAliases.isEmpty { return false }
+        return importModuleAliases.contains(text(t))
     }
 
     /// The content of a plain string literal token.
@@ -289,7 +334,7 @@ private struct Scanner {
             token.literalStart = contentStart
             token.literalEnd = contentEnd
         }
-        tokens.append(token)
+        append(token)
     }
 
     /// Skips an f-string replacement field after its `{`, through nested brackets and strings.
@@ -342,6 +387,11 @@ private struct Scanner {
     }
 
     mutating func endLogicalLine() {
+        lineStarted = false
+        lastSkipped = nil
+        // A skipped line cannot hold an import; TYPE_CHECKING blocks close lazily at the next
+        // recorded line (any dedent to a block's level starts with a recorded compound line or
+        // an import, since Python needs a compound header before an indented line).
         guard !tokens.isEmpty else { return }
         // Take the buffer (not a copy), and give it back emptied: no allocation per line.
         var t: [Token] = []
