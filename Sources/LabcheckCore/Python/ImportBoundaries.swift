@@ -222,12 +222,28 @@ public enum ImportBoundaries {
             if let id = files[k].1 { cache.store(id, scanned[j]) }
         }
         var ids = Set<String>()
-        for (k, (module, id)) in files.enumerated() {
-            let outcome = outcomes[k] ?? id.flatMap { cache[$0] } ?? .success([])
+        for (k, (_, id)) in files.enumerated() {
+            if outcomes[k] == nil, let id { outcomes[k] = cache[id] }
             if let id { ids.insert(id) }
-            switch outcome {
-            case .success(let imports):
-                graph.addImports(imports, of: module) { ImportSite(file: module.file, line: $0, column: $1) }
+        }
+        // Resolve every file's imports on every core (the module table is complete and only
+        // read), then add them in file order so the graph does not depend on scheduling.
+        var resolutions = [ImportGraph.Resolution?](repeating: nil, count: files.count)
+        resolutions.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            let table = graph
+            let outcomesCopy = outcomes
+            let modules = files.map(\.0)
+            DispatchQueue.concurrentPerform(iterations: modules.count) { k in
+                guard case .success(let imports)? = outcomesCopy[k] else { return }
+                let module = modules[k]
+                out[k] = table.resolve(imports, of: module) { ImportSite(file: module.file, line: $0, column: $1) }
+            }
+        }
+        for (k, (module, _)) in files.enumerated() {
+            switch outcomes[k] ?? .success([]) {
+            case .success:
+                if let resolution = resolutions[k] { graph.add(resolution, of: module) }
             case .failure(let e):
                 if touched == nil || touched!.contains(module.file) {
                     diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan \(module.file) for imports: \(e.message)",
@@ -277,10 +293,16 @@ public enum ImportBoundaries {
         }
         log.append("python: graph built in \(lap())")
         let checker = ContractChecker(graph: graph, touched: touched)
-        for contract in contracts {
-            let (found, unused) = checker.check(contract)
+        // Contracts are independent: check them on every core, report them in order.
+        var checked = [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])](repeating: ([], []), count: contracts.count)
+        checked.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: contracts.count) { k in out[k] = checker.check(contracts[k]) }
+        }
+        log.append("python: \(contracts.count) contract(s) checked in \(lap())")
+        for (contract, (found, unused)) in zip(contracts, checked) {
             diagnostics += found
-            log.append("contract '\(contract.name)' (\(contract.kind.rawValue), from \(contract.origin)): \(found.count) violation(s) in \(lap())")
+            log.append("contract '\(contract.name)' (\(contract.kind.rawValue), from \(contract.origin)): \(found.count) violation(s)")
             for ignore in unused {
                 diagnostics.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002", severity: .error,
                                               message: "ignore '\(ignore.importer) -> \(ignore.imported)' of contract '\(contract.name)' matches no import",

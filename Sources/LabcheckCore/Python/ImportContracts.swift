@@ -140,7 +140,7 @@ extension String {
 
 /// Checks contracts against an import graph. Module names are interned to integers once, so
 /// the chain searches work on arrays, not strings.
-public struct ContractChecker {
+public struct ContractChecker: Sendable {
     let graph: ImportGraph
     /// Files changed against the diff base; nil reports everything (`--all`).
     let touched: Set<String>?

@@ -118,11 +118,23 @@ public struct ImportGraph: Sendable {
         }
     }
 
+    /// One module's imports, resolved against the module table but not yet added.
+    public struct Resolution: Sendable {
+        var edges: [(imported: String, site: ImportSite, typeChecking: Bool, dynamic: Bool)] = []
+        var escapes: [(site: ImportSite, text: String)] = []
+        var unresolved: [(site: ImportSite, text: String)] = []
+    }
+
     /// Resolves the scanned imports of `module` and adds their edges. `site` maps a scanned
     /// line and column to the place to report (identity for `.py` files; into the TOML for stages).
     public mutating func addImports(_ imports: [PythonImport], of module: PythonModule, site: (Int, Int) -> ImportSite) {
+        add(resolve(imports, of: module, site: site), of: module)
+    }
+
+    /// Resolves without changing the graph: safe to call concurrently once every module is added.
+    public func resolve(_ imports: [PythonImport], of module: PythonModule, site: (Int, Int) -> ImportSite) -> Resolution {
+        var out = Resolution()
         let package = module.isPackage ? module.name : module.name.split(separator: ".").dropLast().joined(separator: ".")
-        let importerID = node(module.name)
         for i in imports {
             var target: String
             let s = site(i.line, i.column)
@@ -131,7 +143,7 @@ public struct ImportGraph: Sendable {
                 let up = i.level - 1
                 let shown = String(repeating: ".", count: i.level) + i.module
                 guard module.root != "lab stage", parts.count - up >= 1 else {
-                    escapes.append((module.name, s, shown))
+                    out.escapes.append((s, shown))
                     continue
                 }
                 parts.removeLast(up)
@@ -143,14 +155,25 @@ public struct ImportGraph: Sendable {
                 target = target + "." + name
             }
             guard let resolved = resolve(target) else {
-                unresolved.append((module.name, s, target))
+                out.unresolved.append((s, target))
                 continue
             }
             if resolved == module.name { continue }
-            edges.append(ImportEdge(importer: module.name, imported: resolved, site: s, typeChecking: i.typeChecking, dynamic: i.kind == .dynamic))
-            edgeFrom.append(importerID)
-            edgeTo.append(node(resolved))
+            out.edges.append((resolved, s, i.typeChecking, i.kind == .dynamic))
         }
+        return out
+    }
+
+    /// Adds a resolution's edges (in order, so the graph is the same however it was resolved).
+    public mutating func add(_ resolution: Resolution, of module: PythonModule) {
+        let importerID = node(module.name)
+        for e in resolution.edges {
+            edges.append(ImportEdge(importer: module.name, imported: e.imported, site: e.site, typeChecking: e.typeChecking, dynamic: e.dynamic))
+            edgeFrom.append(importerID)
+            edgeTo.append(node(e.imported))
+        }
+        escapes += resolution.escapes.map { (module.name, $0.site, $0.text) }
+        unresolved += resolution.unresolved.map { (module.name, $0.site, $0.text) }
     }
 
     /// The module an imported name refers to: itself, its parent module (an attribute), or,
