@@ -105,6 +105,8 @@ final class RulesTests: XCTestCase {
         XCTAssertEqual(strict.map { "\($0.id) \($0.severity)" }, ["LC200 error"])
         let yaml = try run([registration: config, "configs/run.yaml": "prompt:\n  model: m\n  stage_config:\n    load: 1\nrun:\n  mode: fast\n"]).diagnostics
         XCTAssertEqual(yaml.map { "\($0.id) \($0.start)" }, ["LC200 3:3", "LC201 6:9"])
+        let strictYAML = try run([registration: config, "configs/run.yaml": "strict: true\nprompt:\n  stage_config: {}\n"]).diagnostics
+        XCTAssertEqual(strictYAML.map { "\($0.id) \($0.severity) \($0.start)" }, ["LC200 error 3:3"])
         let broken = try run([registration: config, "configs/run.yaml": "prompt: [\n"]).diagnostics
         XCTAssertEqual(broken.map(\.id), ["LC201"])
     }

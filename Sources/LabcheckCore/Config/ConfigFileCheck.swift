@@ -31,8 +31,9 @@ public enum ConfigFileCheck {
                              log: inout [String]) -> [Diagnostic] {
         let source = SourceText(bytes)
         let tree: ConfigNode
+        let fileStrict: Bool
         do {
-            tree = try parse(path: path, source: source)
+            (tree, fileStrict) = try parse(path: path, source: source)
         } catch let error as ConfigParseError {
             return [Diagnostic(id: "LC201", severity: .error, message: "\(path) is not valid \(error.format): \(error.message)", file: path,
                                start: error.position, end: error.position, sourceLine: source.lineText(error.position.line),
@@ -41,8 +42,7 @@ public enum ConfigFileCheck {
             return []
         }
         var strict = strictFlag || config.strict == true
-        if !strict, tree.entries.contains(where: { $0.key == "strict" && $0.node.kind == .boolean }),
-           fileSaysStrict(path: path, source: source) {
+        if !strict && fileStrict {
             strict = true
             log.append("strict mode: on for \(path) (strict = true at the top of the file)")
         }
@@ -70,25 +70,19 @@ public enum ConfigFileCheck {
         return out
     }
 
-    private static func fileSaysStrict(path: String, source: SourceText) -> Bool {
-        guard let tree = try? parse(path: path, source: source) else { return false }
-        _ = tree
-        if path.hasSuffix(".toml") { return (try? TOMLParser.parse(source))?.root["strict"]?.bool == true }
-        return (try? Yams.load(yaml: String(decoding: source.bytes, as: UTF8.self)) as? [String: Any])?["strict"] as? Bool == true
-    }
-
     struct ConfigParseError: Error {
         let format: String
         let message: String
         let position: SourcePosition
     }
 
-    /// Parses a TOML (`.toml`) or YAML (anything else) config file into a tree with positions.
-    static func parse(path: String, source: SourceText) throws -> ConfigNode {
+    /// Parses a TOML (`.toml`) or YAML (anything else) config file into a tree with positions,
+    /// and whether it says `strict = true` at its top level.
+    static func parse(path: String, source: SourceText) throws -> (ConfigNode, Bool) {
         if path.hasSuffix(".toml") {
             do {
                 let doc = try TOMLParser.parse(source)
-                return ConfigNode.from(doc.root, span: ByteSpan(0, source.bytes.count), source: source)
+                return (ConfigNode.from(doc.root, span: ByteSpan(0, source.bytes.count), source: source), doc.root["strict"]?.bool == true)
             } catch let e as TOMLSyntaxError {
                 throw ConfigParseError(format: "TOML", message: e.message, position: e.position)
             }
@@ -98,9 +92,9 @@ public enum ConfigFileCheck {
         }
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                return ConfigNode(kind: .table, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1))
+                return (ConfigNode(kind: .table, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1)), false)
             }
-            return yamlTree(node)
+            return (yamlTree(node), node["strict"]?.bool == true)
         } catch let e as YamlError {
             var position = SourcePosition(line: 1, column: 1)
             var message = "\(e)"
