@@ -76,4 +76,32 @@ final class PythonImportScannerTests: XCTestCase {
         guard case .failure = PythonImportScanner.scan(Array("f(\n".utf8)) else { return XCTFail("unclosed bracket accepted") }
         guard case .failure = PythonImportScanner.scan([0x69, 0x00]) else { return XCTFail("NUL accepted") }
     }
+
+    func testMangledInputsNeverCrashOrHang() throws {
+        // Every fixture, truncated at every byte and with bytes flipped by a fixed-seed generator:
+        // the scanner returns imports or an error with a position, always.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path).filter { $0.hasSuffix(".py") }
+        XCTAssertGreaterThan(names.count, 5)
+        var outcomes = 0
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(name)))
+            for end in 0...bytes.count {
+                _ = PythonImportScanner.scan(Array(bytes[0..<end]))
+                outcomes += 1
+            }
+            for _ in 0..<200 {
+                var mangled = bytes
+                for _ in 0..<3 where !mangled.isEmpty { mangled[Int(next() % UInt64(mangled.count))] = UInt8(next() & 0xFF) }
+                if case .failure(let e) = PythonImportScanner.scan(mangled) {
+                    XCTAssertGreaterThanOrEqual(e.line, 1)
+                    XCTAssertGreaterThanOrEqual(e.column, 1)
+                }
+                outcomes += 1
+            }
+        }
+        XCTAssertEqual(outcomes, names.count * 200 + names.reduce(0) { total, name in
+            total + ((try? Data(contentsOf: Self.fixtures.appendingPathComponent(name)).count) ?? 0) + 1 })
+    }
 }
