@@ -88,14 +88,11 @@ public final class GitSnapshot: SnapshotReader {
         }
         var files: [String: FileEntry] = [:]
         for path in candidates {
-            let full = workdir + path
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full),
-                  attributes[.type] as? FileAttributeType == .typeRegular,
-                  let data = FileManager.default.contents(atPath: full) else { continue }
-            var oid = git_oid()
-            let bytes = [UInt8](data)
-            try check(bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }, "git_odb_hash")
-            files[path] = FileEntry(id: ObjectID(oid), mode: 0o100644)
+            // Regular files only (FileBytes refuses anything else, symlinks included).
+            var info = stat()
+            guard lstat(workdir + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+                  let bytes = FileBytes.read(workdir + path), let id = BlobHash.id(of: bytes) else { continue }
+            files[path] = FileEntry(id: id, mode: 0o100644)
         }
         return files
     }
@@ -104,10 +101,10 @@ public final class GitSnapshot: SnapshotReader {
     public func read(_ path: String) throws -> [UInt8] {
         guard let entry = entries[path] else { throw GitError.libgit2(call: "read", code: -3, message: "\(path) is not in the \(label) snapshot") }
         if let worktreeRoot {
-            guard let data = FileManager.default.contents(atPath: worktreeRoot + path) else {
+            guard let bytes = FileBytes.read(worktreeRoot + path) else {
                 throw GitError.libgit2(call: "read", code: -3, message: "cannot read \(worktreeRoot + path)")
             }
-            return [UInt8](data)
+            return bytes
         }
         return try repository.blob(entry.id)
     }
@@ -143,8 +140,7 @@ public final class GitSnapshot: SnapshotReader {
         fromDisk.withUnsafeMutableBufferPointer { done in
             nonisolated(unsafe) let done = done
             DispatchQueue.concurrentPerform(iterations: paths.count) { k in
-                guard let want = expected[k], let data = FileManager.default.contents(atPath: workdir + paths[k]) else { return }
-                let bytes = [UInt8](data)
+                guard let want = expected[k], let bytes = FileBytes.read(workdir + paths[k]) else { return }
                 guard BlobHash.id(of: bytes) == want else { return }
                 done[k] = true
                 body(k, bytes)
