@@ -91,6 +91,9 @@ private struct Scanner {
     var lineStarted = false
     var recording = true
     var lastSkipped: Token? = nil
+    /// On a skipped line: the offset of the previous token when it was a `.` (so that
+    /// `x.__import__(...)` is still told apart from `__import__(...)`).
+    var lastSkippedDot: Int? = nil
 
     init(_ b: UnsafeBufferPointer<UInt8>) {
         self.b = b
@@ -236,7 +239,32 @@ private struct Scanner {
     }
 
     mutating func push(_ kind: Token.Kind, _ start: Int, _ end: Int, depth d: Int? = nil) {
-        append(Token(kind: kind, start: start, end: end, line: line, lineStart: lineStart, depth: d ?? depth))
+        let tokenDepth = d ?? depth
+        if lineStarted && !recording {
+            // A skipped line: build no token unless this one switches recording on.
+            switch kind {
+            case .op:
+                if end - start == 1 && b[start] == 0x3B && tokenDepth == 0 {
+                    recording = true
+                    lastSkippedDot = nil
+                    return
+                }
+                lastSkippedDot = end - start == 1 && b[start] == 0x2E ? start : nil
+            case .name:
+                if isDynamicName(start, end) {
+                    recording = true
+                    if let dot = lastSkippedDot {
+                        tokens.append(Token(kind: .op, start: dot, end: dot + 1, line: line, lineStart: lineStart, depth: tokenDepth))
+                    }
+                    tokens.append(Token(kind: kind, start: start, end: end, line: line, lineStart: lineStart, depth: tokenDepth))
+                }
+                lastSkippedDot = nil
+            default:
+                lastSkippedDot = nil
+            }
+            return
+        }
+        append(Token(kind: kind, start: start, end: end, line: line, lineStart: lineStart, depth: tokenDepth))
     }
 
     /// Keeps or skips a token (see `recording`).
@@ -248,12 +276,13 @@ private struct Scanner {
         if recording { tokens.append(token); return }
         if token.kind == .op && token.depth == 0 && token.end - token.start == 1 && b[token.start] == 0x3B {
             recording = true   // `x = 1; import y`: record from the next statement on
-        } else if token.kind == .name && isDynamicName(token) {
+        } else if token.kind == .name && isDynamicName(token.start, token.end) {
             recording = true
             if let last = lastSkipped { tokens.append(last) }  // keeps `x.__import__` recognisable
             tokens.append(token)
         }
         lastSkipped = token
+        lastSkippedDot = nil
     }
 
     func bytesEqual(_ t: Token, _ word: StaticString) -> Bool {
@@ -272,7 +301,8 @@ private struct Scanner {
         return false
     }
 
-    func isDynamicName(_ t: Token) -> Bool {
+    func isDynamicName(_ start: Int, _ end: Int) -> Bool {
+        let t = Token(kind: .name, start: start, end: end, line: 0, lineStart: 0, depth: 0)
         if bytesEqual(t, "importlib") || bytesEqual(t, "__import__") { return true }
         if importModuleAliases.isEmpty { return false }
         return importModuleAliases.contains(text(t))
@@ -389,6 +419,7 @@ private struct Scanner {
     mutating func endLogicalLine() {
         lineStarted = false
         lastSkipped = nil
+        lastSkippedDot = nil
         // A skipped line cannot hold an import; TYPE_CHECKING blocks close lazily at the next
         // recorded line (any dedent to a block's level starts with a recorded compound line or
         // an import, since Python needs a compound header before an indented line).
