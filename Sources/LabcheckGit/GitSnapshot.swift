@@ -109,23 +109,7 @@ public final class GitSnapshot: SnapshotReader {
         return try repository.blob(entry.id)
     }
 
-    /// The blob id of a file in the snapshot (a content hash).
-    public func blobID(_ path: String) -> ObjectID? { entries[path]?.id }
-
     public func contentID(_ path: String) -> String? { entries[path]?.id.description }
-
-    /// Reads many files. For an index or commit snapshot of a repository with a work tree, a
-    /// file is taken from disk when its bytes hash (as a git blob) to exactly the snapshot's blob
-    /// id — the same bytes, read without inflating the object — in parallel on every core; any
-    /// other file is read from the object database.
-    public func readAll(_ paths: [String]) throws -> [[UInt8]] {
-        var results = [[UInt8]](repeating: [], count: paths.count)
-        try results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            try readEach(paths) { k, bytes in out[k] = bytes }
-        }
-        return results
-    }
 
     /// Calls `body` for every file, concurrently: work-tree bytes that hash to the snapshot's
     /// blob id go straight to `body` on the worker threads; the rest are read from the object
@@ -186,9 +170,6 @@ public struct DiffBase: SnapshotReader {
             files = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
         }
     }
-
-    /// Whether the base tree has a file at `path`.
-    public func contains(_ path: String) -> Bool { files[path] != nil }
 
     public var paths: [String] { files.keys.sorted() }
 

@@ -112,39 +112,37 @@ enum TaggedComparison {
         let s = Array(raw.replacingOccurrences(of: " ", with: "T").replacingOccurrences(of: "t", with: "T")
             .replacingOccurrences(of: "z", with: "Z"))
         var i = 0
-        func num(_ count: Int) -> Int? {
+        /// Reads `count` digits, then skips one separator character.
+        func field(_ count: Int, separated: Bool = true) -> Int? {
             guard i + count <= s.count, let v = Int(String(s[i..<i + count])) else { return nil }
-            i += count
+            i += count + (separated ? 1 : 0)
             return v
         }
-        var days = 0, secs = 0, nanos = 0
+        var days = 0
         if s.count >= 10 && s[4] == "-" {
-            guard let y = num(4), i < s.count || true, let _ = Optional(i += 1), let m = num(2), let _ = Optional(i += 1), let d = num(2) else { return nil }
-            // Days from civil (proleptic Gregorian).
+            guard let y = field(4), let m = field(2), let d = field(2) else { return nil }
+            // Days from civil (proleptic Gregorian); `field(2)` for the day skipped the 'T' if any.
             let yy = m <= 2 ? y - 1 : y
             let era = (yy >= 0 ? yy : yy - 399) / 400
             let yoe = yy - era * 400
             let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-            days = era * 146097 + doe - 719468
-            if i < s.count && s[i] == "T" { i += 1 } else { return [days, 0, 0] }
+            days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468
+            if i > s.count { return [days, 0, 0] }
         }
-        guard let h = num(2), let _ = Optional(i += 1), let mi = num(2), let _ = Optional(i += 1), let se = num(2) else { return nil }
-        secs = h * 3600 + mi * 60 + se
+        guard let h = field(2), let mi = field(2), let se = field(2, separated: false) else { return nil }
+        var secs = h * 3600 + mi * 60 + se
+        var nanos = 0
         if i < s.count && s[i] == "." {
             i += 1
             var digits = ""
             while i < s.count, s[i].isNumber { digits.append(s[i]); i += 1 }
-            digits = String((digits + "000000000").prefix(9))
-            nanos = Int(digits) ?? 0
+            nanos = Int(String((digits + "000000000").prefix(9))) ?? 0
         }
-        if i < s.count {
-            if s[i] == "Z" { i += 1 } else {
-                let sign = s[i] == "-" ? -1 : 1
-                i += 1
-                guard let oh = num(2), let _ = Optional(i += 1), let om = num(2) else { return nil }
-                secs -= sign * (oh * 3600 + om * 60)
-            }
+        if i < s.count && s[i] != "Z" {
+            let sign = s[i] == "-" ? -1 : 1
+            i += 1
+            guard let oh = field(2), let om = field(2, separated: false) else { return nil }
+            secs -= sign * (oh * 3600 + om * 60)
         }
         return [days * 86400 + secs, nanos]
     }
@@ -159,6 +157,8 @@ final class TaggedComparisonTests: XCTestCase {
         XCTAssertNotNil(TaggedComparison.difference(["a": [s("bool", "true")]], ["a": [] as [Any]], path: ""))
         XCTAssertNotNil(TaggedComparison.difference(s("float", "1.5"), s("float", "1.25"), path: ""))
         XCTAssertNotNil(TaggedComparison.difference(s("datetime", "1987-07-05T17:45:00Z"), s("datetime", "1987-07-05T17:45:01Z"), path: ""))
+        XCTAssertNotNil(TaggedComparison.difference(s("date-local", "1979-05-27"), s("date-local", "1979-05-28"), path: ""))
+        XCTAssertNil(TaggedComparison.difference(s("date-local", "1979-05-27"), s("date-local", "1979-05-27"), path: ""))
         XCTAssertNil(TaggedComparison.difference(s("float", "1e+06"), s("float", "1000000.0"), path: ""))
         XCTAssertNil(TaggedComparison.difference(s("datetime", "1987-07-05T17:45:00Z"), s("datetime", "1987-07-05T12:45:00-05:00"), path: ""))
         XCTAssertNil(TaggedComparison.difference(s("time-local", "00:32:00.6"), s("time-local", "00:32:00.600"), path: ""))

@@ -38,18 +38,24 @@ final class SnapshotTests: XCTestCase {
         }
     }
 
-    func testReadAllReturnsStagedBytesWhetherOrNotTheDiskCopyMatches() throws {
+    func testReadEachReturnsStagedBytesWhetherOrNotTheDiskCopyMatches() throws {
         let f = try GitFixture()
         try f.commit(["a.py": "import a\n", "b.py": "import b\n", "c.py": "import c\n"])
         try f.write("b.py", "import staged\n")
         try f.git("add", "b.py")
         try f.write("b.py", "import disk_only\n")
         try f.write("c.py", "import also_disk_only\n")
+        func readEach(_ snapshot: GitSnapshot, _ paths: [String]) throws -> [String] {
+            final class Box: @unchecked Sendable { var texts: [String]; init(_ n: Int) { texts = Array(repeating: "", count: n) } }
+            let box = Box(paths.count)
+            let lock = NSLock()
+            try snapshot.readEach(paths) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
+            return box.texts
+        }
         let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
-        let all = try snapshot.readAll(["a.py", "b.py", "c.py"]).map { String(decoding: $0, as: UTF8.self) }
-        XCTAssertEqual(all, ["import a\n", "import staged\n", "import c\n"])
+        XCTAssertEqual(try readEach(snapshot, ["a.py", "b.py", "c.py"]), ["import a\n", "import staged\n", "import c\n"])
         let head = try GitSnapshot(repository: open(f), mode: .revision("HEAD"))
-        XCTAssertEqual(try head.readAll(["b.py", "c.py"]).map { String(decoding: $0, as: UTF8.self) }, ["import b\n", "import c\n"])
+        XCTAssertEqual(try readEach(head, ["b.py", "c.py"]), ["import b\n", "import c\n"])
     }
 
     func testRevisionSnapshotReadsTheCommitTreeAlsoInABareRepository() throws {

@@ -9,8 +9,6 @@ public protocol SnapshotReader {
     func read(_ path: String) throws -> [UInt8]
     /// A content hash of a file (a git blob id), for caches; nil when the reader has none.
     func contentID(_ path: String) -> String?
-    /// The bytes of many files, in order (a reader may read them in parallel).
-    func readAll(_ paths: [String]) throws -> [[UInt8]]
     /// Calls `body(k, bytes)` for each of `paths`, possibly concurrently from several threads,
     /// so that reading and processing overlap.
     func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws
@@ -18,7 +16,6 @@ public protocol SnapshotReader {
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
-    public func readAll(_ paths: [String]) throws -> [[UInt8]] { try paths.map(read) }
     public func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws {
         for (k, path) in paths.enumerated() { body(k, try read(path)) }
     }

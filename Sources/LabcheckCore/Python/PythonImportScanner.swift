@@ -285,10 +285,11 @@ private struct Scanner {
         lastSkippedDot = nil
     }
 
-    func bytesEqual(_ t: Token, _ word: StaticString) -> Bool {
-        guard t.end - t.start == word.utf8CodeUnitCount else { return false }
+    /// Whether the source bytes `start..<end` spell `word`.
+    func bytesEqual(_ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+        guard end - start == word.utf8CodeUnitCount else { return false }
         let w = word.utf8Start
-        for k in 0..<word.utf8CodeUnitCount where b[t.start + k] != w[k] { return false }
+        for k in 0..<word.utf8CodeUnitCount where b[start + k] != w[k] { return false }
         return true
     }
 
@@ -297,15 +298,14 @@ private struct Scanner {
         let length = t.end - t.start
         guard length >= 2 && length <= 7 else { return false }
         for word: StaticString in ["import", "from", "if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
-            where bytesEqual(t, word) { return true }
+            where bytesEqual(t.start, t.end, word) { return true }
         return false
     }
 
     func isDynamicName(_ start: Int, _ end: Int) -> Bool {
-        let t = Token(kind: .name, start: start, end: end, line: 0, lineStart: 0, depth: 0)
-        if bytesEqual(t, "importlib") || bytesEqual(t, "__import__") { return true }
+        if bytesEqual(start, end, "importlib") || bytesEqual(start, end, "__import__") { return true }
         if importModuleAliases.isEmpty { return false }
-        return importModuleAliases.contains(text(t))
+        return importModuleAliases.contains(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self))
     }
 
     /// The content of a plain string literal token.
@@ -400,14 +400,7 @@ private struct Scanner {
     }
 
     func isName(_ i: Int, _ word: StaticString, in t: [Token]) -> Bool {
-        guard i < t.count, t[i].kind == .name, t[i].end - t[i].start == word.utf8CodeUnitCount else { return false }
-        let w = word.utf8Start
-        var k = 0
-        while k < word.utf8CodeUnitCount {
-            if b[t[i].start + k] != w[k] { return false }
-            k += 1
-        }
-        return true
+        i < t.count && t[i].kind == .name && bytesEqual(t[i].start, t[i].end, word)
     }
 
     func col(_ token: Token) -> Int { column(of: token.start, lineStart: token.lineStart) }

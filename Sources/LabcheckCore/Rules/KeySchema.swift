@@ -1,6 +1,19 @@
 /// The kind of a value in a configuration tree, whatever its file format.
 public enum ConfigValueKind: String, Sendable {
     case string, integer, float, boolean, datetime, array, table, null
+
+    /// The kind of a TOML value.
+    public init(_ value: TOMLValue) {
+        switch value {
+        case .string: self = .string
+        case .integer: self = .integer
+        case .float: self = .float
+        case .bool: self = .boolean
+        case .datetime: self = .datetime
+        case .array: self = .array
+        case .table: self = .table
+        }
+    }
 }
 
 /// A format-neutral tree (TOML or YAML) with positions, checked against key schemas.
@@ -30,11 +43,8 @@ public struct ConfigNode: Sendable {
             var node = ConfigNode(kind: .array, start: start, end: end)
             node.items = a.items.map { from($0, source: source) }
             return node
-        case .string: return ConfigNode(kind: .string, start: start, end: end)
-        case .integer: return ConfigNode(kind: .integer, start: start, end: end)
-        case .float: return ConfigNode(kind: .float, start: start, end: end)
-        case .bool: return ConfigNode(kind: .boolean, start: start, end: end)
-        case .datetime: return ConfigNode(kind: .datetime, start: start, end: end)
+        default:
+            return ConfigNode(kind: ConfigValueKind(value.value), start: start, end: end)
         }
     }
 }

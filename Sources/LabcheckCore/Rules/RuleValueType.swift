@@ -3,17 +3,9 @@ public enum RuleValueType: String, Sendable, CaseIterable {
     case string, integer, float, boolean, array, table, datetime, any
 
     /// Whether a TOML value has this type. A float accepts an integer.
-    public func accepts(_ value: TOMLValue) -> Bool {
-        switch (self, value) {
-        case (.any, _): return true
-        case (.string, .string), (.integer, .integer), (.float, .float), (.float, .integer),
-             (.boolean, .bool), (.datetime, .datetime), (.table, .table): return true
-        case (.array, .array): return true
-        default: return false
-        }
-    }
+    public func accepts(_ value: TOMLValue) -> Bool { accepts(ConfigValueKind(value)) }
 
-    /// Whether a generic config value kind has this type.
+    /// Whether a generic config value kind has this type. A float accepts an integer.
     public func accepts(_ kind: ConfigValueKind) -> Bool {
         switch (self, kind) {
         case (.any, _): return true

@@ -73,21 +73,6 @@ public final class SourceText: @unchecked Sendable {
         return SourcePosition(line: li + 1, column: column)
     }
 
-    /// The byte offset of a 1-based line and column, clamped to that line.
-    public func offset(of position: SourcePosition) -> Int {
-        let starts = lineStarts
-        let li = min(max(0, position.line - 1), starts.count - 1)
-        let end = lineContentEnd(li)
-        var i = starts[li]
-        var col = 1
-        while i < end && col < position.column {
-            i += 1
-            while i < end && bytes[i] & 0xC0 == 0x80 { i += 1 }
-            col += 1
-        }
-        return i
-    }
-
     /// The byte range of a 0-based line's text, without its LF or CRLF.
     public func lineRange(_ lineIndex: Int) -> Range<Int> {
         let start = lineStarts[lineIndex]
@@ -96,12 +81,10 @@ public final class SourceText: @unchecked Sendable {
 
     private func lineContentEnd(_ lineIndex: Int) -> Int {
         let starts = lineStarts
-        var end = lineIndex + 1 < starts.count ? starts[lineIndex + 1] - 1 : bytes.count
-        if end > starts[lineIndex], end - 1 < bytes.count, end - 1 >= 0, bytes[end - 1] == 0x0D,
-           lineIndex + 1 < starts.count {
-            end -= 1
-        }
-        return end
+        // The last line has no LF; any other line ends before its LF, and before a CR right before it.
+        guard lineIndex + 1 < starts.count else { return bytes.count }
+        let lf = starts[lineIndex + 1] - 1
+        return lf > starts[lineIndex] && bytes[lf - 1] == 0x0D ? lf - 1 : lf
     }
 
     /// The text of a 1-based line, decoded leniently (invalid UTF-8 becomes U+FFFD).

@@ -67,9 +67,6 @@ private enum Byte {
 
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-@inline(__always) private func hasByte(_ w: UInt64, _ byte: UInt8) -> Bool { WordScan.has(w, byte) }
-@inline(__always) private func hasControl(_ w: UInt64) -> Bool { WordScan.hasControl(w) }
-
 /// Bare-key bytes `A-Z a-z 0-9 _ -` as a 128-bit set: bit c of (low, high).
 @inline(__always) private func isBareKeyByte(_ c: UInt8) -> Bool {
     let low: UInt64 = 0x03FF200000000000, high: UInt64 = 0x07FFFFFE87FFFFFE
@@ -197,7 +194,7 @@ struct ByteParser {
         p += 1
         let raw = UnsafeRawBufferPointer(b)
         while p < n {
-            while p + 8 <= n && !hasControl(raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)) { p += 8 }
+            while p + 8 <= n && !WordScan.hasControl(raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)) { p += 8 }
             guard p < n else { return }
             let c = b[p]
             if c == Byte.lf { return }
@@ -539,7 +536,7 @@ struct ByteParser {
             // Eight bytes at a time while there is no quote, CR, or control other than tab/LF.
             while p + 8 <= n {
                 let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                if hasByte(w, Byte.apostrophe) || hasControl(w) { break }
+                if WordScan.has(w, Byte.apostrophe) || WordScan.hasControl(w) { break }
                 p += 8
             }
             guard p < n else { break }
@@ -573,7 +570,7 @@ struct ByteParser {
         while p < n {
             while p + 8 <= n {
                 let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                if hasByte(w, Byte.quote) || hasByte(w, Byte.backslash) || hasControl(w) { break }
+                if WordScan.has(w, Byte.quote) || WordScan.has(w, Byte.backslash) || WordScan.hasControl(w) { break }
                 p += 8
             }
             guard p < n else { break }
@@ -612,7 +609,7 @@ struct ByteParser {
             p += 1
             while p + 8 <= n {
                 let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                if hasByte(w, Byte.quote) || hasByte(w, Byte.backslash) || hasControl(w) { break }
+                if WordScan.has(w, Byte.quote) || WordScan.has(w, Byte.backslash) || WordScan.hasControl(w) { break }
                 p += 8
             }
             while p < n {
