@@ -6,9 +6,9 @@ import LabcheckCore
 struct DebugCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
-        abstract: "Developer tools (the toml-test harness contract, the parser benchmark).",
+        abstract: "Developer tools (the toml-test harness contract, the parser and import-scanner benchmarks).",
         shouldDisplay: false,
-        subcommands: [TOMLJSON.self, ParseBench.self]
+        subcommands: [TOMLJSON.self, ParseBench.self, ScanBench.self]
     )
 
     /// Reads TOML on stdin and writes toml-test's tagged JSON on stdout; exit 1 with a
@@ -57,6 +57,43 @@ struct DebugCommand: ParsableCommand {
                 keys = document.root.entries.count
             }
             print("{\"bytes\": \(bytes.count), \"best_seconds\": \(best), \"top_level_keys\": \(keys)}")
+        }
+    }
+
+    /// Scans Python files for imports repeatedly on one thread and prints the best time as
+    /// JSON: the scanner alone, without reading, hashing or start-up (for tuning the scanner).
+    struct ScanBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "scan-bench",
+            abstract: "Time the Python import scanner on files (best of N runs, one thread)."
+        )
+
+        @Argument(help: "Python files.") var files: [String]
+        @Option(help: "How many runs.") var runs = 5
+
+        func run() throws {
+            let sources: [[UInt8]] = try files.map { file in
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
+                }
+                return [UInt8](data)
+            }
+            var best = Double.infinity
+            var imports = 0, failures = 0
+            for _ in 0..<max(1, runs) {
+                imports = 0
+                failures = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                for source in sources {
+                    switch PythonImportScanner.scan(source) {
+                    case .success(let found): imports += found.count
+                    case .failure: failures += 1
+                    }
+                }
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            let bytes = sources.reduce(0) { $0 + $1.count }
+            print("{\"files\": \(sources.count), \"bytes\": \(bytes), \"imports\": \(imports), \"unscannable\": \(failures), \"best_seconds\": \(best)}")
         }
     }
 }

@@ -60,6 +60,59 @@ final class PythonImportScannerTests: XCTestCase {
         XCTAssertEqual(try scan("fstring_nested_quotes.py"), ["import after_nested 2:8"])
     }
 
+    func testLongLinesAcrossSixteenByteBlocks() throws {
+        // Expected positions checked against Python's own ast module.
+        XCTAssertEqual(try scan("long_lines.py"), [
+            "import after_semicolon_in_long_line 1:89", "import after_multiline_call 6:8", "from after_triple name 8:65",
+            "from tabs_and_ops ok 10:6", "import after_escapes 11:74",
+        ])
+    }
+
+    func testFilesThatMentionDynamicImportsScanTheSame() throws {
+        // A file that spells `importlib` anywhere is skimmed byte by byte (any name may start a
+        // dynamic import); other files sixteen bytes at a time. Both must find the same imports.
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path).filter { $0.hasSuffix(".py") }.sorted()
+        XCTAssertGreaterThan(names.count, 5)
+        var compared = 0
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(name)))
+            let marked = bytes + Array("\nmention = 'importlib'\n".utf8)
+            XCTAssertEqual(try describe(PythonImportScanner.scan(bytes).get()), try describe(PythonImportScanner.scan(marked).get()), name)
+            compared += 1
+        }
+        XCTAssertEqual(compared, names.count)
+    }
+
+    func testUTF8CheckAgreesWithTheStandardLibrary() {
+        // Hand-picked edge cases, then random byte strings biased towards multi-byte sequences.
+        var cases: [[UInt8]] = [
+            [], Array("plain ascii, long enough to fill two sixteen-byte blocks".utf8), Array("é ü € 𝄞 中文".utf8),
+            [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF],
+            [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80],
+            [0x80], [0xBF], [0xC3], [0xE2, 0x82], [0xF0, 0x9D, 0x84], [0xFF], [0xFE],
+            Array(String(repeating: "a", count: 40).utf8) + [0xE2, 0x82, 0xAC] + Array(String(repeating: "b", count: 30).utf8) + [0xE2, 0x28, 0xA1],
+        ]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let alphabet: [UInt8] = [0x41, 0x0A, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5]
+        for _ in 0..<3000 { cases.append((0..<Int(next() % 40)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }) }
+        for bytes in cases {
+            bytes.withUnsafeBufferPointer { buf in
+                let valid = String(validating: buf, as: UTF8.self) != nil
+                let bad = UTF8Check.firstInvalid(buf)
+                XCTAssertEqual(bad == nil, valid, "\(bytes)")
+                if let bad {
+                    // Everything before the reported offset is valid; the sequence there is not.
+                    XCTAssertNotNil(String(validating: UnsafeBufferPointer(rebasing: buf[..<bad]), as: UTF8.self), "\(bytes) at \(bad)")
+                    let rest = UnsafeBufferPointer(rebasing: buf[bad...])
+                    for length in 1...min(rest.count, 4) {
+                        XCTAssertNil(String(validating: UnsafeBufferPointer(rebasing: rest[..<length]), as: UTF8.self), "\(bytes) at \(bad)")
+                    }
+                }
+            }
+        }
+    }
+
     func testCRLFAndTabs() throws {
         let source = "if TYPE_CHECKING:\r\n\timport tabbed\r\nimport flat\r\n"
         XCTAssertEqual(describe(try PythonImportScanner.scan(Array(source.utf8)).get()), ["import tabbed 2:9 tc", "import flat 3:8"])

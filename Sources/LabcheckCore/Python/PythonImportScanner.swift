@@ -70,9 +70,168 @@ private struct Token {
 }
 
 
+/// Byte classes for `Scanner.skim`: 0 ordinary, 1 handled by the main loop (line ends,
+/// comment, backslash, NUL), 2 quote, 3 opening bracket, 4 closing bracket, 5 `;`, 6 a byte
+/// that may start `__import__` or `importlib`.
+nonisolated(unsafe) private let skimClasses: UnsafePointer<UInt8> = {
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    table.initialize(repeating: 0, count: 256)
+    for c: UInt8 in [0x0A, 0x0D, 0x23, 0x5C, 0x00] { table[Int(c)] = 1 }
+    for c: UInt8 in [0x22, 0x27] { table[Int(c)] = 2 }
+    for c: UInt8 in [0x28, 0x5B, 0x7B] { table[Int(c)] = 3 }
+    for c: UInt8 in [0x29, 0x5D, 0x7D] { table[Int(c)] = 4 }
+    table[0x3B] = 5
+    table[0x5F] = 6
+    table[0x69] = 6
+    return UnsafePointer(table)
+}()
+
+/// `skimClasses` without class 6, for files that never spell `importlib` or `__import__`.
+nonisolated(unsafe) private let skimClassesStatic: UnsafePointer<UInt8> = {
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    table.initialize(from: skimClasses, count: 256)
+    table[0x5F] = 0
+    table[0x69] = 0
+    return UnsafePointer(table)
+}()
+
+/// Read-only helpers over the scanned bytes. They live outside `Scanner` so that calling
+/// them from its mutating methods passes two words, not a copy of the scanner's state.
+private struct Source {
+    let b: UnsafeBufferPointer<UInt8>
+    var n: Int { b.count }
+
+    func column(of offset: Int, lineStart: Int) -> Int {
+        var c = 1
+        var i = lineStart
+        while i < offset { if b[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        return c
+    }
+
+    func text(_ t: Token) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self) }
+
+    func isNameStart(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F || c >= 0x80 }
+
+    func isNameByte(_ c: UInt8) -> Bool { isNameStart(c) || (c >= 0x30 && c <= 0x39) }
+
+    /// Whether the name `b[start..<end]` is a string prefix (r, u, b, f, br, rb, fr, rf in any
+    /// case) directly followed by a quote: then whether it is an f-string and a raw string.
+    func stringPrefix(_ start: Int, _ end: Int) -> (Bool, Bool)? {
+        guard end < n, b[end] == 0x22 || b[end] == 0x27, end - start >= 1, end - start <= 2 else { return nil }
+        var f = false, r = false, bytes = false, u = false
+        for k in start..<end {
+            switch b[k] | 0x20 {
+            case 0x66: if f { return nil }; f = true
+            case 0x72: if r { return nil }; r = true
+            case 0x62: if bytes { return nil }; bytes = true
+            case 0x75: if u { return nil }; u = true
+            default: return nil
+            }
+        }
+        if u && end - start > 1 { return nil }   // u combines with nothing
+        if f && bytes { return nil }             // no fb-strings
+        return (f, r)
+    }
+
+    /// Whether the source bytes `start..<end` spell `word`.
+    func bytesEqual(_ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+        guard end - start == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for k in 0..<word.utf8CodeUnitCount where b[start + k] != w[k] { return false }
+        return true
+    }
+
+    func startsStatementOfInterest(_ t: Token) -> Bool {
+        guard t.kind == .name else { return false }
+        let length = t.end - t.start
+        guard length >= 2 && length <= 7 else { return false }
+        for word: StaticString in ["import", "from", "if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
+            where bytesEqual(t.start, t.end, word) { return true }
+        return false
+    }
+
+    /// The content of a plain string literal token.
+    /// Whether `importlib` or `__import__` occurs anywhere in the bytes (as the scanner reads
+    /// dynamic imports, a file without either has none). Finds `im...t` sixteen positions at a
+    /// time, then compares.
+    func mentionsDynamicImport() -> Bool {
+        func at(_ j: Int) -> Bool {
+            guard j + 6 <= n, bytesEqual(j, j + 6, "import") else { return false }
+            if j + 9 <= n && b[j + 6] == 0x6C && b[j + 7] == 0x69 && b[j + 8] == 0x62 { return true }              // importlib
+            return j >= 2 && j + 8 <= n && b[j - 2] == 0x5F && b[j - 1] == 0x5F && b[j + 6] == 0x5F && b[j + 7] == 0x5F  // __import__
+        }
+        let raw = UnsafeRawBufferPointer(b)
+        let i = Block16.Bytes(repeating: 0x69), m = Block16.Bytes(repeating: 0x6D), t = Block16.Bytes(repeating: 0x74)
+        var j = 0
+        while j + 21 <= n {
+            let hit = (Block16.load(raw, j) .== i) .& (Block16.load(raw, j + 1) .== m) .& (Block16.load(raw, j + 5) .== t)
+            if Block16.any(hit) {
+                for k in j..<(j + 16) where at(k) { return true }
+            }
+            j += 16
+        }
+        while j < n { if at(j) { return true }; j += 1 }
+        return false
+    }
+
+    /// Whether a name may begin a dynamic import: `importlib`, `__import__`, or a local alias
+    /// of `importlib.import_module`.
+    func isDynamicName(_ start: Int, _ end: Int, aliases: Set<String>) -> Bool {
+        if bytesEqual(start, end, "importlib") || bytesEqual(start, end, "__import__") { return true }
+        if aliases.isEmpty { return false }
+        return aliases.contains(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self))
+    }
+
+    func literal(_ t: Token) -> String? {
+        guard t.literalStart >= 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[t.literalStart..<t.literalEnd]), as: UTF8.self)
+    }
+
+    func isName(_ i: Int, _ word: StaticString, in t: [Token]) -> Bool {
+        i < t.count && t[i].kind == .name && bytesEqual(t[i].start, t[i].end, word)
+    }
+
+    func col(_ token: Token) -> Int { column(of: token.start, lineStart: token.lineStart) }
+
+    func isOp(_ i: Int, _ op: UInt8, in t: [Token]) -> Bool {
+        i < t.count && t[i].kind == .op && t[i].end - t[i].start == 1 && b[t[i].start] == op
+    }
+
+    func isCompound(_ t: [Token], _ i: Int) -> Bool {
+        guard i < t.count, t[i].kind == .name else { return false }
+        let length = t[i].end - t[i].start
+        guard length >= 2 && length <= 7 else { return false }
+        return isName(i, "if", in: t) || isName(i, "elif", in: t) || isName(i, "else", in: t) || isName(i, "try", in: t)
+            || isName(i, "except", in: t) || isName(i, "finally", in: t) || isName(i, "with", in: t) || isName(i, "for", in: t)
+            || isName(i, "while", in: t) || isName(i, "def", in: t) || isName(i, "class", in: t) || isName(i, "async", in: t)
+    }
+
+    func isTypeCheckingHeader(_ t: [Token], _ s: Int, _ colon: Int) -> Bool {
+        guard isName(s, "if", in: t) || isName(s, "elif", in: t) else { return false }
+        let body = colon - s - 1
+        if body == 1 { return isName(s + 1, "TYPE_CHECKING", in: t) }
+        if body == 3 { return t[s + 1].kind == .name && isOp(s + 2, 0x2E, in: t) && isName(s + 3, "TYPE_CHECKING", in: t) }
+        return false
+    }
+
+    /// A dotted name starting at `i`: the name and the index after it.
+    func dotted(_ t: [Token], _ i: Int, _ end: Int) -> (String, Int)? {
+        guard i < end, t[i].kind == .name else { return nil }
+        var parts = [text(t[i])]
+        var j = i + 1
+        while j + 1 < end && isOp(j, 0x2E, in: t) && t[j + 1].kind == .name {
+            parts.append(text(t[j + 1]))
+            j += 2
+        }
+        return (parts.joined(separator: "."), j)
+    }
+}
+
 private struct Scanner {
     let b: UnsafeBufferPointer<UInt8>
     let n: Int
+    /// The same bytes, for the pure helpers (a small value: calling them copies no scanner state).
+    let src: Source
     var p = 0
     var line = 1
     var lineStart = 0
@@ -84,6 +243,9 @@ private struct Scanner {
     /// Local names bound to importlib.import_module.
     var importModuleAliases: Set<String> = []
     var logicalIndent = 0
+    /// Whether the file spells `importlib` or `__import__` anywhere: if not, no name can start
+    /// a dynamic import and `skim` ignores names.
+    var mayImportDynamically = true
     var error: PythonScanError? = nil
     /// Whether the current logical line's tokens are kept. A line whose first token is not
     /// `import`, `from` or a compound keyword cannot start an import statement, so its tokens
@@ -98,22 +260,11 @@ private struct Scanner {
     init(_ b: UnsafeBufferPointer<UInt8>) {
         self.b = b
         n = b.count
+        src = Source(b: b)
     }
-
-    func column(of offset: Int, lineStart: Int) -> Int {
-        var c = 1
-        var i = lineStart
-        while i < offset { if b[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
-        return c
-    }
-
-    func text(_ t: Token) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self) }
-
-    func isNameStart(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F || c >= 0x80 }
-    func isNameByte(_ c: UInt8) -> Bool { isNameStart(c) || (c >= 0x30 && c <= 0x39) }
 
     mutating func fail(_ message: String, at offset: Int) {
-        if error == nil { error = PythonScanError(message: message, line: line, column: column(of: offset, lineStart: lineStart)) }
+        if error == nil { error = PythonScanError(message: message, line: line, column: src.column(of: offset, lineStart: lineStart)) }
     }
 
     mutating func fail(_ message: String, line: Int, column: Int) {
@@ -126,9 +277,14 @@ private struct Scanner {
     }
 
     mutating func run() -> Result<[PythonImport], PythonScanError> {
-        if let bad = utf8Problem() { return .failure(bad) }
+        if let bad = Scanner.utf8Problem(b) { return .failure(bad) }
         var atLineStart = true
+        mayImportDynamically = src.mentionsDynamicImport()
         while p < n && error == nil {
+            if lineStarted && !recording && importModuleAliases.isEmpty {
+                if mayImportDynamically { skim(skimClasses, vectors: false) } else { skim(skimClassesStatic, vectors: true) }
+                if p >= n || error != nil { break }
+            }
             let c = b[p]
             if atLineStart && depth == 0 && tokens.isEmpty {
                 // Measure the indentation of a new logical line (tabs to the next multiple of 8).
@@ -168,17 +324,19 @@ private struct Scanner {
             case 0x00:
                 fail("NUL byte in Python source", at: p)
             default:
-                if isNameStart(c) {
+                if src.isNameStart(c) {
                     let start = p
-                    while p < n && isNameByte(b[p]) { p += 1 }
-                    if let (isF, isRaw) = stringPrefix(start, p) {
+                    var e = p + 1
+                    while e < n && src.isNameByte(b[e]) { e += 1 }
+                    p = e
+                    if e - start <= 2, let (isF, isRaw) = src.stringPrefix(start, e) {
                         scanString(prefixStart: start, isF: isF, isRaw: isRaw)
                         continue
                     }
-                    push(.name, start, p)
+                    push(.name, start, e)
                 } else if c >= 0x30 && c <= 0x39 {
                     let start = p
-                    while p < n && (isNameByte(b[p]) || b[p] == 0x2E || ((b[p] == 0x2B || b[p] == 0x2D) && (b[p - 1] == 0x65 || b[p - 1] == 0x45))) { p += 1 }
+                    while p < n && (src.isNameByte(b[p]) || b[p] == 0x2E || ((b[p] == 0x2B || b[p] == 0x2D) && (b[p - 1] == 0x65 || b[p - 1] == 0x45))) { p += 1 }
                     push(.other, start, p)
                 } else {
                     let start = p
@@ -199,43 +357,98 @@ private struct Scanner {
         return .success(imports)
     }
 
-    /// Whether the name `b[start..<end]` is a string prefix (r, u, b, f, br, rb, fr, rf in any
-    /// case) directly followed by a quote: then whether it is an f-string and a raw string.
-    func stringPrefix(_ start: Int, _ end: Int) -> (Bool, Bool)? {
-        guard end < n, b[end] == 0x22 || b[end] == 0x27, end - start >= 1, end - start <= 2 else { return nil }
-        var f = false, r = false, bytes = false, u = false
-        for k in start..<end {
-            switch b[k] | 0x20 {
-            case 0x66: if f { return nil }; f = true
-            case 0x72: if r { return nil }; r = true
-            case 0x62: if bytes { return nil }; bytes = true
-            case 0x75: if u { return nil }; u = true
-            default: return nil
+    /// Moves over the rest of a line that cannot start an import (see `recording`) with one
+    /// table lookup per byte, stopping where the main loop must take over: a line end, a
+    /// comment, a backslash, a NUL, or a statement that may import (after a top-level `;`, or
+    /// at `importlib` / `__import__`). Strings and brackets are followed here, so the line's
+    /// end is found exactly. Not used once `import_module` has a local alias (any name may
+    /// then be a dynamic import).
+    mutating func skim(_ classes: UnsafePointer<UInt8>, vectors: Bool) {
+        guard let base = b.baseAddress else { return }
+        let n = self.n
+        let raw = UnsafeRawBufferPointer(b)
+        // Sixteen bytes at a time, a superset of the bytes of classes 1-5 (a few ordinary
+        // bytes such as tab, `&` and `|` also stop it; the table then says they are ordinary).
+        let one = Block16.Bytes(repeating: 0x01), x20 = Block16.Bytes(repeating: 0x20), xF0 = Block16.Bytes(repeating: 0xF0)
+        let zero = Block16.Bytes(repeating: 0), hashOrQuote = Block16.Bytes(repeating: 0x23), apostrophe = Block16.Bytes(repeating: 0x27)
+        let paren = Block16.Bytes(repeating: 0x29), openBracket = Block16.Bytes(repeating: 0x7B), backslash = Block16.Bytes(repeating: 0x7C)
+        let closeBracket = Block16.Bytes(repeating: 0x7D), semicolon = Block16.Bytes(repeating: 0x3B)
+        while p < n {
+            var q = p
+            if vectors {
+                while q + 16 <= n {
+                    let v = Block16.load(raw, q)
+                    let o1 = v | one, o20 = v | x20
+                    var m = (v & xF0) .== zero
+                    m = m .| (o1 .== hashOrQuote)
+                    m = m .| (o1 .== apostrophe)
+                    m = m .| (o1 .== paren)
+                    m = m .| (o20 .== openBracket)
+                    m = m .| (o20 .== backslash)
+                    m = m .| (o20 .== closeBracket)
+                    m = m .| (v .== semicolon)
+                    let f = Block16.firstSet(m)
+                    q += f
+                    if f < 16 { break }
+                }
+            }
+            // Ordinary bytes, in a loop that keeps the offset in a register.
+            while q < n && classes[Int(base[q])] == 0 { q += 1 }
+            p = q
+            guard q < n else { return }
+            let c = base[q]
+            switch classes[Int(c)] {
+            case 1:
+                return
+            case 2:
+                // A quote: its string prefix is the one- or two-byte name right before it.
+                var s = p
+                while s > 0 && p - s < 3 && src.isNameByte(b[s - 1]) { s -= 1 }
+                if p - s >= 1 && p - s <= 2 && (s == 0 || !src.isNameByte(b[s - 1])), let (isF, isRaw) = src.stringPrefix(s, p) {
+                    scanString(prefixStart: s, isF: isF, isRaw: isRaw)
+                } else {
+                    scanString(prefixStart: p, isF: false, isRaw: false)
+                }
+                if recording || error != nil { return }
+            case 3:
+                depth += 1
+                p += 1
+            case 4:
+                depth = max(0, depth - 1)
+                p += 1
+            case 5:
+                p += 1
+                if depth == 0 {
+                    recording = true
+                    lastSkippedDot = nil
+                    return
+                }
+            default:
+                // `_` or `i`: only the start of a name can begin `__import__` or `importlib`.
+                if p > 0 && src.isNameByte(b[p - 1]) { p += 1; continue }
+                let start = p
+                var e = p
+                while e < n && src.isNameByte(base[e]) { e += 1 }
+                p = e
+                guard src.isDynamicName(start, p, aliases: importModuleAliases) else { continue }
+                recording = true
+                var k = start - 1
+                while k >= lineStart && (b[k] == 0x20 || b[k] == 0x09) { k -= 1 }
+                if k >= lineStart && b[k] == 0x2E {
+                    tokens.append(Token(kind: .op, start: k, end: k + 1, line: line, lineStart: lineStart, depth: depth))
+                }
+                tokens.append(Token(kind: .name, start: start, end: p, line: line, lineStart: lineStart, depth: depth))
+                return
             }
         }
-        if u && end - start > 1 { return nil }   // u combines with nothing
-        if f && bytes { return nil }             // no fb-strings
-        return (f, r)
     }
 
-    func utf8Problem() -> PythonScanError? {
-        guard String(validating: b, as: UTF8.self) != nil else {
-            // Find the first bad byte's line for the message.
-            var line = 1, lineStart = 0, i = 0
-            while i < n {
-                let c = b[i]
-                if c == 0x0A { line += 1; lineStart = i + 1; i += 1; continue }
-                if c < 0x80 { i += 1; continue }
-                let len = c >= 0xF0 ? 4 : (c >= 0xE0 ? 3 : (c >= 0xC0 ? 2 : 0))
-                if len == 0 || i + len > n || String(validating: UnsafeBufferPointer(rebasing: b[i..<(i + len)]), as: UTF8.self) == nil {
-                    return PythonScanError(message: "not valid UTF-8 (byte 0x\(String(c, radix: 16, uppercase: true)))", line: line,
-                                           column: 1 + b[lineStart..<i].filter { $0 & 0xC0 != 0x80 }.count)
-                }
-                i += len
-            }
-            return PythonScanError(message: "not valid UTF-8", line: 1, column: 1)
-        }
-        return nil
+    static func utf8Problem(_ b: UnsafeBufferPointer<UInt8>) -> PythonScanError? {
+        guard let i = UTF8Check.firstInvalid(b) else { return nil }
+        var line = 1, lineStart = 0
+        for k in 0..<i where b[k] == 0x0A { line += 1; lineStart = k + 1 }
+        return PythonScanError(message: "not valid UTF-8 (byte 0x\(String(b[i], radix: 16, uppercase: true)))", line: line,
+                               column: 1 + b[lineStart..<i].filter { $0 & 0xC0 != 0x80 }.count)
     }
 
     mutating func push(_ kind: Token.Kind, _ start: Int, _ end: Int, depth d: Int? = nil) {
@@ -251,7 +464,7 @@ private struct Scanner {
                 }
                 lastSkippedDot = end - start == 1 && b[start] == 0x2E ? start : nil
             case .name:
-                if isDynamicName(start, end) {
+                if src.isDynamicName(start, end, aliases: importModuleAliases) {
                     recording = true
                     if let dot = lastSkippedDot {
                         tokens.append(Token(kind: .op, start: dot, end: dot + 1, line: line, lineStart: lineStart, depth: tokenDepth))
@@ -271,12 +484,12 @@ private struct Scanner {
     mutating func append(_ token: Token) {
         if !lineStarted {
             lineStarted = true
-            recording = startsStatementOfInterest(token)
+            recording = src.startsStatementOfInterest(token)
         }
         if recording { tokens.append(token); return }
         if token.kind == .op && token.depth == 0 && token.end - token.start == 1 && b[token.start] == 0x3B {
             recording = true   // `x = 1; import y`: record from the next statement on
-        } else if token.kind == .name && isDynamicName(token.start, token.end) {
+        } else if token.kind == .name && src.isDynamicName(token.start, token.end, aliases: importModuleAliases) {
             recording = true
             if let last = lastSkipped { tokens.append(last) }  // keeps `x.__import__` recognisable
             tokens.append(token)
@@ -285,39 +498,10 @@ private struct Scanner {
         lastSkippedDot = nil
     }
 
-    /// Whether the source bytes `start..<end` spell `word`.
-    func bytesEqual(_ start: Int, _ end: Int, _ word: StaticString) -> Bool {
-        guard end - start == word.utf8CodeUnitCount else { return false }
-        let w = word.utf8Start
-        for k in 0..<word.utf8CodeUnitCount where b[start + k] != w[k] { return false }
-        return true
-    }
-
-    func startsStatementOfInterest(_ t: Token) -> Bool {
-        guard t.kind == .name else { return false }
-        let length = t.end - t.start
-        guard length >= 2 && length <= 7 else { return false }
-        for word: StaticString in ["import", "from", "if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
-            where bytesEqual(t.start, t.end, word) { return true }
-        return false
-    }
-
-    func isDynamicName(_ start: Int, _ end: Int) -> Bool {
-        if bytesEqual(start, end, "importlib") || bytesEqual(start, end, "__import__") { return true }
-        if importModuleAliases.isEmpty { return false }
-        return importModuleAliases.contains(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self))
-    }
-
-    /// The content of a plain string literal token.
-    func literal(_ t: Token) -> String? {
-        guard t.literalStart >= 0 else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[t.literalStart..<t.literalEnd]), as: UTF8.self)
-    }
-
     /// Scans a string literal whose prefix starts at `prefixStart` and whose quote is at `p`.
     mutating func scanString(prefixStart: Int, isF: Bool, isRaw: Bool) {
         let startLine = line, startLineStart = lineStart
-        var startColumn: Int { column(of: prefixStart, lineStart: startLineStart) }
+        var startColumn: Int { src.column(of: prefixStart, lineStart: startLineStart) }
         let q = b[p]
         let triple = p + 2 < n && b[p + 1] == q && b[p + 2] == q
         p += triple ? 3 : 1
@@ -384,10 +568,10 @@ private struct Scanner {
                 tokens.removeSubrange(saved...)
             case 0x0A: newline(at: p); p += 1
             default:
-                if isNameStart(c) {
+                if src.isNameStart(c) {
                     let start = p
-                    while p < n && isNameByte(b[p]) { p += 1 }
-                    if let (isF, isRaw) = stringPrefix(start, p) {
+                    while p < n && src.isNameByte(b[p]) { p += 1 }
+                    if let (isF, isRaw) = src.stringPrefix(start, p) {
                         let saved = tokens.count
                         scanString(prefixStart: start, isF: isF, isRaw: isRaw)
                         tokens.removeSubrange(saved...)
@@ -397,16 +581,6 @@ private struct Scanner {
                 }
             }
         }
-    }
-
-    func isName(_ i: Int, _ word: StaticString, in t: [Token]) -> Bool {
-        i < t.count && t[i].kind == .name && bytesEqual(t[i].start, t[i].end, word)
-    }
-
-    func col(_ token: Token) -> Int { column(of: token.start, lineStart: token.lineStart) }
-
-    func isOp(_ i: Int, _ op: UInt8, in t: [Token]) -> Bool {
-        i < t.count && t[i].kind == .op && t[i].end - t[i].start == 1 && b[t[i].start] == op
     }
 
     mutating func endLogicalLine() {
@@ -430,22 +604,22 @@ private struct Scanner {
         // handled as soon as it ends (no per-line allocation).
         var start = 0
         var i = 0
-        var headerOpen = isCompound(t, start)
+        var headerOpen = src.isCompound(t, start)
         var tcForRest = inTypeChecking
         while i < t.count {
-            if t[i].depth == 0 && isOp(i, 0x3B, in: t) {
+            if t[i].depth == 0 && src.isOp(i, 0x3B, in: t) {
                 statement(t, start, i, tcForRest)
                 start = i + 1
-                headerOpen = isCompound(t, start)
-            } else if headerOpen && t[i].depth == 0 && isOp(i, 0x3A, in: t) {
-                let isTC = isTypeCheckingHeader(t, start, i)
+                headerOpen = src.isCompound(t, start)
+            } else if headerOpen && t[i].depth == 0 && src.isOp(i, 0x3A, in: t) {
+                let isTC = src.isTypeCheckingHeader(t, start, i)
                 if i + 1 >= t.count {
                     if isTC { typeCheckingBlocks.append(logicalIndent) }
                 } else if isTC {
                     tcForRest = true
                 }
                 start = i + 1
-                headerOpen = isCompound(t, start)
+                headerOpen = src.isCompound(t, start)
             }
             i += 1
         }
@@ -455,47 +629,18 @@ private struct Scanner {
 
     mutating func statement(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {
         guard s < e else { return }
-        if isName(s, "import", in: t) { parseImport(t, s + 1, e, tc) }
-        else if isName(s, "from", in: t) { parseFrom(t, s + 1, e, tc) }
-    }
-
-    func isCompound(_ t: [Token], _ i: Int) -> Bool {
-        guard i < t.count, t[i].kind == .name else { return false }
-        let length = t[i].end - t[i].start
-        guard length >= 2 && length <= 7 else { return false }
-        return isName(i, "if", in: t) || isName(i, "elif", in: t) || isName(i, "else", in: t) || isName(i, "try", in: t)
-            || isName(i, "except", in: t) || isName(i, "finally", in: t) || isName(i, "with", in: t) || isName(i, "for", in: t)
-            || isName(i, "while", in: t) || isName(i, "def", in: t) || isName(i, "class", in: t) || isName(i, "async", in: t)
-    }
-
-    func isTypeCheckingHeader(_ t: [Token], _ s: Int, _ colon: Int) -> Bool {
-        guard isName(s, "if", in: t) || isName(s, "elif", in: t) else { return false }
-        let body = colon - s - 1
-        if body == 1 { return isName(s + 1, "TYPE_CHECKING", in: t) }
-        if body == 3 { return t[s + 1].kind == .name && isOp(s + 2, 0x2E, in: t) && isName(s + 3, "TYPE_CHECKING", in: t) }
-        return false
-    }
-
-    /// A dotted name starting at `i`: the name and the index after it.
-    func dotted(_ t: [Token], _ i: Int, _ end: Int) -> (String, Int)? {
-        guard i < end, t[i].kind == .name else { return nil }
-        var parts = [text(t[i])]
-        var j = i + 1
-        while j + 1 < end && isOp(j, 0x2E, in: t) && t[j + 1].kind == .name {
-            parts.append(text(t[j + 1]))
-            j += 2
-        }
-        return (parts.joined(separator: "."), j)
+        if src.isName(s, "import", in: t) { parseImport(t, s + 1, e, tc) }
+        else if src.isName(s, "from", in: t) { parseFrom(t, s + 1, e, tc) }
     }
 
     mutating func parseImport(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {
         var i = s
         while i < e {
-            guard let (name, next) = dotted(t, i, e) else { return }
-            imports.append(PythonImport(kind: .plain, module: name, level: 0, name: nil, line: t[i].line, column: col(t[i]), typeChecking: tc))
+            guard let (name, next) = src.dotted(t, i, e) else { return }
+            imports.append(PythonImport(kind: .plain, module: name, level: 0, name: nil, line: t[i].line, column: src.col(t[i]), typeChecking: tc))
             i = next
-            if isName(i, "as", in: t) { i += 2 }
-            guard isOp(i, 0x2C, in: t) else { return }
+            if src.isName(i, "as", in: t) { i += 2 }
+            guard src.isOp(i, 0x2C, in: t) else { return }
             i += 1
         }
     }
@@ -510,28 +655,28 @@ private struct Scanner {
             i += 1
         }
         var module = ""
-        if !isName(i, "import", in: t), let (name, next) = dotted(t, i, e) {
+        if !src.isName(i, "import", in: t), let (name, next) = src.dotted(t, i, e) {
             module = name
             i = next
         }
-        guard isName(i, "import", in: t), at < e else { return }
+        guard src.isName(i, "import", in: t), at < e else { return }
         i += 1
-        if isOp(i, 0x28, in: t) { i += 1 }
-        let line = t[at].line, column = col(t[at])
+        if src.isOp(i, 0x28, in: t) { i += 1 }
+        let line = t[at].line, column = src.col(t[at])
         while i < e {
-            if isOp(i, 0x2A, in: t) {
+            if src.isOp(i, 0x2A, in: t) {
                 imports.append(PythonImport(kind: .from, module: module, level: level, name: "*", line: line, column: column, typeChecking: tc))
                 return
             }
             guard t[i].kind == .name else { return }
-            let name = text(t[i])
+            let name = src.text(t[i])
             imports.append(PythonImport(kind: .from, module: module, level: level, name: name, line: line, column: column, typeChecking: tc))
             if module == "importlib" && level == 0 && name == "import_module" {
-                importModuleAliases.insert(isName(i + 1, "as", in: t) && i + 2 < e ? text(t[i + 2]) : name)
+                importModuleAliases.insert(src.isName(i + 1, "as", in: t) && i + 2 < e ? src.text(t[i + 2]) : name)
             }
             i += 1
-            if isName(i, "as", in: t) { i += 2 }
-            guard isOp(i, 0x2C, in: t) else { return }
+            if src.isName(i, "as", in: t) { i += 2 }
+            guard src.isOp(i, 0x2C, in: t) else { return }
             i += 1
         }
     }
@@ -544,15 +689,15 @@ private struct Scanner {
         var i = 0
         while i < t.count {
             var argIndex: Int? = nil
-            if isName(i, "importlib", in: t) && isOp(i + 1, 0x2E, in: t) && isName(i + 2, "import_module", in: t) && isOp(i + 3, 0x28, in: t) {
+            if src.isName(i, "importlib", in: t) && src.isOp(i + 1, 0x2E, in: t) && src.isName(i + 2, "import_module", in: t) && src.isOp(i + 3, 0x28, in: t) {
                 argIndex = i + 4
-            } else if (isName(i, "__import__", in: t) || (t[i].kind == .name && importModuleAliases.contains(text(t[i]))))
-                        && isOp(i + 1, 0x28, in: t) && !(i > 0 && isOp(i - 1, 0x2E, in: t)) {
+            } else if (src.isName(i, "__import__", in: t) || (t[i].kind == .name && importModuleAliases.contains(src.text(t[i]))))
+                        && src.isOp(i + 1, 0x28, in: t) && !(i > 0 && src.isOp(i - 1, 0x2E, in: t)) {
                 argIndex = i + 2
             }
-            if let a = argIndex, a < t.count, t[a].kind == .string, let literal = literal(t[a]),
-               isOp(a + 1, 0x29, in: t) || isOp(a + 1, 0x2C, in: t), !literal.isEmpty, !literal.hasPrefix(".") {
-                imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line, column: col(t[a]) + 1 + (b[t[a].start] == 0x22 || b[t[a].start] == 0x27 ? 0 : 1),
+            if let a = argIndex, a < t.count, t[a].kind == .string, let literal = src.literal(t[a]),
+               src.isOp(a + 1, 0x29, in: t) || src.isOp(a + 1, 0x2C, in: t), !literal.isEmpty, !literal.hasPrefix(".") {
+                imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line, column: src.col(t[a]) + 1 + (b[t[a].start] == 0x22 || b[t[a].start] == 0x27 ? 0 : 1),
                                             typeChecking: tc))
             }
             i += 1

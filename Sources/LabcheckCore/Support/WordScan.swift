@@ -17,3 +17,30 @@ enum WordScan {
         raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
     }
 }
+
+/// Sixteen-byte tests (SSE2 on x86-64, NEON on arm64, through the standard library's SIMD
+/// types). Constants are built once by the caller, outside its loop: written inline, the
+/// comparisons are not vectorised by Swift 6.3.1.
+enum Block16 {
+    typealias Bytes = SIMD16<UInt8>
+    typealias Mask = SIMDMask<SIMD16<Int8>>
+
+    /// The sixteen bytes at `offset` (unaligned).
+    @inline(__always) static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> Bytes {
+        raw.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: Bytes.self)
+    }
+
+    /// The index of the first lane set in `m`, or 16 if none is.
+    @inline(__always) static func firstSet(_ m: Mask) -> Int {
+        let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
+        if w[0] != 0 { return w[0].trailingZeroBitCount >> 3 }
+        if w[1] != 0 { return 8 + w[1].trailingZeroBitCount >> 3 }
+        return 16
+    }
+
+    /// Whether any lane of `m` is set.
+    @inline(__always) static func any(_ m: Mask) -> Bool {
+        let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
+        return w[0] | w[1] != 0
+    }
+}
