@@ -68,10 +68,17 @@ struct DebugCommand: ParsableCommand {
             abstract: "Time the Python import scanner on files (best of N runs, one thread)."
         )
 
-        @Argument(help: "Python files.") var files: [String]
+        @Argument(help: "Python files, or directories to take every .py file from.") var paths: [String]
         @Option(help: "How many runs.") var runs = 5
 
         func run() throws {
+            var files: [String] = []
+            for path in paths {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { files.append(path); continue }
+                let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".py") } ?? []
+                files += found.sorted().map { path + "/" + $0 }
+            }
             let sources: [[UInt8]] = try files.map { file in
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")

@@ -74,6 +74,23 @@ final class ImportBoundaryCLITests: XCTestCase {
         XCTAssertEqual(try labcheck(f, ["check", "--all", "--no-cache"]).stdout, r.stdout)
     }
 
+    func testOneStatementNamingOneModuleTwiceIsReportedOnce() throws {
+        // `from m import a, b` is one import of m (one report); `from pkg import m1, m2` of two
+        // submodules is two imports (two reports, same place, different modules).
+        let f = try GitFixture()
+        var files = Self.seed
+        files["src/pipelinekit/names.py"] = "from image_project.impl.engine import a, b, c\nfrom image_project.impl import engine, plugins\n"
+        try f.commit(files)
+        let r = try labcheck(f, ["check", "--all", "--no-cache"])
+        let names = r.stdout.split(separator: "\n").filter { $0.hasPrefix("src/pipelinekit/names.py:") }
+        XCTAssertEqual(names.map { String($0.prefix(while: { $0 != " " })) }, [
+            "src/pipelinekit/names.py:1:6:", "src/pipelinekit/names.py:2:6:", "src/pipelinekit/names.py:2:6:",
+        ], r.stdout)
+        XCTAssertTrue(names[0].contains("imports image_project.impl.engine"), r.stdout)
+        XCTAssertEqual(Set(names[1...].map { $0.contains("imports image_project.impl.engine") ? "engine" : ($0.contains("imports image_project.impl.plugins") ? "plugins" : "?") }),
+                       ["engine", "plugins"], r.stdout)
+    }
+
     func testContractOptionsAndIgnores() throws {
         let f = try GitFixture()
         var files = Self.seed

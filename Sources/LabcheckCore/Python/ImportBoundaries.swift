@@ -282,7 +282,7 @@ public enum ImportBoundaries {
             }
         }
         if stageCount > 0 { log.append("python: \(stageCount) lab stage(s) scanned as modules \(stageModulePrefix).<module>.<stage>") }
-        log.append("python: \(graph.edges.count) import edge(s), \(graph.unresolved.count) unresolved import(s) of internal packages")
+        log.append("python: \(graph.edgeCount) import edge(s), \(graph.unresolved.count) unresolved import(s) of internal packages")
 
         for escape in graph.escapes where touched == nil || touched!.contains(escape.site.file) {
             diagnostics.append(Diagnostic(id: "LC304", severity: .warning,

@@ -12,8 +12,8 @@ public struct ImportContract: Sendable {
         public let file: String
         public let position: SourcePosition
 
-        func matches(_ edge: ImportEdge) -> Bool {
-            Self.match(importer, edge.importer) && Self.match(imported, edge.imported)
+        func matches(importer edgeImporter: String, imported edgeImported: String) -> Bool {
+            Self.match(importer, edgeImporter) && Self.match(imported, edgeImported)
         }
 
         /// A module pattern: exact, or with `*` standing for one dotted component
@@ -186,11 +186,14 @@ public struct ContractChecker: Sendable {
     public func check(_ contract: ImportContract) -> (diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore]) {
         var used = [Bool](repeating: false, count: contract.ignores.count)
         var live: [Int] = []
-        live.reserveCapacity(graph.edges.count)
-        edgeLoop: for (i, e) in graph.edges.enumerated() {
-            if contract.typeChecking == .ignore && e.typeChecking { continue }
-            if contract.dynamic == .ignore && e.dynamic { continue }
-            for (k, ignore) in contract.ignores.enumerated() where ignore.matches(e) {
+        live.reserveCapacity(graph.edgeCount)
+        var skipped: UInt8 = 0
+        if contract.typeChecking == .ignore { skipped |= ImportGraph.typeCheckingFlag }
+        if contract.dynamic == .ignore { skipped |= ImportGraph.dynamicFlag }
+        let flags = graph.edgeFlags
+        edgeLoop: for i in 0..<graph.edgeCount {
+            if flags[i] & skipped != 0 { continue }
+            for (k, ignore) in contract.ignores.enumerated() where ignore.matches(importer: names[Int(from[i])], imported: names[Int(to[i])]) {
                 used[k] = true
                 continue edgeLoop
             }
@@ -249,8 +252,8 @@ public struct ContractChecker: Sendable {
         var out: [Diagnostic] = []
         let inSource = mask([source]), inTarget = mask([target])
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] && !inTarget[Int(from[i])] {
-            let e = graph.edges[i]
-            guard touched == nil || touched!.contains(e.site.file) else { continue }
+            guard touched == nil || touched!.contains(graph.siteFile(i)) else { continue }
+            let e = graph.edge(i)
             out.append(Diagnostic(id: direct, severity: Catalogue.info(direct)!.severity,
                                   message: "\(e.importer) imports \(e.imported): \(source) \(verb) \(target) (contract '\(contract.name)')",
                                   file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
@@ -303,7 +306,7 @@ public struct ContractChecker: Sendable {
             var m = end
             while previous[m] != -1 {
                 let i = previous[m]
-                chain.append(graph.edges[i])
+                chain.append(graph.edge(i))
                 removed[Int(link[i])] = true
                 m = Int(from[i])
             }

@@ -77,7 +77,9 @@ public struct ModuleResolver: Sendable {
         && module.utf8[module.utf8.index(module.utf8.startIndex, offsetBy: package.utf8.count)] == UInt8(ascii: "."))
 }
 
-/// The import graph of a snapshot.
+/// The import graph of a snapshot. Module names are interned to node ids as they are added;
+/// edges are kept as parallel arrays of integers (one import statement naming one module is one
+/// edge), and an `ImportEdge` with strings is built only for what is reported.
 public struct ImportGraph: Sendable {
     public private(set) var modules: [String: PythonModule] = [:]
     /// First components of every module name: the snapshot's own top-level packages.
@@ -85,21 +87,55 @@ public struct ImportGraph: Sendable {
     /// The last name components of each package's submodules, to test `from a import b`
     /// without building the string "a.b" for every imported name.
     private var children: [String: Set<String>] = [:]
-    public private(set) var edges: [ImportEdge] = []
-    /// Module names by node id (every importer and imported name), and node ids by name.
+    /// Module names by node id (every module of the snapshot, then every external package
+    /// imported), and node ids by name.
     public private(set) var nodeNames: [String] = []
     private var nodeIDs: [String: Int32] = [:]
-    /// For each edge: importer and imported node ids.
+    /// Whether a node is a module of the snapshot (else an external package).
+    private var isModule: [Bool] = []
+    /// Files that hold import sites, by id.
+    private var fileNames: [String] = []
+    private var fileIDs: [String: Int32] = [:]
+    /// For each edge: importer and imported node ids, site, and flags (`typeCheckingFlag`,
+    /// `dynamicFlag`).
     public private(set) var edgeFrom: [Int32] = []
     public private(set) var edgeTo: [Int32] = []
+    private var edgeFile: [Int32] = []
+    private var edgeLine: [Int32] = []
+    private var edgeColumn: [Int32] = []
+    public private(set) var edgeFlags: [UInt8] = []
+    public static let typeCheckingFlag: UInt8 = 1
+    public static let dynamicFlag: UInt8 = 2
+
+    public var edgeCount: Int { edgeFrom.count }
+
+    /// Edge `i` with its names and site.
+    public func edge(_ i: Int) -> ImportEdge {
+        ImportEdge(importer: nodeNames[Int(edgeFrom[i])], imported: nodeNames[Int(edgeTo[i])],
+                   site: ImportSite(file: fileNames[Int(edgeFile[i])], line: Int(edgeLine[i]), column: Int(edgeColumn[i])),
+                   typeChecking: edgeFlags[i] & Self.typeCheckingFlag != 0, dynamic: edgeFlags[i] & Self.dynamicFlag != 0)
+    }
+
+    /// The file of edge `i`'s site.
+    public func siteFile(_ i: Int) -> String { fileNames[Int(edgeFile[i])] }
 
     private mutating func node(_ name: String) -> Int32 {
         if let id = nodeIDs[name] { return id }
         let id = Int32(nodeNames.count)
         nodeIDs[name] = id
         nodeNames.append(name)
+        isModule.append(false)
         return id
     }
+
+    private mutating func fileID(_ name: String) -> Int32 {
+        if let id = fileIDs[name] { return id }
+        let id = Int32(fileNames.count)
+        fileIDs[name] = id
+        fileNames.append(name)
+        return id
+    }
+
     /// Relative imports that climb above their top-level package (LC304).
     public private(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
     /// Imports of internal packages that name no module (for `-v`).
@@ -109,18 +145,31 @@ public struct ImportGraph: Sendable {
 
     public mutating func add(module: PythonModule) {
         modules[module.name] = module
+        isModule[Int(node(module.name))] = true
         let name = module.name
-        if let dot = name.lastIndex(of: ".") {
-            children[String(name[..<dot]), default: []].insert(String(name[name.index(after: dot)...]))
-            topLevels.insert(String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)]))
+        let utf8 = name.utf8
+        if let dot = utf8.lastIndex(of: UInt8(ascii: ".")) {
+            children[String(name[..<dot]), default: []].insert(String(name[utf8.index(after: dot)...]))
+            topLevels.insert(String(name[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? name.endIndex)]))
         } else {
             topLevels.insert(name)
         }
     }
 
+    /// What an import names: a node already in the graph (a module of the snapshot), or an
+    /// external package, interned when the resolution is added.
+    enum Target: Equatable, Sendable {
+        case node(Int32)
+        case external(String)
+    }
+
     /// One module's imports, resolved against the module table but not yet added.
     public struct Resolution: Sendable {
-        var edges: [(imported: String, site: ImportSite, typeChecking: Bool, dynamic: Bool)] = []
+        var targets: [Target] = []
+        var lines: [Int32] = []
+        var columns: [Int32] = []
+        var flags: [UInt8] = []
+        var file: String = ""
         var escapes: [(site: ImportSite, text: String)] = []
         var unresolved: [(site: ImportSite, text: String)] = []
     }
@@ -131,35 +180,55 @@ public struct ImportGraph: Sendable {
         add(resolve(imports, of: module, site: site), of: module)
     }
 
-    /// Resolves without changing the graph: safe to call concurrently once every module is added.
+    /// Resolves without changing the graph: safe to call concurrently once every module is
+    /// added. Several names imported by one statement that resolve to the same module are one
+    /// edge (one site, one report).
     public func resolve(_ imports: [PythonImport], of module: PythonModule, site: (Int, Int) -> ImportSite) -> Resolution {
         var out = Resolution()
-        let package = module.isPackage ? module.name : module.name.split(separator: ".").dropLast().joined(separator: ".")
+        out.file = site(1, 1).file
+        let selfID = nodeIDs[module.name]
+        let package: Substring = module.isPackage ? Substring(module.name)
+            : module.name.utf8.lastIndex(of: UInt8(ascii: ".")).map { module.name[..<$0] } ?? ""
+        // `from x import a, b, c` gives one scanned import per name: the module part is
+        // resolved once.
+        var lastModule: (text: String, level: Int, target: String)? = nil
         for i in imports {
             var target: String
-            let s = site(i.line, i.column)
-            if i.level > 0 {
-                var parts = package.isEmpty ? [] : package.split(separator: ".").map(String.init)
+            if let last = lastModule, last.level == i.level, last.text == i.module {
+                target = last.target
+            } else if i.level > 0 {
+                var parts = package.isEmpty ? [] : package.split(separator: ".")
                 let up = i.level - 1
-                let shown = String(repeating: ".", count: i.level) + i.module
                 guard module.root != "lab stage", parts.count - up >= 1 else {
-                    out.escapes.append((s, shown))
+                    let s = site(i.line, i.column)
+                    out.escapes.append((s, String(repeating: ".", count: i.level) + i.module))
                     continue
                 }
                 parts.removeLast(up)
                 target = parts.joined(separator: ".") + (i.module.isEmpty ? "" : "." + i.module)
+                lastModule = (i.module, i.level, target)
             } else {
                 target = i.module
+                lastModule = (i.module, 0, target)
             }
             if let name = i.name, name != "*", children[target]?.contains(name) == true {
                 target = target + "." + name
             }
-            guard let resolved = resolve(target) else {
-                out.unresolved.append((s, target))
+            guard let resolved = resolveTarget(target) else {
+                out.unresolved.append((site(i.line, i.column), target))
                 continue
             }
-            if resolved == module.name { continue }
-            out.edges.append((resolved, s, i.typeChecking, i.kind == .dynamic))
+            if case .node(let id) = resolved, id == selfID { continue }
+            let s = site(i.line, i.column)
+            let flags = (i.typeChecking ? Self.typeCheckingFlag : 0) | (i.kind == .dynamic ? Self.dynamicFlag : 0)
+            let line = Int32(clamping: s.line), column = Int32(clamping: s.column)
+            if let k = out.targets.indices.last, out.targets[k] == resolved, out.lines[k] == line, out.columns[k] == column, out.flags[k] == flags {
+                continue
+            }
+            out.targets.append(resolved)
+            out.lines.append(line)
+            out.columns.append(column)
+            out.flags.append(flags)
         }
         return out
     }
@@ -167,10 +236,17 @@ public struct ImportGraph: Sendable {
     /// Adds a resolution's edges (in order, so the graph is the same however it was resolved).
     public mutating func add(_ resolution: Resolution, of module: PythonModule) {
         let importerID = node(module.name)
-        for e in resolution.edges {
-            edges.append(ImportEdge(importer: module.name, imported: e.imported, site: e.site, typeChecking: e.typeChecking, dynamic: e.dynamic))
+        let file = fileID(resolution.file)
+        for (k, target) in resolution.targets.enumerated() {
             edgeFrom.append(importerID)
-            edgeTo.append(node(e.imported))
+            switch target {
+            case .node(let id): edgeTo.append(id)
+            case .external(let name): edgeTo.append(node(name))
+            }
+            edgeFile.append(file)
+            edgeLine.append(resolution.lines[k])
+            edgeColumn.append(resolution.columns[k])
+            edgeFlags.append(resolution.flags[k])
         }
         escapes += resolution.escapes.map { (module.name, $0.site, $0.text) }
         unresolved += resolution.unresolved.map { (module.name, $0.site, $0.text) }
@@ -178,14 +254,12 @@ public struct ImportGraph: Sendable {
 
     /// The module an imported name refers to: itself, its parent module (an attribute), or,
     /// for a package that is not in the snapshot, its top-level name (an external package).
-    func resolve(_ name: String) -> String? {
-        if modules[name] != nil { return name }
-        if let dot = name.lastIndex(of: ".") {
-            let parent = String(name[..<dot])
-            if modules[parent] != nil { return parent }
-        }
-        let top = String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)])
-        if topLevels.contains(top) { return nil }
-        return top.isEmpty ? nil : top
+    func resolveTarget(_ name: String) -> Target? {
+        if let id = nodeIDs[name], isModule[Int(id)] { return .node(id) }
+        let utf8 = name.utf8
+        if let dot = utf8.lastIndex(of: UInt8(ascii: ".")), let id = nodeIDs[String(name[..<dot])], isModule[Int(id)] { return .node(id) }
+        let top = String(name[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? name.endIndex)])
+        if top.isEmpty || topLevels.contains(top) { return nil }
+        return .external(top)
     }
 }

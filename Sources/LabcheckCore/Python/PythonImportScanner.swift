@@ -73,6 +73,17 @@ private struct Token {
 /// Byte classes for `Scanner.skim`: 0 ordinary, 1 handled by the main loop (line ends,
 /// comment, backslash, NUL), 2 quote, 3 opening bracket, 4 closing bracket, 5 `;`, 6 a byte
 /// that may start `__import__` or `importlib`.
+/// 1 for bytes that start a name (letters, `_`, any byte of a non-ASCII character), 2 for
+/// digits (which continue one), 0 otherwise.
+nonisolated(unsafe) private let nameBytes: UnsafePointer<UInt8> = {
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    for c in 0..<256 {
+        let letter = (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F || c >= 0x80
+        table[c] = letter ? 1 : ((c >= 0x30 && c <= 0x39) ? 2 : 0)
+    }
+    return UnsafePointer(table)
+}()
+
 nonisolated(unsafe) private let skimClasses: UnsafePointer<UInt8> = {
     let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     table.initialize(repeating: 0, count: 256)
@@ -99,6 +110,8 @@ nonisolated(unsafe) private let skimClassesStatic: UnsafePointer<UInt8> = {
 /// them from its mutating methods passes two words, not a copy of the scanner's state.
 private struct Source {
     let b: UnsafeBufferPointer<UInt8>
+    /// `nameBytes`, read once (a global's every use would check its lazy initialisation).
+    let names = nameBytes
     var n: Int { b.count }
 
     func column(of offset: Int, lineStart: Int) -> Int {
@@ -110,9 +123,9 @@ private struct Source {
 
     func text(_ t: Token) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self) }
 
-    func isNameStart(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F || c >= 0x80 }
+    func isNameStart(_ c: UInt8) -> Bool { names[Int(c)] == 1 }
 
-    func isNameByte(_ c: UInt8) -> Bool { isNameStart(c) || (c >= 0x30 && c <= 0x39) }
+    func isNameByte(_ c: UInt8) -> Bool { names[Int(c)] != 0 }
 
     /// Whether the name `b[start..<end]` is a string prefix (r, u, b, f, br, rb, fr, rf in any
     /// case) directly followed by a quote: then whether it is an f-string and a raw string.
@@ -142,12 +155,37 @@ private struct Source {
     }
 
     func startsStatementOfInterest(_ t: Token) -> Bool {
-        guard t.kind == .name else { return false }
-        let length = t.end - t.start
-        guard length >= 2 && length <= 7 else { return false }
-        for word: StaticString in ["import", "from", "if", "elif", "else", "try", "except", "finally", "with", "for", "while", "def", "class", "async"]
-            where bytesEqual(t.start, t.end, word) { return true }
-        return false
+        t.kind == .name && startsStatementOfInterest(t.start, t.end)
+    }
+
+    /// Whether the name `b[start..<end]` is `import`, `from` or a compound-statement keyword
+    /// (after whose `:` an import may follow on the same line).
+    func startsStatementOfInterest(_ start: Int, _ end: Int) -> Bool {
+        keyword(start, end) != .none
+    }
+
+    enum Keyword { case none, importOrFrom, compound }
+
+    /// `import`/`from`, a compound-statement keyword, or neither (one switch on the first byte).
+    func keyword(_ start: Int, _ end: Int) -> Keyword {
+        let length = end - start
+        guard length >= 2 && length <= 7 else { return .none }
+        switch b[start] {
+        case 0x69: // i
+            if length == 6 && bytesEqual(start, end, "import") { return .importOrFrom }
+            return length == 2 && b[start + 1] == 0x66 ? .compound : .none
+        case 0x66: // f
+            if bytesEqual(start, end, "from") { return .importOrFrom }
+            return bytesEqual(start, end, "for") || bytesEqual(start, end, "finally") ? .compound : .none
+        case 0x65: // e
+            return bytesEqual(start, end, "elif") || bytesEqual(start, end, "else") || bytesEqual(start, end, "except") ? .compound : .none
+        case 0x74: return bytesEqual(start, end, "try") ? .compound : .none
+        case 0x77: return bytesEqual(start, end, "with") || bytesEqual(start, end, "while") ? .compound : .none
+        case 0x64: return bytesEqual(start, end, "def") ? .compound : .none
+        case 0x63: return bytesEqual(start, end, "class") ? .compound : .none
+        case 0x61: return bytesEqual(start, end, "async") ? .compound : .none
+        default: return .none
+        }
     }
 
     /// The content of a plain string literal token.
@@ -198,12 +236,7 @@ private struct Source {
     }
 
     func isCompound(_ t: [Token], _ i: Int) -> Bool {
-        guard i < t.count, t[i].kind == .name else { return false }
-        let length = t[i].end - t[i].start
-        guard length >= 2 && length <= 7 else { return false }
-        return isName(i, "if", in: t) || isName(i, "elif", in: t) || isName(i, "else", in: t) || isName(i, "try", in: t)
-            || isName(i, "except", in: t) || isName(i, "finally", in: t) || isName(i, "with", in: t) || isName(i, "for", in: t)
-            || isName(i, "while", in: t) || isName(i, "def", in: t) || isName(i, "class", in: t) || isName(i, "async", in: t)
+        i < t.count && t[i].kind == .name && keyword(t[i].start, t[i].end) == .compound
     }
 
     func isTypeCheckingHeader(_ t: [Token], _ s: Int, _ colon: Int) -> Bool {
@@ -252,7 +285,6 @@ private struct Scanner {
     /// are only tracked (strings, brackets) until a top-level `;` or a dynamic-import name.
     var lineStarted = false
     var recording = true
-    var lastSkipped: Token? = nil
     /// On a skipped line: the offset of the previous token when it was a `.` (so that
     /// `x.__import__(...)` is still told apart from `__import__(...)`).
     var lastSkippedDot: Int? = nil
@@ -280,6 +312,8 @@ private struct Scanner {
         if let bad = Scanner.utf8Problem(b) { return .failure(bad) }
         var atLineStart = true
         mayImportDynamically = src.mentionsDynamicImport()
+        let raw = UnsafeRawBufferPointer(b)
+        let space = Block16.Bytes(repeating: 0x20)
         while p < n && error == nil {
             if lineStarted && !recording && importModuleAliases.isEmpty {
                 if mayImportDynamically { skim(skimClasses, vectors: false) } else { skim(skimClassesStatic, vectors: true) }
@@ -290,6 +324,19 @@ private struct Scanner {
                 // Measure the indentation of a new logical line (tabs to the next multiple of 8).
                 var width = 0
                 var q = p
+                // Spaces sixteen at a time; a tab or form feed goes to the byte loop.
+                while q + 16 <= n {
+                    let f = Block16.firstSet(Block16.load(raw, q) .!= space)
+                    q += f
+                    if f < 16 { break }
+                }
+                if q >= n || (b[q] != 0x09 && b[q] != 0x0C) {
+                    logicalIndent = q - p
+                    p = q
+                    atLineStart = false
+                    continue
+                }
+                q = p
                 while q < n && (b[q] == 0x20 || b[q] == 0x09 || b[q] == 0x0C) {
                     width = b[q] == 0x09 ? (width / 8 + 1) * 8 : width + 1
                     q += 1
@@ -313,7 +360,13 @@ private struct Scanner {
                 p += 1
             case 0x23: // comment
                 let raw = UnsafeRawBufferPointer(b)
-                while p + 8 <= n && !WordScan.has(WordScan.load(raw, p), 0x0A) && !WordScan.has(WordScan.load(raw, p), 0x0D) { p += 8 }
+                let lf = Block16.Bytes(repeating: 0x0A), cr = Block16.Bytes(repeating: 0x0D)
+                while p + 16 <= n {
+                    let v = Block16.load(raw, p)
+                    let f = Block16.firstSet((v .== lf) .| (v .== cr))
+                    p += f
+                    if f < 16 { break }
+                }
                 while p < n && b[p] != 0x0A && b[p] != 0x0D { p += 1 }
             case 0x5C: // line continuation
                 p += 1
@@ -331,6 +384,14 @@ private struct Scanner {
                     p = e
                     if e - start <= 2, let (isF, isRaw) = src.stringPrefix(start, e) {
                         scanString(prefixStart: start, isF: isF, isRaw: isRaw)
+                        continue
+                    }
+                    if !lineStarted && !src.startsStatementOfInterest(start, e)
+                        && !(mayImportDynamically && src.isDynamicName(start, e, aliases: importModuleAliases)) {
+                        // The first name of a line that cannot import: skip it without a token.
+                        lineStarted = true
+                        recording = false
+                        lastSkippedDot = nil
                         continue
                     }
                     push(.name, start, e)
@@ -491,10 +552,8 @@ private struct Scanner {
             recording = true   // `x = 1; import y`: record from the next statement on
         } else if token.kind == .name && src.isDynamicName(token.start, token.end, aliases: importModuleAliases) {
             recording = true
-            if let last = lastSkipped { tokens.append(last) }  // keeps `x.__import__` recognisable
             tokens.append(token)
         }
-        lastSkipped = token
         lastSkippedDot = nil
     }
 
@@ -508,13 +567,16 @@ private struct Scanner {
         let contentStart = p
         var simple = !isF
         let raw = UnsafeRawBufferPointer(b)
+        let quote = Block16.Bytes(repeating: q), backslash = Block16.Bytes(repeating: 0x5C), lf = Block16.Bytes(repeating: 0x0A)
+        let brace = Block16.Bytes(repeating: isF ? 0x7B : q)
         while p < n {
-            // Skip eight bytes at a time while none is the quote, a backslash, a newline or (in
+            // Skip sixteen bytes at a time while none is the quote, a backslash, a newline or (in
             // an f-string) a brace.
-            while p + 8 <= n {
-                let w = WordScan.load(raw, p)
-                if WordScan.has(w, q) || WordScan.has(w, 0x5C) || WordScan.has(w, 0x0A) || (isF && WordScan.has(w, 0x7B)) { break }
-                p += 8
+            while p + 16 <= n {
+                let v = Block16.load(raw, p)
+                let f = Block16.firstSet((v .== quote) .| (v .== backslash) .| (v .== lf) .| (v .== brace))
+                p += f
+                if f < 16 { break }
             }
             guard p < n else { break }
             let c = b[p]
@@ -585,7 +647,6 @@ private struct Scanner {
 
     mutating func endLogicalLine() {
         lineStarted = false
-        lastSkipped = nil
         lastSkippedDot = nil
         // A skipped line cannot hold an import; TYPE_CHECKING blocks close lazily at the next
         // recorded line (any dedent to a block's level starts with a recorded compound line or
