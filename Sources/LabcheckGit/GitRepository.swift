@@ -29,14 +29,21 @@ public enum GitError: Error, CustomStringConvertible, Sendable {
 }
 
 /// libgit2's process-wide initialisation, done once.
-enum LibGit2 {
+public enum LibGit2 {
     private static let ready: Bool = {
         git_libgit2_init()
         return true
     }()
 
-    /// Initialises libgit2 if it is not yet.
+    /// Initialises libgit2 if it is not yet (waits for a start in the background to finish).
     static func initialize() { _ = ready }
+
+    /// Starts the initialisation on another thread, so that its cost (Debian's libgit2 loads
+    /// the system's CA certificates into mbedTLS here, ~5 ms) overlaps argument parsing and
+    /// loading the rules. Every libgit2 use still goes through `initialize()`.
+    public static func initializeInBackground() {
+        DispatchQueue.global(qos: .userInitiated).async { initialize() }
+    }
 }
 
 /// Checks a libgit2 return code, reading `git_error_last()` at once.

@@ -30,4 +30,5 @@ func runMain() -> Int32 {
     }
 }
 
+LibGit2.initializeInBackground()
 exit(runMain())
