@@ -6,13 +6,18 @@ import CLibgit2
 enum BlobHash {
     /// The blob id `bytes` would have in git.
     static func id(of bytes: [UInt8]) -> ObjectID? {
+        bytes.withUnsafeBytes { id(of: $0) }
+    }
+
+    /// The blob id of bytes in memory the caller owns.
+    static func id(of bytes: UnsafeRawBufferPointer) -> ObjectID? {
         if let fast = openSSL(bytes) { return fast }
         var oid = git_oid()
-        let code = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+        let code = git_odb_hash(&oid, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB)
         return code == 0 ? ObjectID(oid) : nil
     }
 
-    private static func openSSL(_ bytes: [UInt8]) -> ObjectID? {
+    private static func openSSL(_ bytes: UnsafeRawBufferPointer) -> ObjectID? {
         guard let context = EVP_MD_CTX_new() else { return nil }
         defer { EVP_MD_CTX_free(context) }
         let header = Array("blob \(bytes.count)\0".utf8)
@@ -20,7 +25,7 @@ enum BlobHash {
         var length: UInt32 = 0
         guard EVP_DigestInit_ex(context, EVP_sha1(), nil) == 1,
               header.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
-              bytes.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
+              EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1,
               EVP_DigestFinal_ex(context, &digest, &length) == 1, length == 20 else { return nil }
         return ObjectID(bytes: digest)
     }

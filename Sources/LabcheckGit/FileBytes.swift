@@ -2,6 +2,47 @@ import Foundation
 
 /// Reads a whole regular file straight into a byte array (one copy, from the kernel).
 enum FileBytes {
+    /// A buffer reused from file to file by one thread: no allocation (and no fresh pages to
+    /// fault in) per file once it has grown to the largest file.
+    final class Buffer {
+        private(set) var pointer: UnsafeMutableRawPointer
+        private(set) var capacity: Int
+
+        init(capacity: Int = 1 << 16) {
+            self.capacity = capacity
+            pointer = .allocate(byteCount: capacity, alignment: 16)
+        }
+
+        deinit { pointer.deallocate() }
+
+        func reserve(_ size: Int) {
+            guard size > capacity else { return }
+            pointer.deallocate()
+            capacity = max(size, capacity * 2)
+            pointer = .allocate(byteCount: capacity, alignment: 16)
+        }
+    }
+
+    /// Reads a regular file into `buffer`; the bytes stay valid until its next use.
+    static func read(_ path: String, into buffer: Buffer) -> UnsafeBufferPointer<UInt8>? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(info.st_size)
+        buffer.reserve(size)
+        var done = 0
+        while done < size {
+            let n = Foundation.read(fd, buffer.pointer + done, size - done)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            done += n
+        }
+        guard done == size else { return nil }
+        return UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: UInt8.self), count: size)
+    }
+
     /// The file's bytes, or nil if it cannot be opened or read.
     static func read(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -74,14 +74,14 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
 
     /// Lower-case hex.
     public var description: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (k, b) in bytes.enumerated() {
+                let high = b >> 4, low = b & 0x0F
+                out[2 * k] = high < 10 ? 0x30 + high : 0x57 + high
+                out[2 * k + 1] = low < 10 ? 0x30 + low : 0x57 + low
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -87,11 +87,12 @@ public final class GitSnapshot: SnapshotReader {
             candidates.insert(String(cString: path))
         }
         var files: [String: FileEntry] = [:]
+        let buffer = FileBytes.Buffer()
         for path in candidates {
             // Regular files only (FileBytes refuses anything else, symlinks included).
             var info = stat()
             guard lstat(workdir + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-                  let bytes = FileBytes.read(workdir + path), let id = BlobHash.id(of: bytes) else { continue }
+                  let bytes = FileBytes.read(workdir + path, into: buffer), let id = BlobHash.id(of: UnsafeRawBufferPointer(bytes)) else { continue }
             files[path] = FileEntry(id: id, mode: 0o100644)
         }
         return files
@@ -114,25 +115,30 @@ public final class GitSnapshot: SnapshotReader {
     /// Calls `body` for every file, concurrently: work-tree bytes that hash to the snapshot's
     /// blob id go straight to `body` on the worker threads; the rest are read from the object
     /// database on this thread (libgit2 object reads stay on one thread) and then processed.
-    public func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws {
+    public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
         guard worktreeRoot == nil, let workdir = repository.workdir, paths.count > 1 else {
-            for (k, path) in paths.enumerated() { body(k, try read(path)) }
+            for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
             return
         }
         let expected = paths.map { entries[$0]?.id }
         var fromDisk = [Bool](repeating: false, count: paths.count)
+        // A few interleaved runs of files per core, each with one reused read buffer.
+        let runs = min(paths.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
         fromDisk.withUnsafeMutableBufferPointer { done in
             nonisolated(unsafe) let done = done
-            DispatchQueue.concurrentPerform(iterations: paths.count) { k in
-                guard let want = expected[k], let bytes = FileBytes.read(workdir + paths[k]) else { return }
-                guard BlobHash.id(of: bytes) == want else { return }
-                done[k] = true
-                body(k, bytes)
+            DispatchQueue.concurrentPerform(iterations: runs) { run in
+                let buffer = FileBytes.Buffer()
+                for k in stride(from: run, to: paths.count, by: runs) {
+                    guard let want = expected[k], let bytes = FileBytes.read(workdir + paths[k], into: buffer),
+                          BlobHash.id(of: UnsafeRawBufferPointer(bytes)) == want else { continue }
+                    done[k] = true
+                    body(k, bytes)
+                }
             }
         }
         let rest = fromDisk.indices.filter { !fromDisk[$0] }
         let blobs = try rest.map { try read(paths[$0]) }
-        DispatchQueue.concurrentPerform(iterations: rest.count) { j in body(rest[j], blobs[j]) }
+        DispatchQueue.concurrentPerform(iterations: rest.count) { j in blobs[j].withUnsafeBufferPointer { body(rest[j], $0) } }
     }
 
     /// Paths whose content differs from the base (added, modified, or renamed to here).

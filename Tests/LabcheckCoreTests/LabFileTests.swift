@@ -89,6 +89,12 @@ final class SupportTests: XCTestCase {
         XCTAssertTrue(g.matches("lab_stages.toml"))
         XCTAssertTrue(g.matches("a/b/lab_stages.toml"))
         XCTAssertFalse(g.matches("a/b/lab_stages.toml.bak"))
+        XCTAssertFalse(g.matches("a/xlab_stages.toml"))
+        XCTAssertTrue(Glob("labs/**/lab_stages.toml").matches("labs/a/lab_stages.toml"))
+        XCTAssertFalse(Glob("labs/**/lab_stages.toml").matches("other/labs/lab_stages.toml"))
+        // Names compare exactly: a decomposed é is not the precomposed one.
+        XCTAssertTrue(Glob("caf\u{E9}.toml").matches("caf\u{E9}.toml"))
+        XCTAssertFalse(Glob("caf\u{E9}.toml").matches("cafe\u{301}.toml"))
         XCTAssertTrue(Glob("labs/*.toml").matches("labs/x.toml"))
         XCTAssertFalse(Glob("labs/*.toml").matches("labs/sub/x.toml"))
         XCTAssertTrue(Glob("configs/**/*.yaml").matches("configs/a/b/c.yaml"))

@@ -10,14 +10,15 @@ public protocol SnapshotReader {
     /// A content hash of a file (a git blob id), for caches; nil when the reader has none.
     func contentID(_ path: String) -> String?
     /// Calls `body(k, bytes)` for each of `paths`, possibly concurrently from several threads,
-    /// so that reading and processing overlap.
-    func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws
+    /// so that reading and processing overlap. `bytes` is valid only during the call (readers
+    /// reuse one buffer per thread).
+    func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws
 }
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
-    public func readEach(_ paths: [String], _ body: @Sendable (Int, [UInt8]) -> Void) throws {
-        for (k, path) in paths.enumerated() { body(k, try read(path)) }
+    public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
+        for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
     }
 }
 

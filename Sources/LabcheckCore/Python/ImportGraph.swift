@@ -42,7 +42,8 @@ public struct ModuleResolver: Sendable {
 
     /// The module of a `.py` path: the first root (in order) that contains it wins.
     public func module(for path: String) -> PythonModule? {
-        guard path.hasSuffix(".py") else { return nil }
+        guard path.utf8.count > 3, path.utf8.reversed().starts(with: ".py".utf8.reversed()) else { return nil }
+        if path.utf8.allSatisfy({ $0 < 0x80 }) { return asciiModule(for: path) }
         for root in roots {
             let relative: Substring
             if root == "." { relative = Substring(path) }
@@ -53,6 +54,46 @@ public struct ModuleResolver: Sendable {
             if parts.last == "__init__" { parts.removeLast(); isPackage = true }
             guard !parts.isEmpty, parts.allSatisfy(Self.isIdentifier) else { return nil }
             return PythonModule(name: parts.joined(separator: "."), file: path, root: root, isPackage: isPackage)
+        }
+        return nil
+    }
+
+    /// `module(for:)` for an ASCII path, on bytes: no per-component strings.
+    private func asciiModule(for path: String) -> PythonModule? {
+        let bytes = Array(path.utf8)
+        for root in roots {
+            var start = 0
+            if root != "." {
+                let r = Array(root.utf8)
+                guard bytes.count > r.count + 1, bytes.starts(with: r), bytes[r.count] == UInt8(ascii: "/") else { continue }
+                start = r.count + 1
+            }
+            let end = bytes.count - 3
+            // Every component an identifier: a letter or `_`, then letters, digits, `_`.
+            var name = [UInt8]()
+            name.reserveCapacity(end - start)
+            var componentStart = name.count
+            var k = start
+            while k <= end {
+                let c = k < end ? bytes[k] : UInt8(ascii: "/")
+                if c == UInt8(ascii: "/") {
+                    if name.count == componentStart { return nil }   // empty component
+                    if k < end { name.append(UInt8(ascii: ".")); componentStart = name.count }
+                } else {
+                    let letter = (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F
+                    let digit = c >= 0x30 && c <= 0x39
+                    guard letter || (digit && name.count > componentStart) else { return nil }
+                    name.append(c)
+                }
+                k += 1
+            }
+            var isPackage = false
+            if name.count - componentStart == 8 && name[componentStart...].elementsEqual("__init__".utf8) {
+                isPackage = true
+                name.removeSubrange(max(0, componentStart - 1)...)
+                if name.isEmpty { return nil }
+            }
+            return PythonModule(name: String(decoding: name, as: UTF8.self), file: path, root: root, isPackage: isPackage)
         }
         return nil
     }
@@ -190,31 +231,36 @@ public struct ImportGraph: Sendable {
         let package: Substring = module.isPackage ? Substring(module.name)
             : module.name.utf8.lastIndex(of: UInt8(ascii: ".")).map { module.name[..<$0] } ?? ""
         // `from x import a, b, c` gives one scanned import per name: the module part is
-        // resolved once.
-        var lastModule: (text: String, level: Int, target: String)? = nil
+        // resolved once, and only the names are looked up among its submodules.
+        var last: (text: String, level: Int, target: String, submodules: Set<String>?, resolved: Target?)? = nil
         for i in imports {
-            var target: String
-            if let last = lastModule, last.level == i.level, last.text == i.module {
-                target = last.target
-            } else if i.level > 0 {
-                var parts = package.isEmpty ? [] : package.split(separator: ".")
-                let up = i.level - 1
-                guard module.root != "lab stage", parts.count - up >= 1 else {
-                    let s = site(i.line, i.column)
-                    out.escapes.append((s, String(repeating: ".", count: i.level) + i.module))
-                    continue
+            if last == nil || last!.level != i.level || last!.text != i.module {
+                let target: String
+                if i.level > 0 {
+                    var parts = package.isEmpty ? [] : package.split(separator: ".")
+                    let up = i.level - 1
+                    guard module.root != "lab stage", parts.count - up >= 1 else {
+                        out.escapes.append((site(i.line, i.column), String(repeating: ".", count: i.level) + i.module))
+                        last = nil
+                        continue
+                    }
+                    parts.removeLast(up)
+                    target = parts.joined(separator: ".") + (i.module.isEmpty ? "" : "." + i.module)
+                } else {
+                    target = i.module
                 }
-                parts.removeLast(up)
-                target = parts.joined(separator: ".") + (i.module.isEmpty ? "" : "." + i.module)
-                lastModule = (i.module, i.level, target)
+                last = (i.module, i.level, target, children[target], resolveTarget(target))
+            }
+            let resolved: Target?
+            let target: String
+            if let name = i.name, name != "*", last!.submodules?.contains(name) == true {
+                target = last!.target + "." + name
+                resolved = resolveTarget(target)
             } else {
-                target = i.module
-                lastModule = (i.module, 0, target)
+                target = last!.target
+                resolved = last!.resolved
             }
-            if let name = i.name, name != "*", children[target]?.contains(name) == true {
-                target = target + "." + name
-            }
-            guard let resolved = resolveTarget(target) else {
+            guard let resolved else {
                 out.unresolved.append((site(i.line, i.column), target))
                 continue
             }

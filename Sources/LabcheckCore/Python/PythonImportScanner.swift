@@ -46,27 +46,58 @@ public struct PythonScanError: Error, Sendable, Hashable {
 public enum PythonImportScanner {
     /// Scans UTF-8 Python source.
     public static func scan(_ bytes: [UInt8]) -> Result<[PythonImport], PythonScanError> {
-        bytes.withUnsafeBufferPointer { buf in
-            var scanner = Scanner(buf)
-            return scanner.run()
+        bytes.withUnsafeBufferPointer { scan($0) }
+    }
+
+    /// Scans UTF-8 Python source in memory the caller owns.
+    public static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<[PythonImport], PythonScanError> {
+        // Token offsets are 32-bit.
+        guard bytes.count < Int(Int32.max) else {
+            return .failure(PythonScanError(message: "file too large to scan (\(bytes.count) bytes; the limit is 2 GiB)", line: 1, column: 1))
         }
+        var scanner = Scanner(bytes)
+        return scanner.run()
     }
 }
 
 private struct Token {
-    enum Kind { case name, op, string, other }
+    enum Kind: UInt8 { case name, op, string, other }
     var kind: Kind
-    /// Start and end byte offsets.
-    var start: Int
-    var end: Int
-    var line: Int
+    /// Start and end byte offsets (stored in 32 bits: a token is 32 bytes, not 72; files over
+    /// 2 GiB are not Python source this scanner is asked to read).
+    private var start32: Int32
+    private var end32: Int32
+    private var line32: Int32
     /// Byte offset of the start of the token's line (its column is computed only when needed).
-    var lineStart: Int
-    var depth: Int
+    private var lineStart32: Int32
+    private var depth32: Int32
     /// For a plain string literal (no f-prefix, no escapes, one line): its content's byte range.
     /// Kept as offsets so a token stays a plain value (no reference counting per token).
-    var literalStart: Int = -1
-    var literalEnd: Int = -1
+    private var literalStart32: Int32 = -1
+    private var literalEnd32: Int32 = -1
+
+    init(kind: Kind, start: Int, end: Int, line: Int, lineStart: Int, depth: Int) {
+        self.kind = kind
+        start32 = Int32(truncatingIfNeeded: start)
+        end32 = Int32(truncatingIfNeeded: end)
+        line32 = Int32(truncatingIfNeeded: line)
+        lineStart32 = Int32(truncatingIfNeeded: lineStart)
+        depth32 = Int32(truncatingIfNeeded: depth)
+    }
+
+    var start: Int { Int(start32) }
+    var end: Int { Int(end32) }
+    var line: Int { Int(line32) }
+    var lineStart: Int { Int(lineStart32) }
+    var depth: Int { Int(depth32) }
+    var literalStart: Int {
+        get { Int(literalStart32) }
+        set { literalStart32 = Int32(truncatingIfNeeded: newValue) }
+    }
+    var literalEnd: Int {
+        get { Int(literalEnd32) }
+        set { literalEnd32 = Int32(truncatingIfNeeded: newValue) }
+    }
 }
 
 
@@ -250,13 +281,17 @@ private struct Source {
     /// A dotted name starting at `i`: the name and the index after it.
     func dotted(_ t: [Token], _ i: Int, _ end: Int) -> (String, Int)? {
         guard i < end, t[i].kind == .name else { return nil }
-        var parts = [text(t[i])]
         var j = i + 1
+        var contiguous = true
         while j + 1 < end && isOp(j, 0x2E, in: t) && t[j + 1].kind == .name {
-            parts.append(text(t[j + 1]))
+            contiguous = contiguous && t[j - 1].end == t[j].start && t[j].end == t[j + 1].start
             j += 2
         }
-        return (parts.joined(separator: "."), j)
+        // Written without spaces (`a.b.c`, nearly always): one string straight from the bytes.
+        if contiguous {
+            return (String(decoding: UnsafeBufferPointer(rebasing: b[t[i].start..<t[j - 1].end]), as: UTF8.self), j)
+        }
+        return (stride(from: i, to: j, by: 2).map { text(t[$0]) }.joined(separator: "."), j)
     }
 }
 
@@ -685,7 +720,7 @@ private struct Scanner {
             i += 1
         }
         statement(t, start, t.count, tcForRest)
-        findDynamic(t, inTypeChecking || tcForRest)
+        if mayImportDynamically { findDynamic(t, inTypeChecking || tcForRest) }
     }
 
     mutating func statement(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {

@@ -3,24 +3,42 @@
 /// `[abc]`/`[a-z]`/`[!x]` a character class.
 public struct Glob: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
-    private let segments: [String]
+    private let segments: [Segment]
+
+    /// One `/`-separated part of the pattern, classified once.
+    private enum Segment: Sendable, Hashable {
+        /// `**`
+        case anyDirectories
+        /// A name without `*`, `?` or `[`: compared as a whole, byte for byte (as `matchName`
+        /// compares scalars: no Unicode normalisation).
+        case literal(Substring)
+        /// A name with wildcards, as scalars for `matchName`.
+        case wildcard([Unicode.Scalar])
+    }
 
     public init(_ pattern: String) {
         self.pattern = pattern
-        segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            if part == "**" { return .anyDirectories }
+            if part.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) { return .wildcard(Array(part.unicodeScalars)) }
+            return .literal(part)
+        }
     }
 
     public var description: String { pattern }
 
     /// Whether `path` matches the whole pattern.
     public func matches(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // A literal last name (`**/lab_stages.toml`) rejects most paths before splitting.
+        if case .literal(let last)? = segments.last, !path.utf8.reversed().starts(with: last.utf8.reversed()) { return false }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         return match(segments[...], parts[...])
     }
 
-    private func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
+    private func match(_ pattern: ArraySlice<Segment>, _ path: ArraySlice<Substring>) -> Bool {
         guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
+        switch head {
+        case .anyDirectories:
             let rest = pattern.dropFirst()
             var p = path
             while true {
@@ -28,8 +46,11 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                 if p.isEmpty { return false }
                 p = p.dropFirst()
             }
+        case .literal(let literal):
+            guard let name = path.first, name.utf8.elementsEqual(literal.utf8) else { return false }
+        case .wildcard(let scalars):
+            guard let name = path.first, Glob.matchName(scalars[...], Array(name.unicodeScalars)[...]) else { return false }
         }
-        guard let name = path.first, Glob.matchName(Array(head.unicodeScalars)[...], Array(name.unicodeScalars)[...]) else { return false }
         return match(pattern.dropFirst(), path.dropFirst())
     }
 
