@@ -25,44 +25,44 @@ enum FileBytes {
 
     /// Reads a regular file into `buffer`; the bytes stay valid until its next use.
     static func read(_ path: String, into buffer: Buffer) -> UnsafeBufferPointer<UInt8>? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(info.st_size)
-        buffer.reserve(size)
-        var done = 0
-        while done < size {
-            let n = Foundation.read(fd, buffer.pointer + done, size - done)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            done += n
+        withRegularFile(path) { fd, size in
+            buffer.reserve(size)
+            guard readFully(fd, into: buffer.pointer, size) else { return nil }
+            return UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: UInt8.self), count: size)
         }
-        guard done == size else { return nil }
-        return UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: UInt8.self), count: size)
     }
 
     /// The file's bytes, or nil if it cannot be opened or read.
     static func read(_ path: String) -> [UInt8]? {
+        withRegularFile(path) { fd, size in
+            var complete = false
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { out, count in
+                complete = size == 0 || readFully(fd, into: UnsafeMutableRawPointer(out.baseAddress!), size)
+                count = complete ? size : 0
+            }
+            return complete ? bytes : nil
+        }
+    }
+
+    /// Opens `path` if it is a regular file and passes its descriptor and size to `body`.
+    private static func withRegularFile<T>(_ path: String, _ body: (Int32, Int) -> T?) -> T? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var done = 0
-            while done < size {
-                let n = Foundation.read(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                done += n
-            }
-            count = done
-            failed = done != size
+        return body(fd, Int(info.st_size))
+    }
+
+    /// Reads exactly `size` bytes (retrying interrupted reads); false on a short read or error.
+    private static func readFully(_ fd: Int32, into pointer: UnsafeMutableRawPointer, _ size: Int) -> Bool {
+        var done = 0
+        while done < size {
+            let n = Foundation.read(fd, pointer + done, size - done)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
         }
-        return failed ? nil : bytes
+        return true
     }
 }
