@@ -153,6 +153,9 @@ public struct ContractChecker: Sendable {
     /// the same module are one link.
     let link: [Int32]
     let linkCount: Int
+    /// Each node's position among the nodes sorted by name: adjacency is kept in this order so
+    /// that chain searches pick among equal-length chains deterministically.
+    let rank: [Int32]
 
     public init(graph: ImportGraph, touched: Set<String>?) {
         self.graph = graph
@@ -175,6 +178,9 @@ public struct ContractChecker: Sendable {
         self.to = to
         self.link = link
         self.linkCount = linkIDs.count
+        var rank = [Int32](repeating: 0, count: names.count)
+        for (position, node) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[node] = Int32(position) }
+        self.rank = rank
     }
 
     /// A node mask: which modules lie within any of `packages`.
@@ -199,11 +205,7 @@ public struct ContractChecker: Sendable {
             }
             live.append(i)
         }
-        var outgoing = [[Int]](repeating: [], count: names.count)
-        // Adjacency in the order of the imported module's name: deterministic chain choice.
-        let rank = names.indices.sorted { names[$0] < names[$1] }.enumerated().reduce(into: [Int](repeating: 0, count: names.count)) { $0[$1.element] = $1.offset }
-        for i in live.sorted(by: { rank[Int(to[$0])] < rank[Int(to[$1])] }) { outgoing[Int(from[i])].append(i) }
-        let view = View(live: live, outgoing: outgoing)
+        let view = View(live: live, checker: self)
         var out: [Diagnostic] = []
         switch contract.kind {
         case .forbidden:
@@ -238,10 +240,41 @@ public struct ContractChecker: Sendable {
         return (out, unused)
     }
 
-    /// The edges a contract considers, by importer.
+    /// The edges a contract considers, by importer: `edges[start[m]..<start[m + 1]]` are the
+    /// edges out of node m, in the order of the imported module's name (a stable counting sort,
+    /// so equal names keep graph order).
     struct View {
         let live: [Int]
-        let outgoing: [[Int]]
+        let start: [Int32]
+        let edges: [Int32]
+
+        init(live: [Int], checker c: ContractChecker) {
+            self.live = live
+            let n = c.names.count
+            // Live edges ordered by the imported module's rank...
+            var byRank = [Int32](repeating: 0, count: n + 1)
+            for i in live { byRank[Int(c.rank[Int(c.to[i])]) + 1] += 1 }
+            for k in 0..<n { byRank[k + 1] += byRank[k] }
+            var ordered = [Int32](repeating: 0, count: live.count)
+            for i in live {
+                let r = Int(c.rank[Int(c.to[i])])
+                ordered[Int(byRank[r])] = Int32(i)
+                byRank[r] += 1
+            }
+            // ...then grouped by importer, keeping that order.
+            var start = [Int32](repeating: 0, count: n + 1)
+            for i in live { start[Int(c.from[i]) + 1] += 1 }
+            for k in 0..<n { start[k + 1] += start[k] }
+            var next = start
+            var edges = [Int32](repeating: 0, count: live.count)
+            for i in ordered {
+                let f = Int(c.from[Int(i)])
+                edges[Int(next[f])] = i
+                next[f] += 1
+            }
+            self.start = start
+            self.edges = edges
+        }
     }
 
     /// Direct imports from `from`'s subtree into `to`'s subtree, and (if `indirect`) for each
@@ -269,7 +302,6 @@ public struct ContractChecker: Sendable {
         var removed = [Bool](repeating: false, count: linkCount)
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed[Int(link[i])] = true }
         let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] && !inTarget[$0] }).sorted { names[$0] < names[$1] }
-        let sortedOutgoing = view.outgoing
         var previous = [Int](repeating: -1, count: names.count)
         var stamp = [Int](repeating: -1, count: names.count)
         var queue: [Int] = []
@@ -283,7 +315,9 @@ public struct ContractChecker: Sendable {
             search: while head < queue.count {
                 let m = queue[head]
                 head += 1
-                for i in sortedOutgoing[m] where !removed[Int(link[i])] {
+                for k in Int(view.start[m])..<Int(view.start[m + 1]) {
+                    let i = Int(view.edges[k])
+                    if removed[Int(link[i])] { continue }
                     let next = Int(to[i])
                     if stamp[next] == round { continue }
                     if inTarget[next] {

@@ -114,8 +114,9 @@ public struct ModuleResolver: Sendable {
 
 /// Whether `module` is `package` or inside it.
 @inline(__always) func isWithin(_ module: String, _ package: String) -> Bool {
-    module == package || (module.hasPrefix(package) && module.utf8.count > package.utf8.count
-        && module.utf8[module.utf8.index(module.utf8.startIndex, offsetBy: package.utf8.count)] == UInt8(ascii: "."))
+    let m = module.utf8, p = package.utf8
+    guard m.starts(with: p) else { return false }
+    return m.count == p.count || m[m.index(m.startIndex, offsetBy: p.count)] == UInt8(ascii: ".")
 }
 
 /// The import graph of a snapshot. Module names are interned to node ids as they are added;
