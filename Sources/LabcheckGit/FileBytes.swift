@@ -23,12 +23,14 @@ enum FileBytes {
         }
     }
 
-    /// Reads a regular file into `buffer`; the bytes stay valid until its next use.
-    static func read(_ path: String, into buffer: Buffer) -> UnsafeBufferPointer<UInt8>? {
+    /// Reads a regular file into `buffer`; the bytes stay valid until its next use. Also
+    /// returns the file's status taken after the read (a write during the read changes its ctime).
+    static func read(_ path: String, into buffer: Buffer) -> (bytes: UnsafeBufferPointer<UInt8>, after: stat)? {
         withRegularFile(path) { fd, size in
             buffer.reserve(size)
-            guard readFully(fd, into: buffer.pointer, size) else { return nil }
-            return UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: UInt8.self), count: size)
+            var after = stat()
+            guard readFully(fd, into: buffer.pointer, size), fstat(fd, &after) == 0, Int(after.st_size) == size else { return nil }
+            return (UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: UInt8.self), count: size), after)
         }
     }
 

@@ -89,6 +89,37 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
 struct FileEntry: Sendable {
     let id: ObjectID
     let mode: UInt32
+    /// The index's record of the work-tree file when the entry was last refreshed (staged
+    /// snapshots only; nil where it must not be trusted).
+    var stat: IndexStat? = nil
+}
+
+/// Stat data an index entry records for its work-tree file (index-format: ctime, mtime, dev,
+/// ino, uid, gid, size, each as git stores it).
+struct IndexStat: Sendable {
+    let ctime: (seconds: Int32, nanoseconds: UInt32)
+    let mtime: (seconds: Int32, nanoseconds: UInt32)
+    let dev: UInt32, ino: UInt32, uid: UInt32, gid: UInt32, size: UInt32
+
+    init(_ e: git_index_entry) {
+        ctime = (e.ctime.seconds, e.ctime.nanoseconds)
+        mtime = (e.mtime.seconds, e.mtime.nanoseconds)
+        dev = e.dev; ino = e.ino; uid = e.uid; gid = e.gid; size = e.file_size
+    }
+
+    /// Whether `info` (an fstat taken after reading the file) is the file this entry recorded:
+    /// every field equal, and the entry not racily clean (recorded at or after `indexTime`, the
+    /// index file's mtime, a later change within the same clock tick could hide). ctime cannot
+    /// be set by tools (`touch -r` sets mtime only), so a rewrite that restores size and mtime
+    /// still fails the test.
+    func matches(_ info: stat, mode: UInt32, indexTime: timespec) -> Bool {
+        guard Int(ctime.seconds) == info.st_ctim.tv_sec, Int(ctime.nanoseconds) == info.st_ctim.tv_nsec,
+              Int(mtime.seconds) == info.st_mtim.tv_sec, Int(mtime.nanoseconds) == info.st_mtim.tv_nsec,
+              dev == UInt32(truncatingIfNeeded: info.st_dev), ino == UInt32(truncatingIfNeeded: info.st_ino),
+              uid == info.st_uid, gid == info.st_gid, size == UInt32(truncatingIfNeeded: info.st_size),
+              (info.st_mode & 0o111 != 0) == (mode == 0o100755) else { return false }
+        return (Int(mtime.seconds), Int(mtime.nanoseconds)) < (indexTime.tv_sec, indexTime.tv_nsec)
+    }
 }
 
 let fileModeGitlink: UInt32 = 0o160000

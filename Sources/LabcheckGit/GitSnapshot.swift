@@ -21,6 +21,12 @@ public final class GitSnapshot: SnapshotReader {
     public let paths: [String]
     private let entries: [String: FileEntry]
     private let worktreeRoot: String?
+    /// The index file's mtime when it was read (staged snapshots): entries recorded at or after
+    /// it are racily clean and not trusted by stat.
+    private let indexTime: timespec?
+    /// Counts of the last `readEach`: work-tree files verified by stat data, by hash, and files
+    /// read from the object database.
+    private var lastRead: (stat: Int, hash: Int, objects: Int)? = nil
 
     /// Reads the snapshot for `mode`. Throws `GitError.unmergedPaths` for an index with
     /// conflicts in staged mode.
@@ -29,43 +35,68 @@ public final class GitSnapshot: SnapshotReader {
         switch mode {
         case .staged:
             label = "staged"
-            entries = try GitSnapshot.indexEntries(repository, failOnConflicts: true)
+            (entries, indexTime) = try GitSnapshot.indexEntriesAndTime(repository)
             worktreeRoot = nil
         case .revision(let rev):
             label = "rev:\(rev)"
             entries = try repository.files(inTree: repository.treeID(of: rev)).filter { GitSnapshot.isRegular($0.value.mode) }
             worktreeRoot = nil
+            indexTime = nil
         case .worktree:
             guard let workdir = repository.workdir else { throw GitError.bareRepository("work tree") }
             label = "worktree"
             worktreeRoot = workdir
             entries = try GitSnapshot.worktreeEntries(repository, workdir: workdir)
+            indexTime = nil
         }
         paths = entries.keys.sorted()
     }
 
     static func isRegular(_ mode: UInt32) -> Bool { mode != fileModeGitlink && mode != fileModeSymlink }
 
+    /// The stage-0 entries of the index with their stat data, and the index file's mtime
+    /// (nil if it has no file or cannot be stat'ed: then nothing is trusted by stat).
+    static func indexEntriesAndTime(_ repository: GitRepository) throws -> ([String: FileEntry], timespec?) {
+        try repository.withIndex { index in
+            // The time first: an index rewritten after this is newer, never falsely older.
+            var time: timespec? = nil
+            if let path = git_index_path(index) {
+                var info = stat()
+                if stat(path, &info) == 0 { time = info.st_mtim }
+            }
+            return (try indexEntries(index, failOnConflicts: true, keepStat: true), time)
+        }
+    }
+
     /// The stage-0 entries of the index; regular files only (gitlinks and symlinks skipped).
     static func indexEntries(_ repository: GitRepository, failOnConflicts: Bool) throws -> [String: FileEntry] {
-        try repository.withIndex { index in
-            var files: [String: FileEntry] = [:]
-            var conflicted = Set<String>()
-            let count = git_index_entrycount(index)
-            files.reserveCapacity(count)
-            for i in 0..<count {
-                guard let entry = git_index_get_byindex(index, i) else { continue }
-                let path = String(cString: entry.pointee.path)
-                if git_index_entry_stage(entry) != 0 {
-                    conflicted.insert(path)
-                    continue
-                }
-                guard isRegular(entry.pointee.mode) else { continue }
-                files[path] = FileEntry(id: ObjectID(entry.pointee.id), mode: entry.pointee.mode)
+        try repository.withIndex { try indexEntries($0, failOnConflicts: failOnConflicts, keepStat: false) }
+    }
+
+    /// Stat data is kept only where git itself would compare it: not for assume-unchanged or
+    /// skip-worktree entries (their work-tree file may differ by design), nor for size 0
+    /// (git's mark for a racily clean entry it smudged).
+    private static func indexEntries(_ index: OpaquePointer, failOnConflicts: Bool, keepStat: Bool) throws -> [String: FileEntry] {
+        var files: [String: FileEntry] = [:]
+        var conflicted = Set<String>()
+        let count = git_index_entrycount(index)
+        files.reserveCapacity(count)
+        for i in 0..<count {
+            guard let entry = git_index_get_byindex(index, i) else { continue }
+            let path = String(cString: entry.pointee.path)
+            if git_index_entry_stage(entry) != 0 {
+                conflicted.insert(path)
+                continue
             }
-            if failOnConflicts && !conflicted.isEmpty { throw GitError.unmergedPaths(conflicted.sorted()) }
-            return files
+            guard isRegular(entry.pointee.mode) else { continue }
+            var file = FileEntry(id: ObjectID(entry.pointee.id), mode: entry.pointee.mode)
+            let assumeUnchanged = UInt32(entry.pointee.flags) & GIT_INDEX_ENTRY_VALID.rawValue != 0
+            let skipOrIntent = UInt32(entry.pointee.flags_extended) & (GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue | GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0
+            if keepStat && !assumeUnchanged && !skipOrIntent && entry.pointee.file_size != 0 { file.stat = IndexStat(entry.pointee) }
+            files[path] = file
         }
+        if failOnConflicts && !conflicted.isEmpty { throw GitError.unmergedPaths(conflicted.sorted()) }
+        return files
     }
 
     /// Tracked files present on disk plus untracked files git does not ignore, each hashed as
@@ -92,7 +123,7 @@ public final class GitSnapshot: SnapshotReader {
             // Regular files only (FileBytes refuses anything else, symlinks included).
             var info = stat()
             guard lstat(workdir + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-                  let bytes = FileBytes.read(workdir + path, into: buffer), let id = BlobHash.id(of: UnsafeRawBufferPointer(bytes)) else { continue }
+                  let (bytes, _) = FileBytes.read(workdir + path, into: buffer), let id = BlobHash.id(of: UnsafeRawBufferPointer(bytes)) else { continue }
             files[path] = FileEntry(id: id, mode: 0o100644)
         }
         return files
@@ -120,25 +151,40 @@ public final class GitSnapshot: SnapshotReader {
             for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
             return
         }
-        let expected = paths.map { entries[$0]?.id }
-        var fromDisk = [Bool](repeating: false, count: paths.count)
-        // A few interleaved runs of files per core, each with one reused read buffer.
+        let wanted = paths.map { entries[$0] }
+        var fromDisk = [UInt8](repeating: 0, count: paths.count)   // 1 verified by stat, 2 by hash
+        // A few interleaved runs of files per core, each with one reused read buffer. A file is
+        // used when the index's stat data says it is the staged one (as `git status` decides),
+        // else when its bytes hash to the staged blob id; otherwise the blob is read.
         let runs = min(paths.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let indexTime = self.indexTime
         fromDisk.withUnsafeMutableBufferPointer { done in
             nonisolated(unsafe) let done = done
             DispatchQueue.concurrentPerform(iterations: runs) { run in
                 let buffer = FileBytes.Buffer()
                 for k in stride(from: run, to: paths.count, by: runs) {
-                    guard let want = expected[k], let bytes = FileBytes.read(workdir + paths[k], into: buffer),
-                          BlobHash.id(of: UnsafeRawBufferPointer(bytes)) == want else { continue }
-                    done[k] = true
+                    guard let want = wanted[k], let (bytes, after) = FileBytes.read(workdir + paths[k], into: buffer) else { continue }
+                    if let indexTime, let stat = want.stat, stat.matches(after, mode: want.mode, indexTime: indexTime) {
+                        done[k] = 1
+                    } else if BlobHash.id(of: UnsafeRawBufferPointer(bytes)) == want.id {
+                        done[k] = 2
+                    } else {
+                        continue
+                    }
                     body(k, bytes)
                 }
             }
         }
-        let rest = fromDisk.indices.filter { !fromDisk[$0] }
+        let rest = fromDisk.indices.filter { fromDisk[$0] == 0 }
+        lastRead = (fromDisk.count { $0 == 1 }, fromDisk.count { $0 == 2 }, rest.count)
         let blobs = try rest.map { try read(paths[$0]) }
         DispatchQueue.concurrentPerform(iterations: rest.count) { j in blobs[j].withUnsafeBufferPointer { body(rest[j], $0) } }
+    }
+
+    public var readEachReport: String? {
+        guard let lastRead else { return nil }
+        return "\(lastRead.stat + lastRead.hash) file(s) read from the work tree (\(lastRead.stat) matched the index's stat data, "
+            + "\(lastRead.hash) their staged blob id by hash), \(lastRead.objects) from the object database"
     }
 
     /// Paths whose content differs from the base (added, modified, or renamed to here).

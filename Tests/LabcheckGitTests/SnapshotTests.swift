@@ -58,6 +58,58 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try readEach(head, ["b.py", "c.py"]), ["import b\n", "import c\n"])
     }
 
+    func testReadEachTrustsIndexStatDataOnlyWhenEveryFieldMatches() throws {
+        let f = try GitFixture()
+        func touch(_ path: String, _ time: String) throws {
+            let r = try runProcess("/usr/bin/touch", ["-m", "-d", time, path], in: f.root, environment: f.environment)
+            XCTAssertEqual(r.status, 0, "\(r)")
+        }
+        func readEach(_ paths: [String]) throws -> (texts: [String], report: String) {
+            final class Box: @unchecked Sendable { var texts: [String]; init(_ n: Int) { texts = Array(repeating: "", count: n) } }
+            let box = Box(paths.count)
+            let lock = NSLock()
+            let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
+            try snapshot.readEach(paths) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
+            return (box.texts, snapshot.readEachReport ?? "")
+        }
+        let paths = ["a.py", "b.py", "c.py"]
+        let staged = ["import os\n", "import re\n", "import io\n"]
+        for (path, text) in zip(paths, staged) {
+            try f.write(path, text)
+            try touch(path, "@1600000000")   // recorded long before the index is written: not racy
+        }
+        try f.git(arguments: ["add"] + paths)
+
+        var r = try readEach(paths)
+        XCTAssertEqual(r.texts, staged)
+        XCTAssertTrue(r.report.contains("3 matched the index's stat data, 0 their staged blob id by hash), 0 from the object database"), r.report)
+
+        // b.py rewritten with other bytes of the same size and its mtime put back: its ctime
+        // still moved, so the stat data does not vouch for it and the staged blob is read.
+        try f.write("b.py", "import xx\n")
+        try touch("b.py", "@1600000000")
+        // c.py rewritten with the same bytes: verified by hash instead.
+        try f.write("c.py", "import io\n")
+        try touch("c.py", "@1600000000")
+        r = try readEach(paths)
+        XCTAssertEqual(r.texts, staged)
+        XCTAssertTrue(r.report.contains("1 matched the index's stat data, 1 their staged blob id by hash), 1 from the object database"), r.report)
+
+        // An index file older than what its entries recorded (racily clean): nothing is trusted by stat.
+        try touch(".git/index", "@1500000000")
+        r = try readEach(paths)
+        XCTAssertEqual(r.texts, staged)
+        XCTAssertTrue(r.report.contains("0 matched the index's stat data, 2 their staged blob id by hash), 1 from the object database"), r.report)
+
+        // assume-unchanged entries are never trusted by stat, whatever git was told.
+        try f.git("update-index", "--assume-unchanged", "a.py")
+        try f.write("a.py", "import zz\n")
+        try touch("a.py", "@1600000000")
+        r = try readEach(paths)
+        XCTAssertEqual(r.texts, staged)
+        XCTAssertTrue(r.report.contains("0 matched the index's stat data, 1 their staged blob id by hash), 2 from the object database"), r.report)
+    }
+
     func testRevisionSnapshotReadsTheCommitTreeAlsoInABareRepository() throws {
         let f = try GitFixture()
         try f.commit(["dir/a.txt": "first\n"], message: "one")

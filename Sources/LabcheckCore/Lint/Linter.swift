@@ -13,10 +13,13 @@ public protocol SnapshotReader {
     /// so that reading and processing overlap. `bytes` is valid only during the call (readers
     /// reuse one buffer per thread).
     func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws
+    /// How the last `readEach` got its bytes, for `-v` (nil when there is nothing to say).
+    var readEachReport: String? { get }
 }
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
+    public var readEachReport: String? { nil }
     public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
         for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
     }

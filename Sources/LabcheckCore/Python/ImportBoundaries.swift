@@ -217,6 +217,7 @@ public enum ImportBoundaries {
             }
         }
         log.append("python: read and scanned \(pending.count) file(s) (\(sizes.reduce(0, +)) bytes) in \(lap())")
+        if let report = snapshot.readEachReport { log.append("python: \(report)") }
         for (j, k) in pending.enumerated() {
             outcomes[k] = scanned[j]
             if let id = files[k].1 { cache.store(id, scanned[j]) }
