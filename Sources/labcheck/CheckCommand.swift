@@ -71,8 +71,9 @@ struct CheckCommand: ParsableCommand {
         output.log("timing: snapshot and diff base read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         let rules = try BundledRules.load(log: output.log)
         let cache = noCache ? ImportScanCache() : ImportCacheStore.load(opened.repository, log: output.log)
-        var request = LintRequest(snapshot: opened.snapshot, base: opened.base, touched: opened.touched,
+        var request = LintRequest(snapshot: opened.snapshot, touched: opened.touched,
                                   bundledRules: rules, strictFlag: strict, importCache: cache)
+        request.baseLoader = opened.base
         request.verbose = output.verbose
         let result = try Linter.run(request)
         if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: opened.repository, log: output.log) }

@@ -35,7 +35,9 @@ struct SnapshotOptions: ParsableArguments {
     struct Opened {
         let repository: GitRepository
         let snapshot: GitSnapshot
-        let base: DiffBase
+        /// The diff base: read at once when the touched set needs it; with --all, only if asked
+        /// for (the lab checks ask when there is a lab file: reading a large tree costs ms).
+        let base: () throws -> DiffBase
         let touched: Set<String>?
     }
 
@@ -50,8 +52,14 @@ struct SnapshotOptions: ParsableArguments {
             // A commit is compared with its first parent; a root commit with the empty tree.
             if (try? repository.commitID(of: rev + "^")) != nil { baseRevision = rev + "^" } else { emptyBase = true }
         }
-        let diffBase = try DiffBase(repository: repository, revision: baseRevision, emptyTree: emptyBase)
+        let (revision, empty) = (baseRevision, emptyBase)
+        if all {
+            log("diff base: read only if a lab file needs it (--all)")
+            return Opened(repository: repository, snapshot: snapshot,
+                          base: { try DiffBase(repository: repository, revision: revision, emptyTree: empty) }, touched: nil)
+        }
+        let diffBase = try DiffBase(repository: repository, revision: revision, emptyTree: empty)
         log("diff base: \(diffBase.label)")
-        return Opened(repository: repository, snapshot: snapshot, base: diffBase, touched: all ? nil : snapshot.touched(against: diffBase))
+        return Opened(repository: repository, snapshot: snapshot, base: { diffBase }, touched: snapshot.touched(against: diffBase))
     }
 }

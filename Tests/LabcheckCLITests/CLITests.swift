@@ -65,6 +65,24 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(all.stdout.contains("old/lab_stages.toml:9:6"), all.stdout)
     }
 
+    func testAllReadsTheDiffBaseOnlyWhenALabFileNeedsIt() throws {
+        let f = try GitFixture()
+        let lab = "[[m]]\nD = 'x'\nid = 'a'\ntemplate_id = 'generic.execute'\ntemplate_version = %d\n"
+        try f.commit(["lab_stages.toml": String(format: lab, 2), "other.txt": "x\n"])
+        try f.write("lab_stages.toml", String(format: lab, 1))
+        try f.git("add", ".")
+        // A lab file: the base is read and the diff-aware check still sees the lowered version.
+        let r = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
+        XCTAssertTrue(r.stdout.contains("error[LC150]"), "\(r)")
+        XCTAssertTrue(r.stderr.contains("diff base: HEAD ("), r.stderr)
+        // No lab file: the base tree is never read.
+        try f.git("rm", "-q", "--cached", "lab_stages.toml")
+        let none = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
+        XCTAssertEqual(none.status, 0, "\(none)")
+        XCTAssertTrue(none.stderr.contains("diff base: read only if a lab file needs it (--all)"), none.stderr)
+        XCTAssertFalse(none.stderr.contains("diff base: HEAD"), none.stderr)
+    }
+
     func testJSONOutputFollowsTheDocumentedSchema() throws {
         let f = try GitFixture()
         try f.write("lab_stages.toml", Labs.duplicateID)

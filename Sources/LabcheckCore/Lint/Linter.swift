@@ -50,6 +50,9 @@ public struct LintRequest {
     public var snapshot: any SnapshotReader
     /// The diff base, for diff-aware checks; nil when there is none (`--all` without a base).
     public var base: (any SnapshotReader)?
+    /// Reads the diff base when `base` is nil and a lab file needs it (a large tree is not read
+    /// for a run that has no lab file to compare).
+    public var baseLoader: (() throws -> any SnapshotReader)?
     /// Paths added or modified relative to the diff base; nil checks every file (`--all`).
     public var touched: Set<String>?
     /// The bundled rules (repository rules are added from the snapshot).
@@ -166,6 +169,12 @@ public enum Linter {
             log.append("scope: --all, every lab file in the snapshot (\(labPaths.count))")
         }
         var labFiles: [LabFile] = []
+        var baseSnapshot = request.base
+        if baseSnapshot == nil, !selectedLabs.isEmpty, let load = request.baseLoader {
+            let loaded = try load()
+            log.append("diff base: \(loaded.label)")
+            baseSnapshot = loaded
+        }
         for path in selectedLabs {
             switch LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: request.conventions) {
             case .failure(let error):
@@ -176,7 +185,7 @@ public enum Linter {
                                                metaStrictKey: request.conventions.strictKey, path: path)
                 if strict && !strictNow { log.append("strict mode: on for \(path) (\(why))") }
                 var base: LabFile? = nil
-                if let baseSnapshot = request.base, baseSnapshot.paths.contains(path),
+                if let baseSnapshot, baseSnapshot.paths.contains(path),
                    case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: request.conventions) {
                     base = old
                 }
