@@ -70,6 +70,10 @@ final class ImportBoundaryCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("inside `if TYPE_CHECKING:`"), r.stdout)
         XCTAssertTrue(r.stdout.contains("a dynamic import"), r.stdout)
         XCTAssertTrue(r.stdout.contains("__lab__.flow.run imports image_project.impl.engine"), r.stdout)
+        // The source line with a caret under the module as written, in .py files and inside a
+        // lab file's escaped stage code alike.
+        XCTAssertTrue(r.stdout.contains("2 | import image_project.impl.engine as engine\n  |        ^^^^^^^^^^^^^^^^^^^^^^^^^\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("3 | C = \"import json\\nimport image_project.impl.engine\\n\"\n  |                          ^^^^^^^^^^^^^^^^^^^^^^^^^\n"), r.stdout)
         // Deterministic: the same input gives byte-identical output.
         XCTAssertEqual(try labcheck(f, ["check", "--all", "--no-cache"]).stdout, r.stdout)
     }

@@ -311,6 +311,47 @@ public enum ImportBoundaries {
                                               help: "remove it: the import it tolerated is gone (ignores must not rot)"))
             }
         }
+        try addSourceLines(&diagnostics, snapshot: snapshot, labFiles: labFiles)
         return diagnostics
+    }
+
+    /// Fills in the source line of each report (the text output shows it with a caret): from
+    /// the lab file for stage code, else by reading the reported Python files of the snapshot.
+    static func addSourceLines(_ diagnostics: inout [Diagnostic], snapshot: any SnapshotReader, labFiles: [LabFile]) throws {
+        let labs = Dictionary(labFiles.map { ($0.path, $0.source) }, uniquingKeysWith: { first, _ in first })
+        var wanted: [String: Set<Int>] = [:]
+        for (k, d) in diagnostics.enumerated() where d.sourceLine == nil {
+            if let source = labs[d.file] { diagnostics[k].sourceLine = source.lineText(d.start.line) } else { wanted[d.file, default: []].insert(d.start.line) }
+        }
+        guard !wanted.isEmpty else { return }
+        let files = wanted.keys.sorted()
+        let lineSets = files.map { wanted[$0]! }
+        var byFile = [[Int: String]](repeating: [:], count: files.count)
+        try byFile.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out   // each call writes only its own element
+            try snapshot.readEach(files) { k, bytes in
+                let needed = lineSets[k]
+                let last = needed.max()!
+                var line = 1, start = 0
+                for (offset, byte) in bytes.enumerated() where byte == 0x0A {
+                    if needed.contains(line) { out[k][line] = text(bytes, start, offset) }
+                    line += 1
+                    start = offset + 1
+                    if line > last { break }
+                }
+                if line <= last && needed.contains(line) { out[k][line] = text(bytes, start, bytes.count) }
+            }
+        }
+        let index = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($1, $0) })
+        for k in diagnostics.indices where diagnostics[k].sourceLine == nil {
+            if let f = index[diagnostics[k].file] { diagnostics[k].sourceLine = byFile[f][diagnostics[k].start.line] }
+        }
+    }
+
+    /// One line of a file, without its line ending; invalid UTF-8 is replaced, not trusted.
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        var e = end
+        if e > start && bytes[e - 1] == 0x0D { e -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<e]), as: UTF8.self)
     }
 }

@@ -290,7 +290,7 @@ public struct ContractChecker: Sendable {
             out.append(Diagnostic(id: direct, severity: Catalogue.info(direct)!.severity,
                                   message: "\(e.importer) imports \(e.imported): \(source) \(verb) \(target) (contract '\(contract.name)')",
                                   file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
-                                  end: SourcePosition(line: e.site.line, column: e.site.column + e.imported.count),
+                                  end: SourcePosition(line: e.site.line, column: e.site.column + max(1, e.length)),
                                   help: helpText(contract, e), notes: flags(e)))
         }
         guard let indirect else { return out }
@@ -352,7 +352,7 @@ public struct ContractChecker: Sendable {
             out.append(Diagnostic(id: indirect, severity: Catalogue.info(indirect)!.severity,
                                   message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
                                   file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
-                                  end: SourcePosition(line: first.site.line, column: first.site.column + first.imported.count),
+                                  end: SourcePosition(line: first.site.line, column: first.site.column + max(1, first.length)),
                                   help: "break one link of the chain, or add an ignore with a reason to the contract",
                                   notes: links))
         }

@@ -12,6 +12,8 @@ public struct ImportEdge: Sendable, Hashable {
     public let importer: String
     public let imported: String
     public let site: ImportSite
+    /// Characters of the module as written at `site` (`.x`, `a.b`), for the caret.
+    public let length: Int
     public let typeChecking: Bool
     public let dynamic: Bool
 }
@@ -145,6 +147,7 @@ public struct ImportGraph: Sendable {
     private var edgeFile: [Int32] = []
     private var edgeLine: [Int32] = []
     private var edgeColumn: [Int32] = []
+    private var edgeLength: [Int32] = []
     public private(set) var edgeFlags: [UInt8] = []
     public static let typeCheckingFlag: UInt8 = 1
     public static let dynamicFlag: UInt8 = 2
@@ -155,6 +158,7 @@ public struct ImportGraph: Sendable {
     public func edge(_ i: Int) -> ImportEdge {
         ImportEdge(importer: nodeNames[Int(edgeFrom[i])], imported: nodeNames[Int(edgeTo[i])],
                    site: ImportSite(file: fileNames[Int(edgeFile[i])], line: Int(edgeLine[i]), column: Int(edgeColumn[i])),
+                   length: Int(edgeLength[i]),
                    typeChecking: edgeFlags[i] & Self.typeCheckingFlag != 0, dynamic: edgeFlags[i] & Self.dynamicFlag != 0)
     }
 
@@ -210,6 +214,7 @@ public struct ImportGraph: Sendable {
         var targets: [Target] = []
         var lines: [Int32] = []
         var columns: [Int32] = []
+        var lengths: [Int32] = []
         var flags: [UInt8] = []
         var file: String = ""
         var escapes: [(site: ImportSite, text: String)] = []
@@ -275,6 +280,7 @@ public struct ImportGraph: Sendable {
             out.targets.append(resolved)
             out.lines.append(line)
             out.columns.append(column)
+            out.lengths.append(Int32(clamping: i.level + i.module.count))
             out.flags.append(flags)
         }
         return out
@@ -293,6 +299,7 @@ public struct ImportGraph: Sendable {
             edgeFile.append(file)
             edgeLine.append(resolution.lines[k])
             edgeColumn.append(resolution.columns[k])
+            edgeLength.append(resolution.lengths[k])
             edgeFlags.append(resolution.flags[k])
         }
         escapes += resolution.escapes.map { (module.name, $0.site, $0.text) }
