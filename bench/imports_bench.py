@@ -11,7 +11,7 @@ What it does:
      sympy.simplify > sympy.core). Both have real violations.
   3. Times, alternating runs: `lint-imports --no-cache`, `labcheck check --all --no-cache` (cold:
      every file read and scanned) and `labcheck check --all` (warm: the blob-id scan cache that a
-     pre-commit hook or CI cache keeps). Wall time (median of N) and peak RSS via GNU time.
+     pre-commit hook or CI cache keeps). Wall time (median of N, perf_counter) and peak RSS (wait4).
   4. Compares the findings: the set of direct illegal imports (importer, imported, line) of both
      contracts, and for the forbidden contract the set of (source module, forbidden module) pairs
      that have chains. import-linter's findings come from its own Python API (untimed).
@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import statistics
+import time
 import subprocess
 import sys
 import zipfile
@@ -100,10 +101,25 @@ def prepare(out):
 
 
 def timed(cmd, cwd):
-    """Wall seconds and peak RSS (KiB) of one run, from GNU time."""
-    r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, cwd=cwd, capture_output=True, text=True)
-    wall, rss = r.stderr.strip().splitlines()[-1].split()
-    return float(wall), int(rss), r
+    """Wall seconds (perf_counter from fork to reaping) and peak RSS (KiB, from wait4's rusage of
+    that one child) of one run, output discarded. GNU time's %e has only 10 ms resolution, too
+    coarse for runs under 100 ms."""
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(cwd)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.execvp(cmd[0], cmd)
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed with status {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_maxrss
 
 
 def importlinter_findings(repo):
@@ -173,7 +189,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     args = ap.parse_args()
     binary = os.path.abspath(args.labcheck)
-    if shutil.which("lint-imports") is None:
+    # The lint-imports installed for this interpreter, called directly: a version manager's shim
+    # (pyenv's is a shell script) would add its own start-up, 100-200 ms here, to import-linter's time.
+    lint_imports = os.path.join(os.path.dirname(sys.executable), "lint-imports")
+    if not os.path.exists(lint_imports):
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "import-linter"], check=True)
     repo = prepare(args.out)
     py_files = sum(1 for root, _, files in os.walk(repo) if ".git" not in root for f in files if f.endswith(".py"))
@@ -182,14 +201,15 @@ def main():
     times = {"lint-imports --no-cache": [], "labcheck check --all --no-cache": [], "labcheck check --all (warm cache)": []}
     rss = {k: 0 for k in times}
     for _ in range(args.runs):
-        for name, cmd in (("lint-imports --no-cache", ["lint-imports", "--no-cache"]),
+        for name, cmd in (("lint-imports --no-cache", [lint_imports, "--no-cache"]),
                           ("labcheck check --all --no-cache", [binary, "check", "--all", "--no-cache"]),
                           ("labcheck check --all (warm cache)", [binary, "check", "--all"])):
-            wall, peak, _ = timed(cmd, repo)
+            wall, peak = timed(cmd, repo)
             times[name].append(wall)
             rss[name] = max(rss[name], peak)
 
     print(f"input: {SYMPY}, {py_files} Python files, same two contracts for both tools; median of {args.runs} alternating runs")
+    print(f"lint-imports: {lint_imports}")
     base = statistics.median(times["lint-imports --no-cache"])
     for name, values in times.items():
         med = statistics.median(values)

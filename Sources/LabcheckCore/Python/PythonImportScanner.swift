@@ -103,7 +103,7 @@ private struct Token {
 
 /// Byte classes for `Scanner.skim`: 0 ordinary, 1 handled by the main loop (line ends,
 /// comment, backslash, NUL), 2 quote, 3 opening bracket, 4 closing bracket, 5 `;`, 6 a byte
-/// that may start `__import__` or `importlib`.
+/// that may start `__import__` or `importlib`, 7 `:` (ends a compound statement's header).
 /// 1 for bytes that start a name (letters, `_`, any byte of a non-ASCII character), 2 for
 /// digits (which continue one), 0 otherwise.
 nonisolated(unsafe) private let nameBytes: UnsafePointer<UInt8> = {
@@ -123,6 +123,7 @@ nonisolated(unsafe) private let skimClasses: UnsafePointer<UInt8> = {
     for c: UInt8 in [0x28, 0x5B, 0x7B] { table[Int(c)] = 3 }
     for c: UInt8 in [0x29, 0x5D, 0x7D] { table[Int(c)] = 4 }
     table[0x3B] = 5
+    table[0x3A] = 7
     table[0x5F] = 6
     table[0x69] = 6
     return UnsafePointer(table)
@@ -196,6 +197,28 @@ private struct Source {
     }
 
     enum Keyword { case none, importOrFrom, compound }
+
+    /// Whether the compound keyword at `start..<end` begins a header that is surely not
+    /// `if TYPE_CHECKING:` / `if x.TYPE_CHECKING:` (those, and anything unclear, such as a line
+    /// continuation, are tokenized in full).
+    func headerCannotTestTypeChecking(_ start: Int, _ end: Int) -> Bool {
+        guard bytesEqual(start, end, "if") || bytesEqual(start, end, "elif") else { return true }
+        var k = end
+        func spaces() { while k < n && (b[k] == 0x20 || b[k] == 0x09 || b[k] == 0x0C) { k += 1 } }
+        func name() -> (Int, Int) { let s = k; while k < n && isNameByte(b[k]) { k += 1 }; return (s, k) }
+        spaces()
+        var (s, e) = name()
+        spaces()
+        if k < n && b[k] == 0x2E {
+            k += 1
+            spaces()
+            (s, e) = name()
+            spaces()
+        }
+        if k < n && b[k] == 0x5C { return false }                     // a continuation: unclear
+        if k < n && b[k] == 0x3A && bytesEqual(s, e, "TYPE_CHECKING") { return false }
+        return true
+    }
 
     /// `import`/`from`, a compound-statement keyword, or neither (one switch on the first byte).
     func keyword(_ start: Int, _ end: Int) -> Keyword {
@@ -314,6 +337,9 @@ private struct Scanner {
     /// Whether the file spells `importlib` or `__import__` anywhere: if not, no name can start
     /// a dynamic import and `skim` ignores names.
     var mayImportDynamically = true
+    /// Skimming the header of a compound statement (`def`, `for`, ...; `if` unless it may be a
+    /// TYPE_CHECKING test): its first top-level `:` starts a new statement on the same line.
+    var inHeader = false
     var error: PythonScanError? = nil
     /// Whether the current logical line's tokens are kept. A line whose first token is not
     /// `import`, `from` or a compound keyword cannot start an import statement, so its tokens
@@ -421,13 +447,25 @@ private struct Scanner {
                         scanString(prefixStart: start, isF: isF, isRaw: isRaw)
                         continue
                     }
-                    if !lineStarted && !src.startsStatementOfInterest(start, e)
-                        && !(mayImportDynamically && src.isDynamicName(start, e, aliases: importModuleAliases)) {
-                        // The first name of a line that cannot import: skip it without a token.
-                        lineStarted = true
-                        recording = false
-                        lastSkippedDot = nil
-                        continue
+                    if !lineStarted {
+                        let keyword = src.keyword(start, e)
+                        if keyword == .none && !(mayImportDynamically && src.isDynamicName(start, e, aliases: importModuleAliases)) {
+                            // The first name of a line that cannot import: skip it without a token.
+                            lineStarted = true
+                            recording = false
+                            lastSkippedDot = nil
+                            continue
+                        }
+                        if keyword == .compound && !mayImportDynamically && src.headerCannotTestTypeChecking(start, e) {
+                            // A compound header: it closes TYPE_CHECKING blocks like any
+                            // recorded line, then only the statement after its `:` matters.
+                            while let last = typeCheckingBlocks.last, logicalIndent <= last { typeCheckingBlocks.removeLast() }
+                            lineStarted = true
+                            recording = false
+                            inHeader = true
+                            lastSkippedDot = nil
+                            continue
+                        }
                     }
                     push(.name, start, e)
                 } else if c >= 0x30 && c <= 0x39 {
@@ -469,10 +507,14 @@ private struct Scanner {
         let zero = Block16.Bytes(repeating: 0), hashOrQuote = Block16.Bytes(repeating: 0x23), apostrophe = Block16.Bytes(repeating: 0x27)
         let paren = Block16.Bytes(repeating: 0x29), openBracket = Block16.Bytes(repeating: 0x7B), backslash = Block16.Bytes(repeating: 0x7C)
         let closeBracket = Block16.Bytes(repeating: 0x7D), semicolon = Block16.Bytes(repeating: 0x3B)
+        let colon = Block16.Bytes(repeating: inHeader ? 0x3A : 0x3B)
         while p < n {
             var q = p
             if vectors {
-                while q + 16 <= n {
+                // Brackets (the commonest stops) are counted inside the block; the first other
+                // stop ends the search.
+                var d = depth
+                blocks: while q + 16 <= n {
                     let v = Block16.load(raw, q)
                     let o1 = v | one, o20 = v | x20
                     var m = (v & xF0) .== zero
@@ -483,10 +525,18 @@ private struct Scanner {
                     m = m .| (o20 .== backslash)
                     m = m .| (o20 .== closeBracket)
                     m = m .| (v .== semicolon)
-                    let f = Block16.firstSet(m)
-                    q += f
-                    if f < 16 { break }
+                    m = m .| (v .== colon)
+                    var bits = Block16.bits(m)
+                    while bits != 0 {
+                        let k = bits.trailingZeroBitCount
+                        let kind = classes[Int(base[q + k])]
+                        if kind == 3 { d += 1 } else if kind == 4 { d = max(0, d - 1) }
+                        else if kind != 0 && (kind != 7 || d == 0) { q += k; break blocks }
+                        bits &= bits &- 1
+                    }
+                    q += 16
                 }
+                depth = d
             }
             // Ordinary bytes, in a loop that keeps the offset in a register.
             while q < n && classes[Int(base[q])] == 0 { q += 1 }
@@ -517,6 +567,14 @@ private struct Scanner {
                 if depth == 0 {
                     recording = true
                     lastSkippedDot = nil
+                    return
+                }
+            case 7:
+                p += 1
+                if inHeader && depth == 0 {
+                    // The header ends: what follows on the line is a statement of its own.
+                    inHeader = false
+                    lineStarted = false
                     return
                 }
             default:
@@ -640,12 +698,20 @@ private struct Scanner {
         guard p < n else { fail(triple ? "unterminated triple-quoted string" : "unterminated string literal", line: startLine, column: startColumn); return }
         let contentEnd = p
         p += triple ? 3 : 1
+        guard lineStarted && recording else {
+            // What `append` does with a string it does not keep (a string never starts an
+            // import statement), without building the token.
+            lineStarted = true
+            recording = false
+            lastSkippedDot = nil
+            return
+        }
         var token = Token(kind: .string, start: prefixStart, end: p, line: startLine, lineStart: startLineStart, depth: depth)
         if simple && !triple {
             token.literalStart = contentStart
             token.literalEnd = contentEnd
         }
-        append(token)
+        tokens.append(token)
     }
 
     /// Skips an f-string replacement field after its `{`, through nested brackets and strings.
@@ -682,6 +748,7 @@ private struct Scanner {
 
     mutating func endLogicalLine() {
         lineStarted = false
+        inHeader = false
         lastSkippedDot = nil
         // A skipped line cannot hold an import; TYPE_CHECKING blocks close lazily at the next
         // recorded line (any dedent to a block's level starts with a recorded compound line or

@@ -38,6 +38,15 @@ enum Block16 {
         return 16
     }
 
+    /// The lanes of `m` as bits (lane k is bit k), for visiting every set lane of a block.
+    @inline(__always) static func bits(_ m: Mask) -> UInt32 {
+        let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
+        // Gathers the top bit of each byte into the top byte, lane 0 lowest.
+        let low = ((w[0] & 0x8080_8080_8080_8080) &* 0x0002_0408_1020_4081) >> 56
+        let high = ((w[1] & 0x8080_8080_8080_8080) &* 0x0002_0408_1020_4081) >> 56
+        return UInt32(truncatingIfNeeded: low | high << 8)
+    }
+
     /// Whether any lane of `m` is set.
     @inline(__always) static func any(_ m: Mask) -> Bool {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
