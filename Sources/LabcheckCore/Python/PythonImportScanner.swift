@@ -529,9 +529,11 @@ private struct Scanner {
                     var bits = Block16.bits(m)
                     while bits != 0 {
                         let k = bits.trailingZeroBitCount
-                        let kind = classes[Int(base[q + k])]
-                        if kind == 3 { d += 1 } else if kind == 4 { d = max(0, d - 1) }
-                        else if kind != 0 && (kind != 7 || d == 0) { q += k; break blocks }
+                        let kind = Int(classes[Int(base[q + k])])
+                        // Without branches for the brackets: +1 for class 3, -1 for class 4.
+                        d = max(0, d + (kind == 3 ? 1 : 0) - (kind == 4 ? 1 : 0))
+                        // Classes 1, 2, 5 and 6 stop the search; 7 (`:`) only at the top level.
+                        if (0b0110_0110 >> kind) & 1 != 0 || (kind == 7 && d == 0) { q += k; break blocks }
                         bits &= bits &- 1
                     }
                     q += 16
