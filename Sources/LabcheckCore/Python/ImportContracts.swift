@@ -247,6 +247,10 @@ public struct ContractChecker: Sendable {
         let live: [Int]
         let start: [Int32]
         let edges: [Int32]
+        /// For each position of `edges`: the imported node and the link, laid out in the same
+        /// order so a search reads them sequentially.
+        let targets: [Int32]
+        let links: [Int32]
 
         init(live: [Int], checker c: ContractChecker) {
             self.live = live
@@ -274,6 +278,8 @@ public struct ContractChecker: Sendable {
             }
             self.start = start
             self.edges = edges
+            targets = edges.map { c.to[Int($0)] }
+            links = edges.map { c.link[Int($0)] }
         }
     }
 
@@ -302,44 +308,47 @@ public struct ContractChecker: Sendable {
         var removed = [Bool](repeating: false, count: linkCount)
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed[Int(link[i])] = true }
         let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] && !inTarget[$0] }).sorted { names[$0] < names[$1] }
-        var previous = [Int](repeating: -1, count: names.count)
-        var stamp = [Int](repeating: -1, count: names.count)
-        var queue: [Int] = []
-        var round = 0
+        // Per node, one byte: 1 inside `target`, 2 excluded, 4 inside `source`.
+        var kind = [UInt8](repeating: 0, count: names.count)
+        for n in names.indices { kind[n] = (inTarget[n] ? 1 : 0) | (excluded[n] ? 2 : 0) | (inSource[n] ? 4 : 0) }
+        var previous = [Int32](repeating: -1, count: names.count)   // the edge position that reached a node
+        var stamp = [Int32](repeating: -1, count: names.count)
+        var queue: [Int32] = []
+        var round: Int32 = 0
         while true {
             round += 1
             queue.removeAll(keepingCapacity: true)
-            for s in starts { stamp[s] = round; previous[s] = -1; queue.append(s) }
+            for s in starts { stamp[s] = round; previous[s] = -1; queue.append(Int32(s)) }
             var head = 0
             var found: Int? = nil
             search: while head < queue.count {
-                let m = queue[head]
+                let m = Int(queue[head])
                 head += 1
                 for k in Int(view.start[m])..<Int(view.start[m + 1]) {
-                    let i = Int(view.edges[k])
-                    if removed[Int(link[i])] { continue }
-                    let next = Int(to[i])
+                    if removed[Int(view.links[k])] { continue }
+                    let next = Int(view.targets[k])
                     if stamp[next] == round { continue }
-                    if inTarget[next] {
-                        if previous[m] != -1 || !inSource[m] {
+                    let nextKind = kind[next]
+                    if nextKind & 1 != 0 {
+                        if previous[m] != -1 || kind[m] & 4 == 0 {
                             stamp[next] = round
-                            previous[next] = i
+                            previous[next] = Int32(k)
                             found = next
                             break search
                         }
                         continue
                     }
-                    if excluded[next] { continue }
+                    if nextKind & 2 != 0 { continue }
                     stamp[next] = round
-                    previous[next] = i
-                    queue.append(next)
+                    previous[next] = Int32(k)
+                    queue.append(Int32(next))
                 }
             }
             guard let end = found else { break }
             var chain: [ImportEdge] = []
             var m = end
             while previous[m] != -1 {
-                let i = previous[m]
+                let i = Int(view.edges[Int(previous[m])])
                 chain.append(graph.edge(i))
                 removed[Int(link[i])] = true
                 m = Int(from[i])
