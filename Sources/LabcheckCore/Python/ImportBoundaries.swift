@@ -8,7 +8,8 @@ public struct ImportScanCache: Sendable {
     public private(set) var entries: [String: Result<[PythonImport], PythonScanError>] = [:]
     /// Whether entries were added or dropped since loading (the caller then writes it back).
     public private(set) var changed = false
-    static let magic: [UInt8] = Array("LCISC\u{1}\n".utf8)
+    /// The file's first bytes; the byte after `LCISC` is the format version (2: with a string table).
+    static let magic: [UInt8] = Array("LCISC\u{2}\n".utf8)
 
     public init() {}
 
@@ -26,13 +27,33 @@ public struct ImportScanCache: Sendable {
         if entries.count != before { changed = true }
     }
 
-    /// The cache file's bytes: magic, records, and an FNV-1a checksum of everything before it.
+    /// The cache file's bytes: magic, a table of the distinct module and name strings, the
+    /// records (imports refer to strings by index, so decoding builds each string once), and an
+    /// FNV-1a checksum of everything before it.
     public func encode() -> [UInt8] {
         var out = Self.magic
         func int(_ v: Int) { var x = UInt32(truncatingIfNeeded: v).littleEndian; withUnsafeBytes(of: &x) { out += $0 } }
         func str(_ s: String) { int(s.utf8.count); out += s.utf8 }
-        int(entries.count)
-        for id in entries.keys.sorted() {
+        let ids = entries.keys.sorted()
+        var strings: [String] = []
+        var index: [String: Int] = [:]
+        func intern(_ s: String) -> Int {
+            if let k = index[s] { return k }
+            index[s] = strings.count
+            strings.append(s)
+            return strings.count - 1
+        }
+        for id in ids {
+            guard case .success(let imports) = entries[id]! else { continue }
+            for i in imports {
+                _ = intern(i.module)
+                if let name = i.name { _ = intern(name) }
+            }
+        }
+        int(strings.count)
+        for s in strings { str(s) }
+        int(ids.count)
+        for id in ids {
             str(id)
             switch entries[id]! {
             case .success(let imports):
@@ -42,8 +63,8 @@ public struct ImportScanCache: Sendable {
                     out.append(i.kind == .plain ? 0 : (i.kind == .from ? 1 : 2))
                     out.append(i.typeChecking ? 1 : 0)
                     int(i.level); int(i.line); int(i.column)
-                    str(i.module)
-                    if let name = i.name { out.append(1); str(name) } else { out.append(0) }
+                    int(index[i.module]!)
+                    if let name = i.name { out.append(1); int(index[name]!) } else { out.append(0) }
                 }
             case .failure(let e):
                 out.append(1)
@@ -65,7 +86,7 @@ public struct ImportScanCache: Sendable {
 
     /// Decodes a cache file; nil for anything that is not exactly a valid cache.
     public static func decode(_ bytes: [UInt8]) -> ImportScanCache? {
-        guard bytes.count >= magic.count + 12, Array(bytes.prefix(magic.count)) == magic else { return nil }
+        guard bytes.count >= magic.count + 16, Array(bytes.prefix(magic.count)) == magic else { return nil }
         let body = bytes[..<(bytes.count - 8)]
         var stored: UInt64 = 0
         for k in 0..<8 { stored |= UInt64(bytes[bytes.count - 8 + k]) << (8 * UInt64(k)) }
@@ -86,6 +107,11 @@ public struct ImportScanCache: Sendable {
             p += n
             return s
         }
+        guard let stringCount = int(), stringCount <= end - p else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(stringCount)
+        for _ in 0..<stringCount { guard let s = str() else { return nil }; strings.append(s) }
+        func interned() -> String? { guard let k = int(), k < strings.count else { return nil }; return strings[k] }
         guard let count = int() else { return nil }
         var cache = ImportScanCache()
         cache.entries.reserveCapacity(count)
@@ -101,9 +127,9 @@ public struct ImportScanCache: Sendable {
             imports.reserveCapacity(n)
             for _ in 0..<n {
                 guard let k = byte(), k <= 2, let tc = byte(), let level = int(), let line = int(), let column = int(),
-                      let module = str(), let hasName = byte() else { return nil }
+                      let module = interned(), let hasName = byte() else { return nil }
                 var name: String? = nil
-                if hasName == 1 { guard let s = str() else { return nil }; name = s }
+                if hasName == 1 { guard let s = interned() else { return nil }; name = s }
                 imports.append(PythonImport(kind: k == 0 ? .plain : (k == 1 ? .from : .dynamic), module: module, level: level, name: name,
                                             line: line, column: column, typeChecking: tc == 1))
             }
@@ -238,7 +264,7 @@ public enum ImportBoundaries {
             DispatchQueue.concurrentPerform(iterations: modules.count) { k in
                 guard case .success(let imports)? = outcomesCopy[k] else { return }
                 let module = modules[k]
-                out[k] = table.resolve(imports, of: module) { ImportSite(file: module.file, line: $0, column: $1) }
+                out[k] = table.resolve(imports, of: module)
             }
         }
         for (k, (module, _)) in files.enumerated() {

@@ -224,15 +224,18 @@ public struct ImportGraph: Sendable {
     /// Resolves the scanned imports of `module` and adds their edges. `site` maps a scanned
     /// line and column to the place to report (identity for `.py` files; into the TOML for stages).
     public mutating func addImports(_ imports: [PythonImport], of module: PythonModule, site: (Int, Int) -> ImportSite) {
-        add(resolve(imports, of: module, site: site), of: module)
+        let resolution = withoutActuallyEscaping(site) { resolve(imports, of: module, site: $0) }
+        add(resolution, of: module)
     }
 
     /// Resolves without changing the graph: safe to call concurrently once every module is
     /// added. Several names imported by one statement that resolve to the same module are one
     /// edge (one site, one report).
-    public func resolve(_ imports: [PythonImport], of module: PythonModule, site: (Int, Int) -> ImportSite) -> Resolution {
+    public func resolve(_ imports: [PythonImport], of module: PythonModule, site mapped: ((Int, Int) -> ImportSite)? = nil) -> Resolution {
         var out = Resolution()
-        out.file = site(1, 1).file
+        // Without a mapping, an import is reported where it was scanned, in the module's file.
+        func site(_ line: Int, _ column: Int) -> ImportSite { mapped?(line, column) ?? ImportSite(file: module.file, line: line, column: column) }
+        out.file = mapped?(1, 1).file ?? module.file
         let selfID = nodeIDs[module.name]
         let package: Substring = module.isPackage ? Substring(module.name)
             : module.name.utf8.lastIndex(of: UInt8(ascii: ".")).map { module.name[..<$0] } ?? ""
@@ -271,9 +274,9 @@ public struct ImportGraph: Sendable {
                 continue
             }
             if case .node(let id) = resolved, id == selfID { continue }
-            let s = site(i.line, i.column)
+            let (siteLine, siteColumn) = mapped.map { let s = $0(i.line, i.column); return (s.line, s.column) } ?? (i.line, i.column)
             let flags = (i.typeChecking ? Self.typeCheckingFlag : 0) | (i.kind == .dynamic ? Self.dynamicFlag : 0)
-            let line = Int32(clamping: s.line), column = Int32(clamping: s.column)
+            let line = Int32(clamping: siteLine), column = Int32(clamping: siteColumn)
             if let k = out.targets.indices.last, out.targets[k] == resolved, out.lines[k] == line, out.columns[k] == column, out.flags[k] == flags {
                 continue
             }
