@@ -129,8 +129,9 @@ let fileModeSymlink: UInt32 = 0o120000
 /// libgit2 is used from one thread at a time.
 public final class GitRepository {
     let pointer: OpaquePointer
-    /// The index named by `GIT_INDEX_FILE`, when set.
+    /// The index named by `GIT_INDEX_FILE`, when set, and its path.
     let indexOverride: OpaquePointer?
+    private var indexOverridePath: String? = nil
     /// What `-v` should say about how the repository and index were found.
     public private(set) var openLog: [String] = []
 
@@ -169,6 +170,7 @@ public final class GitRepository {
                 throw GitError.cannotOpen(path: path, reason: GitRepository.explainOpenFailure("\(error)"))
             }
             indexOverride = index
+            indexOverridePath = path
             openLog.append("index: GIT_INDEX_FILE=\(indexFile)")
         } else {
             indexOverride = nil
@@ -216,8 +218,13 @@ public final class GitRepository {
             throw GitError.cannotOpen(path: gitDirectory + "index", reason: GitRepository.explainOpenFailure(message))
         }
         defer { git_index_free(index) }
+        // The repository may hold an index loaded earlier: read it again if the file changed.
+        try check(git_index_read(index, 0), "git_index_read")
         return try body(index!)
     }
+
+    /// The index file's path (`GIT_INDEX_FILE`, else the git directory's `index`).
+    var indexFilePath: String { indexOverridePath ?? gitDirectory + "index" }
 
     /// Resolves a revision to a tree id.
     func treeID(of revision: String) throws -> ObjectID {

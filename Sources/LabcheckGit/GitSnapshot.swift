@@ -57,15 +57,13 @@ public final class GitSnapshot: SnapshotReader {
     /// The stage-0 entries of the index with their stat data, and the index file's mtime
     /// (nil if it has no file or cannot be stat'ed: then nothing is trusted by stat).
     static func indexEntriesAndTime(_ repository: GitRepository) throws -> ([String: FileEntry], timespec?) {
-        try repository.withIndex { index in
-            // The time first: an index rewritten after this is newer, never falsely older.
-            var time: timespec? = nil
-            if let path = git_index_path(index) {
-                var info = stat()
-                if stat(path, &info) == 0 { time = info.st_mtim }
-            }
-            return (try indexEntries(index, failOnConflicts: true, keepStat: true), time)
-        }
+        // The file's time before its content is read: if the index is rewritten in between, the
+        // time is older than the content, which only makes more entries look racy (hashed).
+        var time: timespec? = nil
+        var info = stat()
+        if stat(repository.indexFilePath, &info) == 0 { time = info.st_mtim }
+        let entries = try repository.withIndex { try indexEntries($0, failOnConflicts: true, keepStat: true) }
+        return (entries, time)
     }
 
     /// The stage-0 entries of the index; regular files only (gitlinks and symlinks skipped).
