@@ -71,14 +71,15 @@ final class PythonImportScannerTests: XCTestCase {
     func testStatementsAfterCompoundHeaders() throws {
         // Headers are skimmed to their first top-level `:` (not one inside brackets, strings,
         // comments, a lambda in parentheses or a walrus); `if` headers that may test
-        // TYPE_CHECKING, also across a continuation, are read in full. Positions checked
-        // against Python's ast module.
+        // TYPE_CHECKING, also across a continuation, are read in full; `match`/`case` headers
+        // too, and the same words used as names change nothing. Positions checked against
+        // Python's ast module.
         XCTAssertEqual(try scan("compound_headers.py"), [
             "import in_def_header_line 1:57", "import after_for 2:25", "import after_walrus 3:24", "import after_continued_with 5:32",
             "import after_class_semicolon 6:40", "import not_type_checking 7:30", "import one_line_tc 8:26 tc", "import in_try 9:13",
             "import in_except 10:28", "import in_else 11:14", "import in_finally 12:17", "import in_async 13:23",
             "import dotted_tc 15:12 tc", "import after_elif 16:16", "import continued_tc 19:12 tc", "from after_comment name 21:16",
-            "import top_level 22:8",
+            "import top_level 22:8", "import in_case 24:25", "from fallback handler 25:18",
         ])
     }
 

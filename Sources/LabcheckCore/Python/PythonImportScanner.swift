@@ -221,6 +221,9 @@ private struct Source {
     }
 
     /// `import`/`from`, a compound-statement keyword, or neither (one switch on the first byte).
+    /// The soft keywords `match` and `case` count as compound: when they are plain names, all
+    /// that changes is that text after a top-level `:` is read as a statement, and an
+    /// annotation or expression there never starts with `import` or `from`.
     func keyword(_ start: Int, _ end: Int) -> Keyword {
         let length = end - start
         guard length >= 2 && length <= 7 else { return .none }
@@ -236,7 +239,8 @@ private struct Source {
         case 0x74: return bytesEqual(start, end, "try") ? .compound : .none
         case 0x77: return bytesEqual(start, end, "with") || bytesEqual(start, end, "while") ? .compound : .none
         case 0x64: return bytesEqual(start, end, "def") ? .compound : .none
-        case 0x63: return bytesEqual(start, end, "class") ? .compound : .none
+        case 0x63: return bytesEqual(start, end, "class") || bytesEqual(start, end, "case") ? .compound : .none
+        case 0x6D: return bytesEqual(start, end, "match") ? .compound : .none
         case 0x61: return bytesEqual(start, end, "async") ? .compound : .none
         default: return .none
         }

@@ -20,3 +20,7 @@ if \
 def h(a,  # a comment: with a colon
       b): from after_comment import name
 import top_level
+match command:
+    case "load": import in_case
+    case _: from fallback import handler
+case = {"k": 1}; match: int = 2
