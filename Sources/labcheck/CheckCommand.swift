@@ -75,7 +75,8 @@ struct CheckCommand: ParsableCommand {
         let cache = noCache ? ImportScanCache() : ImportCacheStore.load(opened.repository, log: output.log)
         var request = LintRequest(snapshot: opened.snapshot, touched: opened.touched,
                                   bundledRules: rules, strictFlag: strict, importCache: cache)
-        request.baseLoader = opened.base
+        request.base = opened.base
+        request.baseLoader = opened.loadBase
         request.verbose = output.verbose
         let result = try Linter.run(request)
         if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: opened.repository, log: output.log) }

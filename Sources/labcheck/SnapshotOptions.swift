@@ -35,9 +35,11 @@ struct SnapshotOptions: ParsableArguments {
     struct Opened {
         let repository: GitRepository
         let snapshot: GitSnapshot
-        /// The diff base: read at once when the touched set needs it; with --all, only if asked
-        /// for (the lab checks ask when there is a lab file: reading a large tree costs ms).
-        let base: () throws -> DiffBase
+        /// The diff base, read at once when the touched set needs it; nil with --all, where
+        /// `loadBase` reads it only if asked (the lab checks ask when there is a lab file:
+        /// reading a large tree costs milliseconds).
+        let base: DiffBase?
+        let loadBase: () throws -> DiffBase
         let touched: Set<String>?
     }
 
@@ -55,11 +57,12 @@ struct SnapshotOptions: ParsableArguments {
         let (revision, empty) = (baseRevision, emptyBase)
         if all {
             log("diff base: read only if a lab file needs it (--all)")
-            return Opened(repository: repository, snapshot: snapshot,
-                          base: { try DiffBase(repository: repository, revision: revision, emptyTree: empty) }, touched: nil)
+            return Opened(repository: repository, snapshot: snapshot, base: nil,
+                          loadBase: { try DiffBase(repository: repository, revision: revision, emptyTree: empty) }, touched: nil)
         }
         let diffBase = try DiffBase(repository: repository, revision: revision, emptyTree: empty)
         log("diff base: \(diffBase.label)")
-        return Opened(repository: repository, snapshot: snapshot, base: { diffBase }, touched: snapshot.touched(against: diffBase))
+        return Opened(repository: repository, snapshot: snapshot, base: diffBase, loadBase: { diffBase },
+                      touched: snapshot.touched(against: diffBase))
     }
 }
