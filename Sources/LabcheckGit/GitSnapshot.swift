@@ -115,15 +115,25 @@ public final class GitSnapshot: SnapshotReader {
                   let delta = entry.pointee.index_to_workdir, let path = delta.pointee.new_file.path else { continue }
             candidates.insert(String(cString: path))
         }
-        var files: [String: FileEntry] = [:]
-        let buffer = FileBytes.Buffer()
-        for path in candidates {
-            // Regular files only (FileBytes refuses anything else, symlinks included).
-            var info = stat()
-            guard lstat(workdir + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-                  let (bytes, _) = FileBytes.read(workdir + path, into: buffer), let id = BlobHash.id(of: UnsafeRawBufferPointer(bytes)) else { continue }
-            files[path] = FileEntry(id: id, mode: 0o100644)
+        // Hashed on every core, a few interleaved runs per core with one read buffer each.
+        let paths = candidates.sorted()
+        var ids = [ObjectID?](repeating: nil, count: paths.count)
+        let runs = min(paths.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        ids.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: runs) { run in
+                let buffer = FileBytes.Buffer()
+                for k in stride(from: run, to: paths.count, by: runs) {
+                    // Regular files only (FileBytes refuses anything else, symlinks included).
+                    var info = stat()
+                    guard lstat(workdir + paths[k], &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+                          let (bytes, _) = FileBytes.read(workdir + paths[k], into: buffer) else { continue }
+                    out[k] = BlobHash.id(of: UnsafeRawBufferPointer(bytes))
+                }
+            }
         }
+        var files: [String: FileEntry] = [:]
+        for (path, id) in zip(paths, ids) { if let id { files[path] = FileEntry(id: id, mode: 0o100644) } }
         return files
     }
 
@@ -145,7 +155,9 @@ public final class GitSnapshot: SnapshotReader {
     /// blob id go straight to `body` on the worker threads; the rest are read from the object
     /// database on this thread (libgit2 object reads stay on one thread) and then processed.
     public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
-        guard worktreeRoot == nil, let workdir = repository.workdir, paths.count > 1 else {
+        // Work-tree snapshots read the same files; their ids are the hashes taken when the
+        // snapshot was made, so a file changed since then is read again below.
+        guard let workdir = worktreeRoot ?? repository.workdir, paths.count > 1 else {
             for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
             return
         }
@@ -181,6 +193,9 @@ public final class GitSnapshot: SnapshotReader {
 
     public var readEachReport: String? {
         guard let lastRead else { return nil }
+        if worktreeRoot != nil {
+            return "\(lastRead.hash) file(s) read from the work tree as hashed for the snapshot, \(lastRead.objects) changed since and read again"
+        }
         return "\(lastRead.stat + lastRead.hash) file(s) read from the work tree (\(lastRead.stat) matched the index's stat data, "
             + "\(lastRead.hash) their staged blob id by hash), \(lastRead.objects) from the object database"
     }
