@@ -27,6 +27,7 @@ public final class GitSnapshot: SnapshotReader {
     /// Counts of the last `readEach`: work-tree files verified by stat data, by hash, and files
     /// read from the object database.
     private var lastRead: (stat: Int, hash: Int, objects: Int)? = nil
+    public private(set) var changedDuringReadEach: Set<String> = []
 
     /// Reads the snapshot for `mode`. Throws `GitError.unmergedPaths` for an index with
     /// conflicts in staged mode.
@@ -188,6 +189,8 @@ public final class GitSnapshot: SnapshotReader {
         let rest = fromDisk.indices.filter { fromDisk[$0] == 0 }
         lastRead = (fromDisk.count { $0 == 1 }, fromDisk.count { $0 == 2 }, rest.count)
         let blobs = try rest.map { try read(paths[$0]) }
+        // A work-tree file read again has whatever it holds now, not the snapshot's hash.
+        changedDuringReadEach = worktreeRoot == nil ? [] : Set(rest.map { paths[$0] })
         DispatchQueue.concurrentPerform(iterations: rest.count) { j in blobs[j].withUnsafeBufferPointer { body(rest[j], $0) } }
     }
 

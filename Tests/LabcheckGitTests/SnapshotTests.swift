@@ -110,6 +110,21 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(r.report.contains("0 matched the index's stat data, 1 their staged blob id by hash), 2 from the object database"), r.report)
     }
 
+    func testWorktreeReadEachNamesFilesChangedSinceTheSnapshot() throws {
+        let f = try GitFixture()
+        try f.commit(["a.py": "import a\n", "b.py": "import b\n"])
+        let snapshot = try GitSnapshot(repository: open(f), mode: .worktree)
+        try f.write("b.py", "import changed\n")   // after the snapshot hashed it
+        final class Box: @unchecked Sendable { var texts = ["", ""] }
+        let box = Box()
+        let lock = NSLock()
+        try snapshot.readEach(["a.py", "b.py"]) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
+        XCTAssertEqual(box.texts, ["import a\n", "import changed\n"])
+        // Its scan must not be cached under the id hashed before the change.
+        XCTAssertEqual(snapshot.changedDuringReadEach, ["b.py"])
+        XCTAssertEqual(snapshot.readEachReport, "1 file(s) read from the work tree as hashed for the snapshot, 1 changed since and read again")
+    }
+
     func testRevisionSnapshotReadsTheCommitTreeAlsoInABareRepository() throws {
         let f = try GitFixture()
         try f.commit(["dir/a.txt": "first\n"], message: "one")

@@ -15,11 +15,15 @@ public protocol SnapshotReader {
     func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws
     /// How the last `readEach` got its bytes, for `-v` (nil when there is nothing to say).
     var readEachReport: String? { get }
+    /// Paths whose bytes in the last `readEach` no longer had their `contentID` (a work-tree
+    /// file edited during the run): their results must not be cached under that id.
+    var changedDuringReadEach: Set<String> { get }
 }
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
     public var readEachReport: String? { nil }
+    public var changedDuringReadEach: Set<String> { [] }
     public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
         for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
     }

@@ -244,9 +244,10 @@ public enum ImportBoundaries {
         }
         log.append("python: read and scanned \(pending.count) file(s) (\(sizes.reduce(0, +)) bytes) in \(lap())")
         if let report = snapshot.readEachReport { log.append("python: \(report)") }
+        let changed = snapshot.changedDuringReadEach
         for (j, k) in pending.enumerated() {
             outcomes[k] = scanned[j]
-            if let id = files[k].1 { cache.store(id, scanned[j]) }
+            if let id = files[k].1, !changed.contains(files[k].0.file) { cache.store(id, scanned[j]) }
         }
         var ids = Set<String>()
         for (k, (_, id)) in files.enumerated() {
