@@ -5,11 +5,6 @@ import CLibgit2
 /// with OpenSSL (hardware SHA-1 where the CPU has it), falling back to libgit2's hash.
 enum BlobHash {
     /// The blob id `bytes` would have in git.
-    static func id(of bytes: [UInt8]) -> ObjectID? {
-        bytes.withUnsafeBytes { id(of: $0) }
-    }
-
-    /// The blob id of bytes in memory the caller owns.
     static func id(of bytes: UnsafeRawBufferPointer) -> ObjectID? {
         if let fast = openSSL(bytes) { return fast }
         var oid = git_oid()

@@ -39,7 +39,7 @@ struct SnapshotOptions: ParsableArguments {
         /// `loadBase` reads it only if asked (the lab checks ask when there is a lab file:
         /// reading a large tree costs milliseconds).
         let base: DiffBase?
-        let loadBase: () throws -> DiffBase
+        let loadBase: (() throws -> DiffBase)?
         let touched: Set<String>?
     }
 
@@ -62,7 +62,6 @@ struct SnapshotOptions: ParsableArguments {
         }
         let diffBase = try DiffBase(repository: repository, revision: revision, emptyTree: empty)
         log("diff base: \(diffBase.label)")
-        return Opened(repository: repository, snapshot: snapshot, base: diffBase, loadBase: { diffBase },
-                      touched: snapshot.touched(against: diffBase))
+        return Opened(repository: repository, snapshot: snapshot, base: diffBase, loadBase: nil, touched: snapshot.touched(against: diffBase))
     }
 }

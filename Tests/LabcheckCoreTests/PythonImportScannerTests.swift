@@ -88,14 +88,28 @@ final class PythonImportScannerTests: XCTestCase {
         // dynamic import); other files sixteen bytes at a time. Both must find the same imports.
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path).filter { $0.hasSuffix(".py") }.sorted()
         XCTAssertGreaterThan(names.count, 5)
-        var compared = 0
         for name in names {
             let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(name)))
             let marked = bytes + Array("\nmention = 'importlib'\n".utf8)
             XCTAssertEqual(try describe(PythonImportScanner.scan(bytes).get()), try describe(PythonImportScanner.scan(marked).get()), name)
-            compared += 1
         }
-        XCTAssertEqual(compared, names.count)
+    }
+
+    func testModuleNamesFromPathsUnderRoots() {
+        let resolver = ModuleResolver(roots: ["src/", "./"])
+        func name(_ path: String) -> String? {
+            resolver.module(for: path).map { "\($0.name) \($0.root)\($0.isPackage ? " package" : "")" }
+        }
+        XCTAssertEqual(name("src/pkg/mod.py"), "pkg.mod src")                       // the first root that holds it
+        XCTAssertEqual(name("src/pkg/__init__.py"), "pkg src package")
+        XCTAssertEqual(name("tools/run_2.py"), "tools.run_2 .")
+        XCTAssertEqual(name("src/pkg/m\u{F3}dulo.py"), "pkg.m\u{F3}dulo src")    // non-ASCII identifiers
+        XCTAssertNil(name("__init__.py"))                                           // no module name left
+        XCTAssertNil(name("src/my-pkg/x.py"))                                       // not an identifier
+        XCTAssertNil(name("src/pkg/2fast.py"))
+        XCTAssertNil(name("src/pkg/caf\u{E9}-x.py"))
+        XCTAssertNil(name("src/pkg/notes.txt"))
+        XCTAssertNil(name(".py"))
     }
 
     func testUTF8CheckAgreesWithTheStandardLibrary() {

@@ -42,27 +42,12 @@ public struct ModuleResolver: Sendable {
         }
     }
 
-    /// The module of a `.py` path: the first root (in order) that contains it wins.
+    /// The module of a `.py` path: the first root (in order) that contains it wins. Works on
+    /// the path's UTF-8 bytes; every `/`-separated component must be an identifier (git paths
+    /// have no empty components).
     public func module(for path: String) -> PythonModule? {
-        guard path.utf8.count > 3, path.utf8.reversed().starts(with: ".py".utf8.reversed()) else { return nil }
-        if path.utf8.allSatisfy({ $0 < 0x80 }) { return asciiModule(for: path) }
-        for root in roots {
-            let relative: Substring
-            if root == "." { relative = Substring(path) }
-            else if path.hasPrefix(root + "/") { relative = path.dropFirst(root.count + 1) }
-            else { continue }
-            var parts = relative.dropLast(3).split(separator: "/").map(String.init)
-            var isPackage = false
-            if parts.last == "__init__" { parts.removeLast(); isPackage = true }
-            guard !parts.isEmpty, parts.allSatisfy(Self.isIdentifier) else { return nil }
-            return PythonModule(name: parts.joined(separator: "."), file: path, root: root, isPackage: isPackage)
-        }
-        return nil
-    }
-
-    /// `module(for:)` for an ASCII path, on bytes: no per-component strings.
-    private func asciiModule(for path: String) -> PythonModule? {
         let bytes = Array(path.utf8)
+        guard bytes.count > 3, bytes.suffix(3).elementsEqual(".py".utf8) else { return nil }
         for root in roots {
             var start = 0
             if root != "." {
@@ -70,34 +55,22 @@ public struct ModuleResolver: Sendable {
                 guard bytes.count > r.count + 1, bytes.starts(with: r), bytes[r.count] == UInt8(ascii: "/") else { continue }
                 start = r.count + 1
             }
-            let end = bytes.count - 3
-            // Every component an identifier: a letter or `_`, then letters, digits, `_`.
-            var name = [UInt8]()
-            name.reserveCapacity(end - start)
-            var componentStart = name.count
-            var k = start
-            while k <= end {
-                let c = k < end ? bytes[k] : UInt8(ascii: "/")
-                if c == UInt8(ascii: "/") {
-                    if name.count == componentStart { return nil }   // empty component
-                    if k < end { name.append(UInt8(ascii: ".")); componentStart = name.count }
-                } else {
-                    let letter = (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F
-                    let digit = c >= 0x30 && c <= 0x39
-                    guard letter || (digit && name.count > componentStart) else { return nil }
-                    name.append(c)
-                }
-                k += 1
-            }
+            var parts = bytes[start..<(bytes.count - 3)].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
             var isPackage = false
-            if name.count - componentStart == 8 && name[componentStart...].elementsEqual("__init__".utf8) {
-                isPackage = true
-                name.removeSubrange(max(0, componentStart - 1)...)
-                if name.isEmpty { return nil }
-            }
-            return PythonModule(name: String(decoding: name, as: UTF8.self), file: path, root: root, isPackage: isPackage)
+            if parts.last?.elementsEqual("__init__".utf8) == true { parts.removeLast(); isPackage = true }
+            guard !parts.isEmpty, parts.allSatisfy(Self.isIdentifier) else { return nil }
+            return PythonModule(name: String(decoding: Array(parts.joined(separator: [UInt8(ascii: ".")])), as: UTF8.self),
+                                file: path, root: root, isPackage: isPackage)
         }
         return nil
+    }
+
+    /// `isIdentifier` for one path component's bytes: ASCII checked here, anything else as text.
+    static func isIdentifier(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let first = bytes.first else { return false }
+        if bytes.contains(where: { $0 >= 0x80 }) { return isIdentifier(String(decoding: bytes, as: UTF8.self)) }
+        func letter(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F }
+        return letter(first) && bytes.dropFirst().allSatisfy { letter($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
     static func isIdentifier(_ s: String) -> Bool {
@@ -125,7 +98,6 @@ public struct ModuleResolver: Sendable {
 /// edges are kept as parallel arrays of integers (one import statement naming one module is one
 /// edge), and an `ImportEdge` with strings is built only for what is reported.
 public struct ImportGraph: Sendable {
-    public private(set) var modules: [String: PythonModule] = [:]
     /// First components of every module name: the snapshot's own top-level packages.
     private var topLevels = Set<String>()
     /// The last name components of each package's submodules, to test `from a import b`
@@ -190,7 +162,6 @@ public struct ImportGraph: Sendable {
     public init() {}
 
     public mutating func add(module: PythonModule) {
-        modules[module.name] = module
         isModule[Int(node(module.name))] = true
         let name = module.name
         let utf8 = name.utf8

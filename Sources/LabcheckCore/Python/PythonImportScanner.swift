@@ -186,14 +186,10 @@ private struct Source {
         return true
     }
 
+    /// Whether a token is `import`, `from` or a compound-statement keyword (after whose `:` an
+    /// import may follow on the same line).
     func startsStatementOfInterest(_ t: Token) -> Bool {
-        t.kind == .name && startsStatementOfInterest(t.start, t.end)
-    }
-
-    /// Whether the name `b[start..<end]` is `import`, `from` or a compound-statement keyword
-    /// (after whose `:` an import may follow on the same line).
-    func startsStatementOfInterest(_ start: Int, _ end: Int) -> Bool {
-        keyword(start, end) != .none
+        t.kind == .name && keyword(t.start, t.end) != .none
     }
 
     enum Keyword { case none, importOrFrom, compound }

@@ -1,5 +1,5 @@
-/// Word-at-a-time byte tests (eight bytes per step), shared by the TOML parser and the Python
-/// import scanner.
+/// Word-at-a-time byte tests (eight bytes per step), used by the TOML parser; the Python import
+/// scanner uses the sixteen-byte `Block16` below.
 enum WordScan {
     /// Whether any of the eight bytes in `w` equals `byte`.
     @inline(__always) static func has(_ w: UInt64, _ byte: UInt8) -> Bool {
