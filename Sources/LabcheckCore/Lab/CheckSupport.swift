@@ -81,7 +81,3 @@ extension LabFileCheck {
     }
 }
 
-extension TOMLTable {
-    /// The span of a key's value, or `fallback` when the key is absent.
-    func valueSpan(_ key: String, or fallback: ByteSpan) -> ByteSpan { self[key]?.span ?? fallback }
-}
