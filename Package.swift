@@ -27,25 +27,31 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // TOML 1.0 with byte-exact spans, an immutable value tree, decoded-string source maps and
+        // span edits (TOMLEdit). Our own code: no Swift TOML library keeps spans or edits losslessly.
+        .target(name: "LabcheckTOML"),
         // Pure core: bytes in, diagnostics out. No git, no file system, no processes.
-        .target(name: "LabcheckCore", dependencies: [.product(name: "Yams", package: "Yams")],
+        .target(name: "LabcheckCore", dependencies: ["LabcheckTOML", .product(name: "Yams", package: "Yams")],
                 // Swift 6.3.1's SIL CopyPropagation pass crashes ("Found ownership error") on
                 // several functions of this module in release builds; the pass is only an
                 // optimisation, so it is switched off here until the compiler is fixed.
                 swiftSettings: [.unsafeFlags(["-Xfrontend", "-enable-copy-propagation=false"], .when(configuration: .release))]),
         // The git adapter: snapshots, diffs, hooks locations.
-        .target(name: "LabcheckGit", dependencies: ["LabcheckCore", "CLibgit2", "CLibcrypto"]),
+        .target(name: "LabcheckGit", dependencies: ["LabcheckCore", "LabcheckTOML", "CLibgit2", "CLibcrypto"]),
         .executableTarget(
             name: "labcheck",
             dependencies: [
-                "LabcheckCore", "LabcheckGit",
+                "LabcheckCore", "LabcheckGit", "LabcheckTOML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Test helpers: real git repositories in temp dirs under a sealed environment.
         .target(name: "LabcheckTestSupport", path: "Tests/Support"),
-        .testTarget(name: "LabcheckCoreTests", dependencies: ["LabcheckCore", "LabcheckTestSupport"]),
-        .testTarget(name: "LabcheckGitTests", dependencies: ["LabcheckGit", "LabcheckCore", "LabcheckTestSupport"]),
-        .testTarget(name: "LabcheckCLITests", dependencies: ["LabcheckCore", "LabcheckTestSupport"]),
+        .testTarget(name: "LabcheckTOMLTests", dependencies: ["LabcheckTOML", "LabcheckTestSupport"]),
+        .testTarget(name: "LabcheckCoreTests", dependencies: ["LabcheckCore", "LabcheckTOML", "LabcheckTestSupport"]),
+        .testTarget(name: "LabcheckGitTests", dependencies: ["LabcheckGit", "LabcheckCore", "LabcheckTOML", "LabcheckTestSupport"]),
+        // Depends on the executable so that `swift test` builds it first: these tests run the
+        // binary and must never run a stale one.
+        .testTarget(name: "LabcheckCLITests", dependencies: ["labcheck", "LabcheckCore", "LabcheckTOML", "LabcheckTestSupport"]),
     ]
 )

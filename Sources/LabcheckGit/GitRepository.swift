@@ -28,22 +28,39 @@ public enum GitError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// libgit2's process-wide initialisation, done once.
+/// libgit2's process-wide initialisation, done once, and the rule that makes exit safe.
+///
+/// `git_libgit2_init` may run on a background thread to overlap argument parsing (Debian's
+/// libgit2 loads the system's CA certificates into its TLS library there, ~5 ms). A process
+/// that exits while that thread is still inside it runs the C library's and OpenSSL's exit
+/// handlers concurrently with the initialisation: heap corruption or SIGSEGV at exit, in about
+/// 1-2 % of runs. So every exit goes through `finishBackgroundStart()`, which waits for a
+/// background start to end, and the CLI starts one only for commands that open a repository.
 public enum LibGit2 {
     private static let ready: Bool = {
         git_libgit2_init()
         return true
     }()
 
+    /// Entered when a background start is scheduled, left when it has finished.
+    private static let backgroundStart = DispatchGroup()
+
     /// Initialises libgit2 if it is not yet (waits for a start in the background to finish).
     static func initialize() { _ = ready }
 
-    /// Starts the initialisation on another thread, so that its cost (Debian's libgit2 loads
-    /// the system's CA certificates into mbedTLS here, ~5 ms) overlaps argument parsing and
-    /// loading the rules. Every libgit2 use still goes through `initialize()`.
+    /// Starts the initialisation on another thread. Every libgit2 use still goes through
+    /// `initialize()`; the process must call `finishBackgroundStart()` before it exits.
     public static func initializeInBackground() {
-        DispatchQueue.global(qos: .userInitiated).async { initialize() }
+        backgroundStart.enter()
+        DispatchQueue.global(qos: .userInitiated).async {
+            initialize()
+            backgroundStart.leave()
+        }
     }
+
+    /// Waits until a background start, if one was scheduled, has finished. Returns at once
+    /// when none was.
+    public static func finishBackgroundStart() { backgroundStart.wait() }
 }
 
 /// Checks a libgit2 return code, reading `git_error_last()` at once.

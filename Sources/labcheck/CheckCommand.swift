@@ -88,7 +88,6 @@ struct CheckCommand: ParsableCommand {
             : (result.diagnostics.contains { $0.severity == .error } ? ExitStatus.findings : ExitStatus.clean)
         // Everything is printed and the cache is written: exit now rather than spend time
         // freeing the graph and the results.
-        fflush(nil)  // flushes every output stream
-        Foundation.exit(code)
+        ProcessExit.now(code)
     }
 }

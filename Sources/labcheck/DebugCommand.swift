@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabcheckCore
+import LabcheckTOML
 
 /// `labcheck debug ...`: tools for testing labcheck itself. Hidden from `--help`.
 struct DebugCommand: ParsableCommand {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LabcheckGit
 import LabcheckCore
 
 /// The root command: `labcheck` alone runs `check` on the staged snapshot.
@@ -32,4 +34,31 @@ enum ExitStatus {
     static let findings: Int32 = 1
     static let usage: Int32 = 2
     static let gitOrInternal: Int32 = 3
+}
+
+/// What the process does before it parses its arguments.
+enum LaunchPlan {
+    /// Subcommands that never open a repository: they do not start libgit2 at all.
+    static let withoutRepository: Set<String> = ["explain", "install-hook", "demo", "debug", "help"]
+
+    /// Whether the command line will open a repository, so that starting libgit2 in the
+    /// background pays off. A wrong guess costs time, never correctness: libgit2 is initialised
+    /// on first use anyway, and exit waits for a background start.
+    static func opensRepository(_ arguments: [String]) -> Bool {
+        let rest = arguments.dropFirst()
+        if rest.contains(where: { $0 == "--version" || $0 == "--help" || $0 == "-h" }) { return false }
+        guard let first = rest.first(where: { !$0.hasPrefix("-") }) else { return true }   // `labcheck [--options]` is `check`
+        return !withoutRepository.contains(first)
+    }
+}
+
+/// The one way the process ends.
+enum ProcessExit {
+    /// Flushes every output stream, waits for a background libgit2 start to finish (exiting
+    /// during it corrupts the heap), and exits with `code` without freeing what the run built.
+    static func now(_ code: Int32) -> Never {
+        fflush(nil)
+        LibGit2.finishBackgroundStart()
+        Foundation.exit(code)
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabcheckCore
 import LabcheckGit
+import LabcheckTOML
 
 /// `labcheck rules`: every loaded rules file and where it came from.
 struct RulesCommand: ParsableCommand {

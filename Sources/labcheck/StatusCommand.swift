@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabcheckCore
 import LabcheckGit
+import LabcheckTOML
 
 /// `labcheck status`: one row per stage with its class (DESIGN §2).
 struct StatusCommand: ParsableCommand {

@@ -30,5 +30,5 @@ func runMain() -> Int32 {
     }
 }
 
-LibGit2.initializeInBackground()
-exit(runMain())
+if LaunchPlan.opensRepository(CommandLine.arguments) { LibGit2.initializeInBackground() }
+ProcessExit.now(runMain())

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import LabcheckCore
 import LabcheckTestSupport
+import LabcheckTOML
 
 /// Lab file contents used across the end-to-end tests.
 enum Labs {

@@ -1,4 +1,5 @@
 import Foundation
+import LabcheckTestSupport
 import LabcheckCore
 
 /// The bundled `rules/` of this repository, loaded once for the core tests.

@@ -1,5 +1,7 @@
 import XCTest
+import LabcheckTestSupport
 @testable import LabcheckCore
+import LabcheckTOML
 
 /// The stage model and the checks LC100-LC103, each with triggering and non-triggering input.
 final class LabFileTests: XCTestCase {

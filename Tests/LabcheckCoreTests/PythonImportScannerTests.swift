@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LabcheckCore
+import LabcheckTOML
 
 /// The import scanner on small example files (Fixtures/python/*.py).
 final class PythonImportScannerTests: XCTestCase {

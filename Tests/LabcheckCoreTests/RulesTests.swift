@@ -1,6 +1,7 @@
 import XCTest
 @testable import LabcheckCore
 import LabcheckTestSupport
+import LabcheckTOML
 
 /// Rules loading (LC002), migrations, rendering, key schemas and strict-mode sources.
 final class RulesTests: XCTestCase {

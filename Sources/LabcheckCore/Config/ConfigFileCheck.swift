@@ -1,4 +1,5 @@
 import Yams
+import LabcheckTOML
 
 /// LC200 and LC201: a registered config file (TOML or YAML) against its key schema.
 public enum ConfigFileCheck {

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// One `[[configs]]` entry: config files (TOML or YAML) checked against a key schema.
 public struct ConfigRegistration: Sendable {
     public let globs: [Glob]

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// One entry of the check catalogue: a stable id, a name after the problem, a default severity.
 public struct CheckInfo: Sendable, Hashable {
     public let id: String

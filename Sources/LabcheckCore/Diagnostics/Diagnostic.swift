@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// How serious a finding is. Only errors make a run fail.
 public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
     case error, warning, info

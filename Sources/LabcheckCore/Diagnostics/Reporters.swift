@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// Output formats for diagnostics. Reporters are pure: diagnostics in, text out.
 public enum OutputFormat: String, Sendable, CaseIterable {
     case text, json

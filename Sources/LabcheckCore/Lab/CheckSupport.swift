@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// A check's documentation, shown by `labcheck explain`, in fixed sections.
 public struct CheckDocumentation: Sendable {
     public let id: String

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// The field names and kind values that give a lab file its meaning. The engine reads stage
 /// files through this policy value; the defaults are AGILab's conventions (DESIGN §2).
 public struct StageConventions: Sendable {

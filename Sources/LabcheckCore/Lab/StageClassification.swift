@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// The classes of DESIGN §2's table, shown by `labcheck status`.
 public enum StageClass: String, Sendable, CaseIterable {
     case current, stale, ahead

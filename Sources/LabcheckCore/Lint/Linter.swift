@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// Read access to one consistent snapshot of a repository (index, commit tree or work tree).
 /// Implemented by the git adapter; tests implement it in memory.
 public protocol SnapshotReader {

@@ -1,4 +1,5 @@
 import Dispatch
+import LabcheckTOML
 
 /// Scan results cached by content id (a git blob id is a content hash), so unchanged files are
 /// never scanned twice. The binary encoding is labcheck's own; a file that does not decode

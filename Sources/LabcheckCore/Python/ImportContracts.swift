@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// An import-boundary contract (DESIGN §4), from `.labcheck.toml` or a preset.
 public struct ImportContract: Sendable {
     public enum Kind: String, Sendable { case forbidden, layers, independence }

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// Where an import was written: a Python file, or the code of a lab stage inside a TOML file.
 public struct ImportSite: Sendable, Hashable {
     /// The file to report (the `.py` file, or the `.toml` lab file for stage code).

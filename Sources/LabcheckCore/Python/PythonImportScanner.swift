@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// One import found in Python source.
 public struct PythonImport: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// The kind of a value in a configuration tree, whatever its file format.
 public enum ConfigValueKind: String, Sendable {
     case string, integer, float, boolean, datetime, array, table, null

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// Reads one rules file strictly: every unknown key, missing required key or wrong type is an
 /// LC002 diagnostic naming the file, line and column.
 struct RuleFileReader {

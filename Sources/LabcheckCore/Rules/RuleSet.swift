@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// Where a rules file came from.
 public struct RuleOrigin: Sendable, Hashable {
     /// `bundled` or `repository`.

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// The value types rules files can declare for args and config keys.
 public enum RuleValueType: String, Sendable, CaseIterable {
     case string, integer, float, boolean, array, table, datetime, any

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// A value available to a render: TOML values plus `null` for nullable args left out.
 public indirect enum RenderValue: Sendable, Equatable {
     case string(String), integer(Int64), float(Double), bool(Bool), null

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// LC130: a legacy stage whose code is a recognisable ORCHESTRATE-generated snippet, which
 /// `labcheck convert` can turn into a template stage.
 public struct GeneratedSnippetCheck: LabFileCheck {

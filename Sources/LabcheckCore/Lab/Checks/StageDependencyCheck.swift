@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// LC105: `depends_on` (or `deps`, `dependencies`) names a stage id that does not exist in the
 /// module, or the dependencies of a module form a cycle.
 public struct StageDependencyCheck: LabFileCheck {

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// LC103 and LC104: stage fields checked against the key schema of the stage's kind
 /// (`rules/schemas/stage.*.toml`), and `__meta__` against `lab.meta`.
 public struct StageSchemaCheck: LabFileCheck {

@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// LC114: a template stage that also stores code (`C`) whose text differs from the render.
 public struct StoredCodeCheck: LabFileCheck {
     public static let ids = ["LC114"]

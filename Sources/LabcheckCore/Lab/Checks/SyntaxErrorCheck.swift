@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// LC100: a lab file that is not valid TOML 1.0. Produced by the reader; nothing else can be
 /// checked in such a file.
 public enum SyntaxErrorCheck {

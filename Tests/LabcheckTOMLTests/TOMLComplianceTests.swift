@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import LabcheckCore
+@testable import LabcheckTOML
+import LabcheckTestSupport
 
 /// Runs every case of the official toml-test suite (TOML 1.0) from `../shared/toml-test`.
 final class TOMLComplianceTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import LabcheckCore
+@testable import LabcheckTOML
+import LabcheckTestSupport
 
 /// Byte-exact spans, positions, and the decoded-string source maps.
 final class TOMLSpanTests: XCTestCase {

@@ -1,15 +1,15 @@
 import Foundation
 
 /// Locates `../shared` (beside the clone) for tests that read the shared data sets.
-enum SharedData {
+public enum SharedData {
     /// The repository root of this package.
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The `shared/` directory beside the clone.
-    static let root: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    public static let root: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
 
     /// The bytes of a file under `shared/`.
-    static func bytes(_ relative: String) throws -> [UInt8] {
+    public static func bytes(_ relative: String) throws -> [UInt8] {
         Array(try Data(contentsOf: root.appendingPathComponent(relative)))
     }
 }

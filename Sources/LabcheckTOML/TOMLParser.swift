@@ -9,6 +9,13 @@ public struct TOMLSyntaxError: Error, Sendable, CustomStringConvertible {
 
     /// `line:col: message`.
     public var description: String { "\(position): \(message)" }
+
+    /// An error at `offset` (`position` is its line and column).
+    public init(message: String, offset: Int, position: SourcePosition) {
+        self.message = message
+        self.offset = offset
+        self.position = position
+    }
 }
 
 /// A parser for TOML 1.0 that keeps byte spans for every key, header and value.
@@ -39,6 +46,95 @@ public enum TOMLParser {
     public static func parse(_ text: String) throws -> TOMLDocument {
         try parse(SourceText(text))
     }
+}
+
+// MARK: - The value tree's reference types
+//
+// They live in the parser's file so that `fileprivate` makes the parser their only writer: code
+// elsewhere in this module (edits, JSON) and every other module can only read them.
+
+/// A TOML array. A reference type because arrays of tables grow while the document is parsed;
+/// it is not mutated after parsing returns: only this file (the parser) can write it, which the
+/// compiler enforces with `fileprivate(set)`.
+public final class TOMLArray: @unchecked Sendable {
+    // Exclusivity is not checked dynamically: the parser is the only writer, on one thread,
+    // and these accesses were a measurable share of parse time.
+    @exclusivity(unchecked) public fileprivate(set) var items: [TOMLNode] = []
+    /// True for `[[name]]` arrays of tables, false for inline `[...]` arrays.
+    public let isArrayOfTables: Bool
+
+    fileprivate init(isArrayOfTables: Bool) { self.isArrayOfTables = isArrayOfTables }
+}
+
+/// A TOML table with its entries in source order. A reference type because tables are filled
+/// in as headers and dotted keys appear; it is not mutated after parsing returns: only this file
+/// (the parser) can write it, which the compiler enforces with `fileprivate(set)`.
+public final class TOMLTable: @unchecked Sendable {
+    /// How the table came to exist; decides which later definitions are legal.
+    public enum Origin: Sendable, Hashable {
+        /// The document root.
+        case root
+        /// Defined by a `[header]`.
+        case header
+        /// Created as a parent of a header (`a` in `[a.b]`), not yet defined itself.
+        case implicit
+        /// Created by a dotted key (`a` in `a.b = 1`).
+        case dotted
+        /// An inline table `{ ... }` or one of its dotted sub-tables: closed for extension.
+        case inline
+        /// An element of an array of tables (`[[name]]`).
+        case arrayElement
+    }
+
+    @exclusivity(unchecked) public fileprivate(set) var origin: Origin
+    /// The `[header]` or `[[header]]` that opened this table, if any.
+    public fileprivate(set) var headerSpan: ByteSpan?
+    /// Nesting depth from the root (root is 0).
+    let depth: Int
+    // Not checked dynamically for exclusive access, like TOMLArray.items (parser-only writes).
+    @exclusivity(unchecked) public fileprivate(set) var entries: [TOMLEntry] = []
+    @exclusivity(unchecked) private var index: [String: Int]? = nil
+
+    fileprivate init(origin: Origin, depth: Int) {
+        self.origin = origin
+        self.depth = depth
+    }
+
+    /// The position of `key` in `entries`, if present.
+    func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        // One access to `entries` for the whole scan (no per-element exclusivity checks).
+        return entries.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where buffer[i].key == key { return i }
+            return nil
+        }
+    }
+
+    /// The entry for `key`, if present.
+    public func entry(_ key: String) -> TOMLEntry? {
+        position(of: key).map { entries[$0] }
+    }
+
+    /// The value for `key`, if present.
+    public subscript(key: String) -> TOMLNode? { entry(key)?.value }
+
+    fileprivate func append(_ entry: TOMLEntry) {
+        // Stage tables hold about eight fields: grow once, not four times.
+        if entries.isEmpty { entries.reserveCapacity(8) }
+        entries.append(entry)
+        let count = entries.count
+        if index != nil {
+            index?[entry.key] = count - 1
+        } else if count > 12 {
+            // Small tables are searched linearly; large ones get a hash index.
+            var built: [String: Int] = [:]
+            built.reserveCapacity(entries.count * 2)
+            for (i, e) in entries.enumerated() { built[e.key] = i }
+            index = built
+        }
+    }
+
+    fileprivate func setValue(at position: Int, _ node: TOMLNode) { entries[position].value = node }
 }
 
 /// An error inside the byte parser, before its offset is turned into a line and column.
@@ -145,38 +241,34 @@ struct ByteParser {
         }
     }
 
+    /// UTF-8 through the package's one validator; the message then says what is wrong at the
+    /// first bad byte. A byte-order mark is allowed only as the file's first character.
     private mutating func validateUTF8() throws {
         if n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)) {
             throw fail("the file is UTF-16 (it starts with a UTF-16 byte-order mark); TOML must be UTF-8", at: 0)
         }
-        var i = 0
+        if let i = UTF8Check.firstInvalid(b) { throw fail(Self.describeInvalidUTF8(b, at: i), at: i) }
+        // Only non-ASCII bytes can start a mark: ASCII is skipped thirty-two bytes per step.
         let raw = UnsafeRawBufferPointer(b)
-        while i < n {
-            // Eight ASCII bytes at a time.
-            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
-            guard i < n else { break }
-            let c = b[i]
-            if c < 0x80 { i += 1; continue }
-            var need = 0
-            var minScalar: UInt32 = 0
-            var scalar: UInt32 = 0
-            switch c {
-            case 0xC2...0xDF: need = 1; scalar = UInt32(c & 0x1F); minScalar = 0x80
-            case 0xE0...0xEF: need = 2; scalar = UInt32(c & 0x0F); minScalar = 0x800
-            case 0xF0...0xF4: need = 3; scalar = UInt32(c & 0x07); minScalar = 0x10000
-            default: throw fail("invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true))", at: i)
+        let high = Block16.Bytes(repeating: 0x80), zero = Block16.Bytes(repeating: 0)
+        var i = 1
+        while i + 2 < n {
+            if i + 32 <= n && (Block16.load(raw, i) | Block16.load(raw, i + 16)) & high == zero { i += 32; continue }
+            if b[i] == 0xEF && b[i + 1] == 0xBB && b[i + 2] == 0xBF {
+                throw fail("a byte-order mark (U+FEFF) is only allowed at the start of the file", at: i)
             }
-            if i + need >= n { throw fail("truncated UTF-8 sequence at end of file", at: i) }
-            for k in 1...need {
-                guard i + k < n, b[i + k] & 0xC0 == 0x80 else { throw fail("invalid UTF-8 sequence", at: i) }
-                scalar = scalar << 6 | UInt32(b[i + k] & 0x3F)
-            }
-            if scalar < minScalar || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF) {
-                throw fail("invalid UTF-8 sequence (overlong, surrogate or out of range)", at: i)
-            }
-            if scalar == 0xFEFF && i != 0 { throw fail("a byte-order mark (U+FEFF) is only allowed at the start of the file", at: i) }
-            i += need + 1
+            i += 1
         }
+    }
+
+    /// What is wrong with the ill-formed UTF-8 sequence starting at `i`.
+    static func describeInvalidUTF8(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> String {
+        let c = b[i]
+        guard (0xC2...0xF4).contains(c) else { return "invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true))" }
+        let need = c < 0xE0 ? 1 : (c < 0xF0 ? 2 : 3)
+        if i + need >= b.count { return "truncated UTF-8 sequence at end of file" }
+        for k in 1...need where b[i + k] & 0xC0 != 0x80 { return "invalid UTF-8 sequence" }
+        return "invalid UTF-8 sequence (overlong, surrogate or out of range)"
     }
 
     @inline(__always) private mutating func skipSpaces() {

@@ -1,19 +1,21 @@
 /// Word-at-a-time byte tests (eight bytes per step), used by the TOML parser; the Python import
-/// scanner uses the sixteen-byte `Block16` below.
-enum WordScan {
+/// scanner (in LabcheckCore) and the UTF-8 validator use the sixteen-byte `Block16` below.
+/// `package` access: shared by the package's targets, not part of any public API; `@inlinable`
+/// so that the scanner's loops inline them across the module boundary.
+package enum WordScan {
     /// Whether any of the eight bytes in `w` equals `byte`.
-    @inline(__always) static func has(_ w: UInt64, _ byte: UInt8) -> Bool {
+    @inlinable @inline(__always) package static func has(_ w: UInt64, _ byte: UInt8) -> Bool {
         let x = w ^ (0x0101_0101_0101_0101 &* UInt64(byte))
         return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
     }
 
     /// Whether any of the eight bytes in `w` is below 0x20 or is 0x7F.
-    @inline(__always) static func hasControl(_ w: UInt64) -> Bool {
+    @inlinable @inline(__always) package static func hasControl(_ w: UInt64) -> Bool {
         ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080 != 0) || has(w, 0x7F)
     }
 
     /// The eight bytes at `offset` (unaligned).
-    @inline(__always) static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
+    @inlinable @inline(__always) package static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
         raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
     }
 }
@@ -21,17 +23,17 @@ enum WordScan {
 /// Sixteen-byte tests (SSE2 on x86-64, NEON on arm64, through the standard library's SIMD
 /// types). Constants are built once by the caller, outside its loop: written inline, the
 /// comparisons are not vectorised by Swift 6.3.1.
-enum Block16 {
-    typealias Bytes = SIMD16<UInt8>
-    typealias Mask = SIMDMask<SIMD16<Int8>>
+package enum Block16 {
+    package typealias Bytes = SIMD16<UInt8>
+    package typealias Mask = SIMDMask<SIMD16<Int8>>
 
     /// The sixteen bytes at `offset` (unaligned).
-    @inline(__always) static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> Bytes {
+    @inlinable @inline(__always) package static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> Bytes {
         raw.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: Bytes.self)
     }
 
     /// The index of the first lane set in `m`, or 16 if none is.
-    @inline(__always) static func firstSet(_ m: Mask) -> Int {
+    @inlinable @inline(__always) package static func firstSet(_ m: Mask) -> Int {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         if w[0] != 0 { return w[0].trailingZeroBitCount >> 3 }
         if w[1] != 0 { return 8 + w[1].trailingZeroBitCount >> 3 }
@@ -39,7 +41,7 @@ enum Block16 {
     }
 
     /// The lanes of `m` as bits (lane k is bit k), for visiting every set lane of a block.
-    @inline(__always) static func bits(_ m: Mask) -> UInt32 {
+    @inlinable @inline(__always) package static func bits(_ m: Mask) -> UInt32 {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         // Gathers the top bit of each byte into the top byte, lane 0 lowest.
         let low = ((w[0] & 0x8080_8080_8080_8080) &* 0x0002_0408_1020_4081) >> 56
@@ -48,7 +50,7 @@ enum Block16 {
     }
 
     /// Whether any lane of `m` is set.
-    @inline(__always) static func any(_ m: Mask) -> Bool {
+    @inlinable @inline(__always) package static func any(_ m: Mask) -> Bool {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         return w[0] | w[1] != 0
     }

@@ -1,5 +1,6 @@
 import XCTest
-@testable import LabcheckCore
+@testable import LabcheckTOML
+import LabcheckTestSupport
 
 /// Hostile and unusual input: always a clear error with a position, or a correct result;
 /// never a crash, a hang, or a stack overflow.

@@ -87,9 +87,9 @@ public enum TOMLValue: Sendable {
 
 /// A value together with the span of its text in the source.
 public struct TOMLNode: Sendable {
-    public var value: TOMLValue
+    public internal(set) var value: TOMLValue
     /// The value's text: for a string, including its quotes; for a header-defined table, the header.
-    public var span: ByteSpan
+    public internal(set) var span: ByteSpan
 
     /// The string value, if this node is a string.
     public var string: String? { if case .string(let s, _) = value { return s } else { return nil } }
@@ -106,92 +106,10 @@ public struct TOMLNode: Sendable {
 /// One key of a table with its value.
 public struct TOMLEntry: Sendable {
     /// The decoded key (one component; dotted keys create nested tables).
-    public var key: String
+    public internal(set) var key: String
     /// The span of this key component in the source (the first place it was written).
-    public var keySpan: ByteSpan
-    public var value: TOMLNode
-}
-
-/// A TOML array. A reference type because arrays of tables grow while the document is parsed;
-/// it is not mutated after parsing returns.
-public final class TOMLArray: @unchecked Sendable {
-    // Exclusivity is not checked dynamically: the parser is the only writer, on one thread,
-    // and these accesses were a measurable share of parse time.
-    @exclusivity(unchecked) public internal(set) var items: [TOMLNode] = []
-    /// True for `[[name]]` arrays of tables, false for inline `[...]` arrays.
-    public let isArrayOfTables: Bool
-
-    init(isArrayOfTables: Bool) { self.isArrayOfTables = isArrayOfTables }
-}
-
-/// A TOML table with its entries in source order. A reference type because tables are filled
-/// in as headers and dotted keys appear; it is not mutated after parsing returns.
-public final class TOMLTable: @unchecked Sendable {
-    /// How the table came to exist; decides which later definitions are legal.
-    public enum Origin: Sendable, Hashable {
-        /// The document root.
-        case root
-        /// Defined by a `[header]`.
-        case header
-        /// Created as a parent of a header (`a` in `[a.b]`), not yet defined itself.
-        case implicit
-        /// Created by a dotted key (`a` in `a.b = 1`).
-        case dotted
-        /// An inline table `{ ... }` or one of its dotted sub-tables: closed for extension.
-        case inline
-        /// An element of an array of tables (`[[name]]`).
-        case arrayElement
-    }
-
-    @exclusivity(unchecked) public internal(set) var origin: Origin
-    /// The `[header]` or `[[header]]` that opened this table, if any.
-    public internal(set) var headerSpan: ByteSpan?
-    /// Nesting depth from the root (root is 0).
-    let depth: Int
-    // Not checked dynamically for exclusive access, like TOMLArray.items (parser-only writes).
-    @exclusivity(unchecked) public private(set) var entries: [TOMLEntry] = []
-    @exclusivity(unchecked) private var index: [String: Int]? = nil
-
-    init(origin: Origin, depth: Int) {
-        self.origin = origin
-        self.depth = depth
-    }
-
-    /// The position of `key` in `entries`, if present.
-    func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        // One access to `entries` for the whole scan (no per-element exclusivity checks).
-        return entries.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices where buffer[i].key == key { return i }
-            return nil
-        }
-    }
-
-    /// The entry for `key`, if present.
-    public func entry(_ key: String) -> TOMLEntry? {
-        position(of: key).map { entries[$0] }
-    }
-
-    /// The value for `key`, if present.
-    public subscript(key: String) -> TOMLNode? { entry(key)?.value }
-
-    func append(_ entry: TOMLEntry) {
-        // Stage tables hold about eight fields: grow once, not four times.
-        if entries.isEmpty { entries.reserveCapacity(8) }
-        entries.append(entry)
-        let count = entries.count
-        if index != nil {
-            index?[entry.key] = count - 1
-        } else if count > 12 {
-            // Small tables are searched linearly; large ones get a hash index.
-            var built: [String: Int] = [:]
-            built.reserveCapacity(entries.count * 2)
-            for (i, e) in entries.enumerated() { built[e.key] = i }
-            index = built
-        }
-    }
-
-    func setValue(at position: Int, _ node: TOMLNode) { entries[position].value = node }
+    public internal(set) var keySpan: ByteSpan
+    public internal(set) var value: TOMLNode
 }
 
 /// A parsed TOML document: the root table plus the source it was parsed from.
