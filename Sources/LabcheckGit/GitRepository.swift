@@ -4,6 +4,8 @@ import LabcheckCore
 
 /// A failure reading a repository. Every case maps to exit code 3.
 public enum GitError: Error, CustomStringConvertible, Sendable {
+    /// No repository contains the directory.
+    case notARepository(path: String)
     /// A libgit2 call failed; `call` names it and `message` is libgit2's own text.
     case libgit2(call: String, code: Int32, message: String)
     /// The repository could not be opened, with the cause in plain words.
@@ -18,6 +20,7 @@ public enum GitError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .libgit2(let call, let code, let message): return "git: \(call) failed (\(code)): \(message)"
+        case .notARepository(let path): return "cannot open the git repository at \(path): it is not inside a git repository"
         case .cannotOpen(let path, let reason): return "cannot open the git repository at \(path): \(reason)"
         case .unmergedPaths(let paths):
             return "the index has unmerged (conflicted) entries; resolve them and `git add` the result before checking:\n"
@@ -166,6 +169,9 @@ public final class GitRepository {
         } else {
             code = git_repository_open_ext(&repo, cwd, 0, nil)
             openLog.append("repository: discovered from \(cwd)")
+        }
+        if code == GIT_ENOTFOUND.rawValue && environment["GIT_DIR"].map({ $0.isEmpty }) ?? true {
+            throw GitError.notARepository(path: cwd)
         }
         guard code == 0, let repo else {
             var message = "no git repository found"

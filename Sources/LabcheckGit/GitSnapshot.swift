@@ -24,10 +24,6 @@ public final class GitSnapshot: SnapshotReader {
     /// The index file's mtime when it was read (staged snapshots): entries recorded at or after
     /// it are racily clean and not trusted by stat.
     private let indexTime: timespec?
-    /// Counts of the last `readEach`: work-tree files verified by stat data, by hash, and files
-    /// read from the object database.
-    private var lastRead: (stat: Int, hash: Int, objects: Int)? = nil
-    public private(set) var changedDuringReadEach: Set<String> = []
 
     /// Reads the snapshot for `mode`. Throws `GitError.unmergedPaths` for an index with
     /// conflicts in staged mode.
@@ -155,12 +151,12 @@ public final class GitSnapshot: SnapshotReader {
     /// Calls `body` for every file, concurrently: work-tree bytes that hash to the snapshot's
     /// blob id go straight to `body` on the worker threads; the rest are read from the object
     /// database on this thread (libgit2 object reads stay on one thread) and then processed.
-    public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
+    public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws -> ReadObservation {
         // Work-tree snapshots read the same files; their ids are the hashes taken when the
         // snapshot was made, so a file changed since then is read again below.
         guard let workdir = worktreeRoot ?? repository.workdir, paths.count > 1 else {
             for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
-            return
+            return ReadObservation()
         }
         let wanted = paths.map { entries[$0] }
         var fromDisk = [UInt8](repeating: 0, count: paths.count)   // 1 verified by stat, 2 by hash
@@ -187,20 +183,16 @@ public final class GitSnapshot: SnapshotReader {
             }
         }
         let rest = fromDisk.indices.filter { fromDisk[$0] == 0 }
-        lastRead = (fromDisk.count { $0 == 1 }, fromDisk.count { $0 == 2 }, rest.count)
         let blobs = try rest.map { try read(paths[$0]) }
-        // A work-tree file read again has whatever it holds now, not the snapshot's hash.
-        changedDuringReadEach = worktreeRoot == nil ? [] : Set(rest.map { paths[$0] })
         DispatchQueue.concurrentPerform(iterations: rest.count) { j in blobs[j].withUnsafeBufferPointer { body(rest[j], $0) } }
-    }
-
-    public var readEachReport: String? {
-        guard let lastRead else { return nil }
+        let (byStat, byHash) = (fromDisk.count { $0 == 1 }, fromDisk.count { $0 == 2 })
         if worktreeRoot != nil {
-            return "\(lastRead.hash) file(s) read from the work tree as hashed for the snapshot, \(lastRead.objects) changed since and read again"
+            // A work-tree file read again has whatever it holds now, not the snapshot's hash.
+            return ReadObservation(summary: "\(byHash) file(s) read from the work tree as hashed for the snapshot, \(rest.count) changed since and read again",
+                                   changed: Set(rest.map { paths[$0] }))
         }
-        return "\(lastRead.stat + lastRead.hash) file(s) read from the work tree (\(lastRead.stat) matched the index's stat data, "
-            + "\(lastRead.hash) their staged blob id by hash), \(lastRead.objects) from the object database"
+        return ReadObservation(summary: "\(byStat + byHash) file(s) read from the work tree (\(byStat) matched the index's stat data, "
+                                   + "\(byHash) their staged blob id by hash), \(rest.count) from the object database")
     }
 
     /// Paths whose content differs from the base (added, modified, or renamed to here).

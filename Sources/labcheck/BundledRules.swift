@@ -36,7 +36,7 @@ enum BundledRules {
         log("rules: bundled rules from \(directory) (\(how))")
         var rules = RuleSet()
         let origin = RuleOrigin(kind: "bundled", directory: directory)
-        for category in ["templates", "apps", "schemas", "contracts"] {
+        for category in ["templates", "apps", "schemas", "contracts", "conventions", "snippets"] {
             let folder = URL(fileURLWithPath: directory).appendingPathComponent(category)
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()
             for name in names {

@@ -70,17 +70,14 @@ struct CheckCommand: ParsableCommand {
         // The bundled rules need no git: loading them first overlaps libgit2's start-up, which
         // runs on another thread since the process began.
         let rules = try BundledRules.load(log: output.log)
-        let opened = try snapshotOptions.open(log: output.log)
+        let workspace = try snapshotOptions.openWorkspace(bundledRules: rules, log: output.log)
         output.log("timing: rules, snapshot and diff base read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        let cache = noCache ? ImportScanCache() : ImportCacheStore.load(opened.repository, log: output.log)
-        var request = LintRequest(snapshot: opened.snapshot, touched: opened.touched,
-                                  bundledRules: rules, strictFlag: strict, importCache: cache)
-        request.base = opened.base
-        request.baseLoader = opened.loadBase
+        let cache = noCache ? ImportScanCache() : ImportCacheStore.load(workspace.repository, log: output.log)
+        var request = workspace.lintRequest(strictFlag: strict, importCache: cache)
         request.verbose = output.verbose
         let result = try Linter.run(request)
-        if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: opened.repository, log: output.log) }
-        let snapshot = opened.snapshot
+        if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: workspace.repository, log: output.log) }
+        let snapshot = workspace.snapshot
         result.log.forEach(output.log)
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")

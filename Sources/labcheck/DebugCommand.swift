@@ -9,8 +9,16 @@ struct DebugCommand: ParsableCommand {
         commandName: "debug",
         abstract: "Developer tools (the toml-test harness contract, the parser and import-scanner benchmarks).",
         shouldDisplay: false,
-        subcommands: [TOMLJSON.self, ParseBench.self, ScanBench.self]
+        subcommands: [TOMLJSON.self, ParseBench.self, ScanBench.self, CheckTable.self]
     )
+
+    /// Prints the README's check table, derived from the check registry (a test keeps the
+    /// README equal to it).
+    struct CheckTable: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "check-table", abstract: "Print the README's check table from the registry.")
+
+        func run() throws { print(CheckRegistry.markdownTable, terminator: "") }
+    }
 
     /// Reads TOML on stdin and writes toml-test's tagged JSON on stdout; exit 1 with a
     /// `line:col: message` on stderr for invalid input.

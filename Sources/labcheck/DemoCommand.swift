@@ -23,11 +23,10 @@ struct DemoCommand: ParsableCommand {
         defer { if !keep { try? FileManager.default.removeItem(at: directory) } }
         try DemoRepository.create(in: directory.path)
         // The demo repository is self-contained: ignore any GIT_* variables of the caller.
-        let repository = try GitRepository(discoverFrom: directory.path, environment: [:])
-        let snapshot = try GitSnapshot(repository: repository, mode: .staged)
-        let base = try DiffBase(repository: repository, revision: nil)
-        let rules = try BundledRules.load(log: output.log)
-        let result = try Linter.run(LintRequest(snapshot: snapshot, base: base, touched: snapshot.touched(against: base), bundledRules: rules))
+        let workspace = try Workspace(directory: directory.path, environment: [:], request: WorkspaceRequest(mode: .staged),
+                                      bundledRules: try BundledRules.load(log: output.log))
+        let snapshot = workspace.snapshot
+        let result = try Linter.run(workspace.lintRequest(strictFlag: false, importCache: ImportScanCache()))
         let errors = DiagnosticSummary(result.diagnostics).errors
         if output.format == .json {
             print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")

@@ -13,14 +13,11 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         guard let id else {
-            for info in Catalogue.all {
-                let implemented = CheckDocs.documentation(info.id)?.implemented ?? false
-                print("\(info.id)  \(info.name.padding(34))\(info.severity.rawValue.padding(8))\(info.summary)\(implemented ? "" : " (not checked yet)")")
-            }
+            print(CheckRegistry.listing, terminator: "")
             return
         }
-        guard let text = CheckDocs.explain(id) else {
-            let help = NearestName.suggestion(for: id.uppercased(), among: Catalogue.all.map(\.id)).map { " (did you mean \($0)?)" } ?? ""
+        guard let text = CheckRegistry.description(of: id)?.explanation else {
+            let help = NearestName.suggestion(for: id.uppercased(), among: CheckRegistry.descriptions.map(\.id)).map { " (did you mean \($0)?)" } ?? ""
             throw CommandFailure(exitCode: ExitStatus.usage, message: "error: unknown check id '\(TerminalText.sanitize(id))'\(help); `labcheck explain` lists them")
         }
         print(text, terminator: "")

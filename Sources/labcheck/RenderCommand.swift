@@ -18,19 +18,15 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         let log: (String) -> Void = { if verbose { FileHandle.standardError.write(Data("labcheck: \(TerminalText.sanitize($0))\n".utf8)) } }
-        let opened = try snapshotOptions.open(log: log)
-        let bundled = try BundledRules.load(log: log)
-        var lines: [String] = []
-        let (_, rules, problems) = try Linter.loadConfiguration(opened.snapshot, bundled: bundled, log: &lines)
-        if let problem = problems.first(where: { $0.severity == .error }) {
-            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: \(problem.file):\(problem.start): \(problem.message)")
-        }
+        let workspace = try snapshotOptions.openWorkspace(bundledRules: try BundledRules.load(log: log), log: log)
+        try workspace.requireValidConfiguration()
+        let (rules, conventions, snapshot) = (workspace.configuration.rules, try workspace.conventions(), workspace.snapshot)
         let path = file.hasPrefix("./") ? String(file.dropFirst(2)) : file
-        guard opened.snapshot.paths.contains(path) else {
-            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: \(path) is not in the \(opened.snapshot.label) snapshot")
+        guard snapshot.paths.contains(path) else {
+            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: \(path) is not in the \(snapshot.label) snapshot")
         }
         let lab: LabFile
-        switch LabFileReader.read(path: path, bytes: try opened.snapshot.read(path)) {
+        switch LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: conventions) {
         case .success(let f): lab = f
         case .failure(let e): throw CommandFailure(exitCode: ExitStatus.findings, message: "error: \(e.diagnostic.file):\(e.diagnostic.start): \(e.diagnostic.message)")
         }
@@ -42,21 +38,21 @@ struct RenderCommand: ParsableCommand {
                 : "error: '\(stage)' names \(matches.count) stages in \(path); use module[id]: \(matches.map(\.displayName).joined(separator: ", "))")
         }
         guard target.kind.isTemplate else {
-            guard let code = target.table[StageConventions.agilab.codeKey]?.string else {
+            guard let code = target.table[conventions.codeKey]?.string else {
                 throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) is not a template stage and stores no code")
             }
             log("\(target.displayName) is not a template stage: printing its stored code")
             print(code, terminator: code.hasSuffix("\n") ? "" : "\n")
             return
         }
-        guard let id = target.table["template_id"]?.string, let family = rules.templates[id] else {
+        guard let id = target.table[conventions.templateIDKey]?.string, let family = rules.templates[id] else {
             throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) uses an unknown template; run `labcheck check` for details")
         }
-        if let saved = target.table["template_version"]?.integer, saved != Int64(family.version) {
+        if let saved = target.table[conventions.templateVersionKey]?.integer, saved != Int64(family.version) {
             log("note: \(target.displayName) is saved at v\(saved); this is the render of the current v\(family.version)")
         }
         do {
-            print(try StageRendering.render(target, family: family), terminator: "")
+            print(try StageRendering.render(target, family: family, conventions: conventions), terminator: "")
         } catch let error as TemplateRenderer.RenderError {
             throw CommandFailure(exitCode: ExitStatus.findings, message: "error: cannot render \(target.displayName) with \(id) v\(family.version): \(error)")
         }

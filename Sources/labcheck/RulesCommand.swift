@@ -18,12 +18,11 @@ struct RulesCommand: ParsableCommand {
         var rules = try BundledRules.load(log: output.log)
         var problems: [Diagnostic] = []
         var snapshotLabel = "none (not in a git repository)"
-        if let opened = try? snapshotOptions.open(log: output.log) {
-            var lines: [String] = []
-            (_, rules, problems) = try Linter.loadConfiguration(opened.snapshot, bundled: rules, log: &lines)
-            lines.forEach(output.log)
-            snapshotLabel = opened.snapshot.label
-        } else {
+        do {
+            let workspace = try snapshotOptions.openWorkspace(bundledRules: rules, log: output.log)
+            (rules, problems, snapshotLabel) = (workspace.configuration.rules, workspace.configuration.problems, workspace.snapshot.label)
+        } catch GitError.notARepository {
+            // Only "no repository here" falls back; any other failure is reported as such.
             output.log("not in a git repository: bundled rules only")
         }
         if output.format == .json {
@@ -38,10 +37,7 @@ struct RulesCommand: ParsableCommand {
                 print(TerminalText.sanitize(line))
             }
         }
-        if !problems.isEmpty {
-            FileHandle.standardError.write(Data(TextReporter(color: false).render(problems, context: RunContext(snapshot: snapshotLabel, filesChecked: 0)).utf8))
-            throw CommandFailure(exitCode: ExitStatus.usage, message: "")
-        }
+        if problems.contains(where: { $0.severity == .error }) { throw WorkspaceError.invalidConfiguration(problems) }
     }
 
     static func json(_ rules: RuleSet, snapshot: String) -> String {

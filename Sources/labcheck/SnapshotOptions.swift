@@ -26,42 +26,16 @@ struct SnapshotOptions: ParsableArguments {
         }
     }
 
-    var mode: SnapshotMode {
-        if let rev { return .revision(rev) }
-        return worktree ? .worktree : .staged
+    /// What the options ask of the repository.
+    var workspaceRequest: WorkspaceRequest {
+        WorkspaceRequest(mode: rev.map { .revision($0) } ?? (worktree ? .worktree : .staged), baseRevision: base, all: all)
     }
 
-    /// The repository, the snapshot, its diff base, and the touched set (nil with --all).
-    struct Opened {
-        let repository: GitRepository
-        let snapshot: GitSnapshot
-        /// The diff base, read at once when the touched set needs it; nil with --all, where
-        /// `loadBase` reads it only if asked (the lab checks ask when there is a lab file:
-        /// reading a large tree costs milliseconds).
-        let base: DiffBase?
-        let loadBase: (() throws -> DiffBase)?
-        let touched: Set<String>?
-    }
-
-    func open(log: (String) -> Void) throws -> Opened {
-        let repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
-        repository.openLog.forEach(log)
-        let snapshot = try GitSnapshot(repository: repository, mode: mode)
-        log("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
-        var baseRevision = base
-        var emptyBase = false
-        if baseRevision == nil, let rev {
-            // A commit is compared with its first parent; a root commit with the empty tree.
-            if (try? repository.commitID(of: rev + "^")) != nil { baseRevision = rev + "^" } else { emptyBase = true }
-        }
-        let (revision, empty) = (baseRevision, emptyBase)
-        if all {
-            log("diff base: read only if a lab file needs it (--all)")
-            return Opened(repository: repository, snapshot: snapshot, base: nil,
-                          loadBase: { try DiffBase(repository: repository, revision: revision, emptyTree: empty) }, touched: nil)
-        }
-        let diffBase = try DiffBase(repository: repository, revision: revision, emptyTree: empty)
-        log("diff base: \(diffBase.label)")
-        return Opened(repository: repository, snapshot: snapshot, base: diffBase, loadBase: nil, touched: snapshot.touched(against: diffBase))
+    /// Opens the repository of the current directory as these options ask (the diff-base policy
+    /// lives in `Workspace`), and logs what it decided.
+    func openWorkspace(bundledRules: RuleSet, log: (String) -> Void) throws -> Workspace {
+        let workspace = try Workspace(directory: FileManager.default.currentDirectoryPath, request: workspaceRequest, bundledRules: bundledRules)
+        workspace.log.forEach(log)
+        return workspace
     }
 }

@@ -16,29 +16,23 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let opened = try snapshotOptions.open(log: output.log)
-        let bundled = try BundledRules.load(log: output.log)
-        var log: [String] = []
-        let (config, rules, problems) = try Linter.loadConfiguration(opened.snapshot, bundled: bundled, log: &log)
-        log.forEach(output.log)
-        if problems.contains(where: { $0.severity == .error }) {
-            print(output.render(problems, context: RunContext(snapshot: opened.snapshot.label, filesChecked: 0)), terminator: "")
-            throw CommandFailure(exitCode: ExitStatus.usage, message: "")
-        }
+        let workspace = try snapshotOptions.openWorkspace(bundledRules: try BundledRules.load(log: output.log), log: output.log)
+        try workspace.requireValidConfiguration()
+        let (configuration, conventions, snapshot) = (workspace.configuration, try workspace.conventions(), workspace.snapshot)
         var rows: [StageStatus] = []
         var unreadable: [Diagnostic] = []
-        for path in opened.snapshot.paths where config.isStageFile(path) {
-            switch LabFileReader.read(path: path, bytes: try opened.snapshot.read(path)) {
-            case .success(let file): rows += file.stages.map { StageClassifier.status($0, in: file, rules: rules) }
+        for path in snapshot.paths where configuration.isStageFile(path) {
+            switch LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: conventions) {
+            case .success(let file): rows += file.stages.map { StageClassifier.status($0, in: file, rules: configuration.rules, conventions: conventions) }
             case .failure(let error): unreadable.append(error.diagnostic)
             }
         }
         if output.format == .json {
-            print(Self.json(rows, snapshot: opened.snapshot.label, unreadable: unreadable))
+            print(Self.json(rows, snapshot: snapshot.label, unreadable: unreadable))
         } else {
             print(Self.table(rows), terminator: "")
             if !unreadable.isEmpty {
-                print(output.render(unreadable, context: RunContext(snapshot: opened.snapshot.label, filesChecked: unreadable.count)), terminator: "")
+                print(output.render(unreadable, context: RunContext(snapshot: snapshot.label, filesChecked: unreadable.count)), terminator: "")
             }
         }
         if !unreadable.isEmpty { throw CommandFailure(exitCode: ExitStatus.findings, message: "") }

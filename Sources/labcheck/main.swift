@@ -13,6 +13,12 @@ func runMain() -> Int32 {
     } catch let failure as CommandFailure {
         if !failure.message.isEmpty { FileHandle.standardError.write(Data(("labcheck: " + failure.message + "\n").utf8)) }
         return failure.exitCode
+    } catch WorkspaceError.invalidConfiguration(let problems) {
+        // The one policy for a broken configuration, whatever the command: the problems on
+        // stderr (stdout may be data), exit 2.
+        let text = TextReporter(color: false).render(problems, context: RunContext(snapshot: "", filesChecked: 0))
+        FileHandle.standardError.write(Data((text + "labcheck: error: the configuration is invalid (LC001/LC002); nothing was checked\n").utf8))
+        return ExitStatus.usage
     } catch let error as GitError {
         FileHandle.standardError.write(Data("labcheck: error: \(error)\n".utf8))
         return ExitStatus.gitOrInternal

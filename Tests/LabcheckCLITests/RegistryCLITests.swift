@@ -122,7 +122,7 @@ final class RegistryCLITests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(section), "missing \(section): \(r.stdout)")
         }
         let list = try labcheck(f, ["explain"])
-        XCTAssertEqual(list.stdout.split(separator: "\n").count, Catalogue.all.count)
+        XCTAssertEqual(list.stdout.split(separator: "\n").count, CheckRegistry.descriptions.count)
         let bad = try labcheck(f, ["explain", "LC11"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("did you mean"), bad.stderr)

@@ -1,60 +1,70 @@
+import Foundation
 import XCTest
+import LabcheckTestSupport
+import LabcheckTOML
 @testable import LabcheckCore
 
-/// Every check's documented examples are its tests: triggering examples must produce the id,
-/// non-triggering ones must not. The catalogue, the registry and the docs must agree.
+/// Every check's examples are its tests: a triggering example must produce the id exactly at
+/// the places its `↓` markers stand, a non-triggering one must not produce it. The registry,
+/// `explain` and the README's table agree.
 final class CheckExamplesTests: XCTestCase {
-    private func ids(_ example: CheckExample) throws -> [Diagnostic] {
-        let snapshot = InMemorySnapshot(files: example.files)
-        let base = example.base.isEmpty ? nil : InMemorySnapshot(label: "base", files: example.base)
-        let result = try Linter.run(LintRequest(snapshot: snapshot, base: base, touched: nil,
-                                                bundledRules: BundledRulesForTests.rules, strictFlag: example.strict))
-        return result.diagnostics
+    private func run(_ example: CheckExample) throws -> [Diagnostic] {
+        try TestRules.lint(example.files, base: example.base, strict: example.strict, rules: ExampleRules.load(example.rules)).diagnostics
     }
 
-    func testEveryCatalogueIdHasDocumentationAndNoIdIsDocumentedTwice() {
-        let documented = CheckDocs.all.map(\.id)
-        XCTAssertEqual(Set(documented).count, documented.count, "an id is documented twice")
-        for info in Catalogue.all {
-            let doc = CheckDocs.documentation(info.id)
-            XCTAssertNotNil(doc, "\(info.id) has no documentation")
-            XCTAssertFalse(doc?.what.isEmpty ?? true)
-            XCTAssertFalse(doc?.why.isEmpty ?? true)
-            XCTAssertFalse(doc?.fix.isEmpty ?? true)
-            XCTAssertNotNil(CheckDocs.explain(info.id))
+    func testRegistryHasOneCompleteDescriptionPerID() {
+        let ids = CheckRegistry.descriptions.map(\.id)
+        XCTAssertEqual(Set(ids).count, ids.count, "an id is described twice")
+        XCTAssertEqual(ids, ids.sorted())
+        let slugs = CheckRegistry.descriptions.map(\.slug)
+        XCTAssertEqual(Set(slugs).count, slugs.count, "a slug is used twice")
+        for d in CheckRegistry.descriptions {
+            XCTAssertNotNil(d.id.range(of: #"^LC\d{3}$"#, options: .regularExpression), d.id)
+            XCTAssertNotNil(d.slug.range(of: #"^[a-z0-9]+(-[a-z0-9]+)*$"#, options: .regularExpression), "\(d.id): slug '\(d.slug)' is not kebab-case")
+            for (name, text) in [("summary", d.summary), ("what", d.what), ("why", d.why), ("example", d.example), ("fix", d.fix)] {
+                XCTAssertFalse(text.isEmpty, "\(d.id) has no \(name)")
+            }
+            XCTAssertFalse(d.triggering.isEmpty, "\(d.id) has no triggering example")
+            XCTAssertFalse(d.nonTriggering.isEmpty, "\(d.id) has no non-triggering example")
+            XCTAssertEqual(CheckRegistry.description(of: d.id.lowercased())?.slug, d.slug)
+            XCTAssertTrue(d.explanation.hasPrefix("\(d.id) \(d.slug) (\(d.severity.rawValue))\n"))
         }
-        XCTAssertEqual(Set(documented), Set(Catalogue.all.map(\.id)), "documentation for an id not in the catalogue")
+        for check in CheckRegistry.labFileChecks {
+            XCTAssertFalse(type(of: check).ids.isEmpty, "\(type(of: check)) describes no id")
+        }
     }
 
-    func testEveryRegisteredCheckIdIsDocumentedAsImplemented() {
-        for check in LabChecks.all {
-            for id in type(of: check).ids {
-                XCTAssertEqual(CheckDocs.documentation(id)?.implemented, true, "\(id) is registered but not documented as implemented")
+    func testTriggeringExamplesReportTheIDExactlyWhereMarkedAndOthersDoNot() throws {
+        for d in CheckRegistry.descriptions {
+            for (i, example) in d.triggering.enumerated() {
+                let found = try run(example).filter { $0.id == d.id }
+                XCTAssertFalse(example.expectedStarts.isEmpty, "\(d.id) triggering example \(i + 1) marks no place with ↓")
+                let starts = found.map { "\($0.file):\($0.start)" }.sorted()
+                let marked = example.expectedStarts.map { "\($0.file):\($0.position)" }.sorted()
+                XCTAssertEqual(Set(starts), Set(marked), "\(d.id) triggering example \(i + 1): reported at \(starts), marked at \(marked): \(example.files)")
+            }
+            for (i, example) in d.nonTriggering.enumerated() {
+                let found = try run(example).filter { $0.id == d.id }
+                XCTAssertEqual(found.map(\.message), [], "\(d.id) non-triggering example \(i + 1)")
             }
         }
     }
 
-    func testImplementedChecksHaveTriggeringAndNonTriggeringExamplesThatHold() throws {
-        for doc in CheckDocs.all where doc.implemented {
-            XCTAssertFalse(doc.triggering.isEmpty, "\(doc.id) has no triggering example")
-            XCTAssertFalse(doc.nonTriggering.isEmpty, "\(doc.id) has no non-triggering example")
-            for (i, example) in doc.triggering.enumerated() {
-                let found = try ids(example)
-                XCTAssertTrue(found.contains { $0.id == doc.id }, "\(doc.id) triggering example \(i + 1) produced \(found.map(\.id)): \(example.files)")
-            }
-            for (i, example) in doc.nonTriggering.enumerated() {
-                let found = try ids(example)
-                XCTAssertFalse(found.contains { $0.id == doc.id }, "\(doc.id) non-triggering example \(i + 1) produced \(found.filter { $0.id == doc.id }.map(\.message))")
-            }
-        }
+    func testExampleRulesAreValidRules() {
+        let rules = ExampleRules.load()
+        XCTAssertEqual(rules.diagnostics.map(\.message), [])
+        XCTAssertEqual(rules.templates["pipeline.agi_run.single_action"]?.version, 3)
     }
 
     func testBundledRulesLoadWithoutProblems() {
         XCTAssertEqual(BundledRulesForTests.rules.diagnostics.map(\.message), [])
-        XCTAssertEqual(BundledRulesForTests.rules.templates["pipeline.agi_run.single_action"]?.version, 3)
-        XCTAssertEqual(BundledRulesForTests.rules.templates["pipeline.agi_install.app"]?.version, 2)
-        for id in ["generic.configure", "generic.execute", "generic.export_evidence", "pipeline.agi_distribute.check"] {
-            XCTAssertEqual(BundledRulesForTests.rules.templates[id]?.version, 1, id)
-        }
+        XCTAssertNotNil(BundledRulesForTests.rules.conventions)
+        XCTAssertFalse(BundledRulesForTests.rules.snippetRecognizers.isEmpty)
+    }
+
+    func testTheREADMEsCheckTableIsTheRegistrys() throws {
+        let readme = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains(CheckRegistry.markdownTable),
+                      "README.md's check table differs from the registry; paste `labcheck debug check-table` over it:\n\(CheckRegistry.markdownTable)")
     }
 }

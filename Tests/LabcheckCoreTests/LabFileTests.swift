@@ -6,9 +6,7 @@ import LabcheckTOML
 /// The stage model and the checks LC100-LC103, each with triggering and non-triggering input.
 final class LabFileTests: XCTestCase {
     private func diagnostics(_ text: String, strict: Bool = false) -> [Diagnostic] {
-        let result = try! Linter.run(LintRequest(snapshot: InMemorySnapshot(files: ["lab_stages.toml": text]), touched: nil,
-                                                 bundledRules: BundledRulesForTests.rules, strictFlag: strict))
-        return result.diagnostics
+        (try? TestRules.lint(["lab_stages.toml": text], strict: strict).diagnostics) ?? []
     }
 
     private func ids(_ text: String) -> [String] { diagnostics(text).map(\.id) }
@@ -16,25 +14,26 @@ final class LabFileTests: XCTestCase {
     func testTheThreeAGILabSamplesParseWithNoDiagnostics() throws {
         for name in ["tescia_diagnostic.lab_stages.toml", "mission_decision.lab_stages.toml", "orchestrate_generated_snippets.lab_stages.toml"] {
             let bytes = try SharedData.bytes("agilab-samples/\(name)")
-            let lab = try LabFileReader.read(path: name, bytes: bytes).get()
+            let lab = try LabFileReader.read(path: name, bytes: bytes, conventions: TestRules.conventions).get()
             XCTAssertEqual(lab.layoutProblems.count, 0, name)
-            let context = CheckContext(rules: BundledRulesForTests.rules, strict: true)
-            XCTAssertEqual(LabChecks.all.flatMap { $0.check(lab, context: context) }.filter { $0.severity != .info }, [], "\(name) in strict mode")
+            // The bundled rules must accept real AGILab labs in strict mode.
+            let found = TestRules.check(lab, rules: BundledRulesForTests.rules, strict: true)
+            XCTAssertEqual(found.filter { $0.severity != .info }, [], "\(name) in strict mode")
             XCTAssertFalse(lab.stages.isEmpty, name)
             XCTAssertNotNil(lab.meta, name)
             for stage in lab.stages { XCTAssertEqual(stage.kind, .legacy(label: nil), "\(name) \(stage.displayName)") }
             // Only the generated snippets get a note (LC130).
-            let notes = LabChecks.all.flatMap { $0.check(lab, context: context) }.map(\.id)
+            let notes = found.map(\.id)
             XCTAssertEqual(notes, name.hasPrefix("orchestrate") ? ["LC130", "LC130"] : [], name)
         }
     }
 
     func testBothModuleLayoutsAreRead() throws {
-        let aot = try? LabFileReader.read(path: "a", bytes: Array(try SharedData.bytes("agilab-samples/tescia_diagnostic.lab_stages.toml"))).get()
+        let aot = try? LabFileReader.read(path: "a", bytes: Array(try SharedData.bytes("agilab-samples/tescia_diagnostic.lab_stages.toml")), conventions: TestRules.conventions).get()
         XCTAssertEqual(aot?.modules.map(\.name), ["tescia_diagnostic"])
         XCTAssertEqual(aot?.modules.first?.usesArrayOfTables, true)
         XCTAssertEqual(aot?.stages.map(\.id), ["load_exercise_cases", "evaluate_answer", "export_classroom_feedback"])
-        let inline = try? LabFileReader.read(path: "b", bytes: Array(try SharedData.bytes("agilab-samples/mission_decision.lab_stages.toml"))).get()
+        let inline = try? LabFileReader.read(path: "b", bytes: Array(try SharedData.bytes("agilab-samples/mission_decision.lab_stages.toml")), conventions: TestRules.conventions).get()
         XCTAssertEqual(inline?.modules.first?.usesArrayOfTables, false)
         XCTAssertEqual(inline?.stages.count, 6)
         XCTAssertEqual(inline?.stages[2].displayName, "mission_decision[#3]")
@@ -62,7 +61,7 @@ final class LabFileTests: XCTestCase {
 
     func testLC102UnknownKindOnlyForStructuredStagesOrNearMisses() {
         XCTAssertEqual(ids("[[m]]\nkind = 'analysis'\nC = 'x'\n"), [], "free-form label on a code stage is kept")
-        XCTAssertEqual(try? LabFileReader.read(path: "x", bytes: Array("[[m]]\nkind = 'analysis'\n".utf8)).get().stages.first?.kind, .legacy(label: "analysis"))
+        XCTAssertEqual(try? LabFileReader.read(path: "x", bytes: Array("[[m]]\nkind = 'analysis'\n".utf8), conventions: TestRules.conventions).get().stages.first?.kind, .legacy(label: "analysis"))
         XCTAssertEqual(ids("[[m]]\nkind = 'Template'\n"), ["LC102"])
         XCTAssertEqual(ids("[[m]]\nkind = 'raw-python'\nC = 'x'\n"), ["LC102"])
         XCTAssertEqual(ids("[[m]]\nkind = 'pipeline'\ntemplate_id = 't'\n").filter { $0 == "LC102" }, ["LC102"], "structured stage with unknown kind")

@@ -15,9 +15,8 @@ final class RulesTests: XCTestCase {
         return rules
     }
 
-    private func run(_ files: [String: String], strict: Bool = false, base: [String: String] = [:]) throws -> LintResult {
-        try Linter.run(LintRequest(snapshot: InMemorySnapshot(files: files), base: base.isEmpty ? nil : InMemorySnapshot(files: base),
-                                   touched: nil, bundledRules: BundledRulesForTests.rules, strictFlag: strict))
+    private func run(_ files: [String: String], strict: Bool = false, base: [String: String] = [:], rules: RuleSet = TestRules.example) throws -> LintResult {
+        try TestRules.lint(files, base: base, strict: strict, rules: rules)
     }
 
     func testBrokenRulesFilesAreLC002WithPositions() {
@@ -50,8 +49,10 @@ final class RulesTests: XCTestCase {
             "lab_rules/templates/run.toml": "id = 'pipeline.agi_run.single_action'\nversion = 4\n[[migrations]]\nfrom = 3\nto = 4\nnote = 'x'\n",
             "lab_stages.toml": Self.designExample,
         ])
-        XCTAssertEqual(result.rules.templates["pipeline.agi_run.single_action"]?.version, 4)
-        let replaced = result.rules.files.first { $0.id == "pipeline.agi_run.single_action" && $0.origin.kind == "bundled" }
+        let rules = try TestRules.configuration(InMemorySnapshot(files: [".labcheck.toml": "rules = ['lab_rules']\n",
+                                                                         "lab_rules/templates/run.toml": "id = 'pipeline.agi_run.single_action'\nversion = 4\n"])).rules
+        XCTAssertEqual(rules.templates["pipeline.agi_run.single_action"]?.version, 4)
+        let replaced = rules.files.first { $0.id == "pipeline.agi_run.single_action" && $0.origin.kind == "example" }
         XCTAssertEqual(replaced?.replacedBy, "lab_rules/templates/run.toml")
         let stale = result.diagnostics.filter { $0.id == "LC111" }
         XCTAssertEqual(stale.count, 1)
@@ -71,15 +72,18 @@ final class RulesTests: XCTestCase {
     }
 
     func testRenderOfTheDesignExample() throws {
-        let lab = try LabFileReader.read(path: "x", bytes: Array(Self.designExample.utf8)).get()
-        let family = try XCTUnwrap(BundledRulesForTests.rules.templates["pipeline.agi_run.single_action"])
-        let python = try StageRendering.render(lab.stages[0], family: family)
-        XCTAssertTrue(python.contains("APP = 'example_project'\n"), python)
-        XCTAssertTrue(python.contains("RUN_PARAMS = json.loads('{\"time_horizon\": 16}')\n"), python)
-        XCTAssertTrue(python.contains("RUN_DATA_IN = json.loads('\"network_sim/pipeline\"')\n"), python)
-        XCTAssertTrue(python.contains("        workflow_share_root=None,\n"), python)
-        XCTAssertTrue(python.contains("        rapids_enabled=False,\n"), python)
-        XCTAssertTrue(python.contains("APPS_PATH = None\n"), python)
+        let lab = try TestRules.read("x", Self.designExample)
+        let family = try XCTUnwrap(TestRules.example.templates["pipeline.agi_run.single_action"])
+        let python = try StageRendering.render(lab.stages[0], family: family, conventions: TestRules.conventions)
+        XCTAssertEqual(python, """
+            APP = 'example_project'
+            ACTION = 'reference_allocator'
+            PARAMS = '{"time_horizon": 16}'
+            DATA_IN = '"network_sim/pipeline"'
+            SHARE = None
+            FLAGS = (False, False)
+
+            """)
         XCTAssertFalse(python.contains("{{"), python)
     }
 
@@ -127,10 +131,13 @@ final class RulesTests: XCTestCase {
         for name in ["tescia_diagnostic.lab_stages.toml", "mission_decision.lab_stages.toml", "orchestrate_generated_snippets.lab_stages.toml"] {
             files[name] = String(decoding: try SharedData.bytes("agilab-samples/\(name)"), as: UTF8.self)
         }
-        let result = try run(files, strict: true)
+        // The bundled rules must accept real AGILab labs.
+        let bundled = BundledRulesForTests.rules
+        let result = try run(files, strict: true, rules: bundled)
         XCTAssertEqual(result.diagnostics.filter { $0.severity != .info }.map(\.message), [])
         XCTAssertEqual(result.diagnostics.map(\.id), ["LC130", "LC130"])
-        let statuses = result.labFiles.flatMap { f in f.stages.map { StageClassifier.status($0, in: f, rules: result.rules).stageClass } }
+        let conventions = try XCTUnwrap(bundled.conventions)
+        let statuses = result.labFiles.flatMap { f in f.stages.map { StageClassifier.status($0, in: f, rules: bundled, conventions: conventions).stageClass } }
         XCTAssertEqual(statuses.filter { $0 == .legacy }.count, 9)
         XCTAssertEqual(statuses.filter { $0 == .legacyGenerated }.count, 2)
     }

@@ -49,7 +49,7 @@ final class SnapshotTests: XCTestCase {
             final class Box: @unchecked Sendable { var texts: [String]; init(_ n: Int) { texts = Array(repeating: "", count: n) } }
             let box = Box(paths.count)
             let lock = NSLock()
-            try snapshot.readEach(paths) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
+            _ = try snapshot.readEach(paths) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
             return box.texts
         }
         let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
@@ -69,8 +69,8 @@ final class SnapshotTests: XCTestCase {
             let box = Box(paths.count)
             let lock = NSLock()
             let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
-            try snapshot.readEach(paths) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
-            return (box.texts, snapshot.readEachReport ?? "")
+            let observed = try snapshot.readEach(paths) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
+            return (box.texts, observed.summary ?? "")
         }
         let paths = ["a.py", "b.py", "c.py"]
         let staged = ["import os\n", "import re\n", "import io\n"]
@@ -118,11 +118,11 @@ final class SnapshotTests: XCTestCase {
         final class Box: @unchecked Sendable { var texts = ["", ""] }
         let box = Box()
         let lock = NSLock()
-        try snapshot.readEach(["a.py", "b.py"]) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
+        let observed = try snapshot.readEach(["a.py", "b.py"]) { k, bytes in lock.withLock { box.texts[k] = String(decoding: bytes, as: UTF8.self) } }
         XCTAssertEqual(box.texts, ["import a\n", "import changed\n"])
         // Its scan must not be cached under the id hashed before the change.
-        XCTAssertEqual(snapshot.changedDuringReadEach, ["b.py"])
-        XCTAssertEqual(snapshot.readEachReport, "1 file(s) read from the work tree as hashed for the snapshot, 1 changed since and read again")
+        XCTAssertEqual(observed.changed, ["b.py"])
+        XCTAssertEqual(observed.summary, "1 file(s) read from the work tree as hashed for the snapshot, 1 changed since and read again")
     }
 
     func testRevisionSnapshotReadsTheCommitTreeAlsoInABareRepository() throws {

@@ -1,44 +1,43 @@
 import LabcheckTOML
 
 /// The field names and kind values that give a lab file its meaning. The engine reads stage
-/// files through this policy value; the defaults are AGILab's conventions (DESIGN §2).
+/// files through this policy value and knows no field letters itself: the values come from a
+/// rules file (`rules/conventions/<id>.toml`; AGILab's are bundled), read by
+/// `StageConventions.read`, every key required.
 public struct StageConventions: Sendable {
+    /// The `id` of the conventions file.
+    public let id: String
     /// The top-level table holding file metadata.
-    public var metaKey = "__meta__"
+    public let metaKey: String
+    /// The `__meta__` key that turns strict mode on for the file.
+    public let strictKey: String
     /// The stage field naming a structured stage's kind.
-    public var kindKey = "kind"
+    public let kindKey: String
     /// The stage field holding a stage's id, unique within its module.
-    public var idKey = "id"
+    public let idKey: String
     /// The stage field holding a stage's Python code.
-    public var codeKey = "C"
+    public let codeKey: String
     /// The `kind` of template stages.
-    public var templateKind = "template"
+    public let templateKind: String
     /// The `kind` of custom-code stages.
-    public var rawPythonKind = "raw_python"
+    public let rawPythonKind: String
     /// Fields whose presence makes a stage look structured, so a free-form `kind` label on it
     /// is reported as an unknown kind rather than kept as a label.
-    public var structuredMarkers: Set<String> = ["template_id", "template_version", "app", "action", "task", "args"]
-    /// The key schema (`rules/schemas/<id>.toml`) of each stage kind and of `__meta__`.
-    public var templateSchema = "stage.template"
-    public var rawPythonSchema = "stage.raw_python"
-    public var legacySchema = "stage.legacy"
-    public var metaSchema = "lab.meta"
+    public let structuredMarkers: Set<String>
+    /// The key schema (`rules/schemas/<id>.toml`) of each stage kind and of the meta table.
+    public let templateSchema: String
+    public let rawPythonSchema: String
+    public let legacySchema: String
+    public let metaSchema: String
     /// The fields that name a stage's dependencies (ids of stages in the same module).
-    public var dependencyKeys = ["depends_on", "deps", "dependencies"]
-    /// The stage fields of AGILab's partial template tagging and of template stages.
-    public var templateIDKey = "template_id"
-    public var templateVersionKey = "template_version"
-    public var appKey = "app"
-    public var actionKey = "action"
-    public var taskKey = "task"
-    public var argsKey = "args"
-    /// The `__meta__` key that turns strict mode on for the file.
-    public var strictKey = "strict"
-
-    public init() {}
-
-    /// AGILab's conventions.
-    public static let agilab = StageConventions()
+    public let dependencyKeys: [String]
+    /// The stage fields of template stages and of partial template tagging.
+    public let templateIDKey: String
+    public let templateVersionKey: String
+    public let appKey: String
+    public let actionKey: String
+    public let taskKey: String
+    public let argsKey: String
 }
 
 /// What kind of stage a stage table is (DESIGN §2). Classification against the template
@@ -121,7 +120,7 @@ public struct LayoutProblem: Sendable {
 public enum LabFileReader {
     /// Parses `bytes` as the lab file at `path`: the model, or the LC100 diagnostic when the
     /// file is not valid TOML.
-    public static func read(path: String, bytes: [UInt8], conventions: StageConventions = .agilab) -> Result<LabFile, LabSyntaxError> {
+    public static func read(path: String, bytes: [UInt8], conventions: StageConventions) -> Result<LabFile, LabSyntaxError> {
         let source = SourceText(bytes)
         let document: TOMLDocument
         do {

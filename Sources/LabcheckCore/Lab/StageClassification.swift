@@ -29,25 +29,9 @@ public struct StageStatus: Sendable {
     public let generatedShape: String?
 }
 
-/// Recognises ORCHESTRATE-generated snippets by structure: the header markers and the one
-/// AGI call; never by running anything.
-public enum GeneratedSnippet {
-    static let markers = ["# AGILAB generated snippet", "# generator: agilab.orchestrate"]
-
-    /// The shape of a generated snippet, or nil for custom code.
-    public static func shape(of code: String) -> String? {
-        guard markers.allSatisfy({ code.contains($0) }) else { return nil }
-        let calls = [("AGI.install(", "INSTALL"), ("AGI.get_distrib(", "CHECK"), ("AGI.run(", "RUN")]
-        let found = calls.filter { code.contains($0.0) }
-        guard found.count == 1 else { return nil }
-        if found[0].1 == "RUN" && !code.contains("RunRequest(") { return nil }
-        return found[0].1
-    }
-}
-
 /// Classifies stages against the registry.
 public enum StageClassifier {
-    public static func status(_ stage: LabStage, in file: LabFile, rules: RuleSet, conventions: StageConventions = .agilab) -> StageStatus {
+    public static func status(_ stage: LabStage, in file: LabFile, rules: RuleSet, conventions: StageConventions) -> StageStatus {
         let t = stage.table
         let templateID = t[conventions.templateIDKey]?.string
         let current = templateID.flatMap { rules.templates[$0]?.version }
@@ -59,7 +43,7 @@ public enum StageClassifier {
         if isTemplate || (templateID != nil && stageClass == .legacy) {
             stageClass = versionClass(saved: saved, current: current)
         } else if stageClass == .legacy {
-            shape = t[conventions.codeKey]?.string.flatMap(GeneratedSnippet.shape(of:))
+            shape = t[conventions.codeKey]?.string.flatMap(rules.generatedShape(of:))
             if shape != nil { stageClass = .legacyGenerated }
         }
         return StageStatus(file: file.path, module: stage.module, stage: stage.displayName, id: stage.id, kind: kind,

@@ -4,7 +4,7 @@ public enum StageRendering {
     /// template's own args (the stage's value, else the template's default, else `None` when the
     /// arg is nullable); and `app_args`, the stage args the template does not declare (the app
     /// action's args, in stage order).
-    public static func context(for stage: LabStage, family: TemplateFamily, conventions: StageConventions = .agilab) -> RenderValue {
+    public static func context(for stage: LabStage, family: TemplateFamily, conventions: StageConventions) -> RenderValue {
         var fields: [(String, RenderValue)] = stage.table.entries.filter { $0.key != conventions.argsKey }.map { ($0.key, RenderValue($0.value)) }
         let stageArgs = stage.table[conventions.argsKey]?.table
         var args: [(String, RenderValue)] = []
@@ -20,7 +20,7 @@ public enum StageRendering {
     }
 
     /// Renders a template stage with its family's current render text.
-    public static func render(_ stage: LabStage, family: TemplateFamily, conventions: StageConventions = .agilab) throws -> String {
+    public static func render(_ stage: LabStage, family: TemplateFamily, conventions: StageConventions) throws -> String {
         guard let text = family.render else {
             throw TemplateRenderer.RenderError(missing: [], problems: ["template '\(family.id)' has no render text (it is a tag-only family)"])
         }

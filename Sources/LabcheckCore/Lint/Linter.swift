@@ -13,21 +13,29 @@ public protocol SnapshotReader {
     func contentID(_ path: String) -> String?
     /// Calls `body(k, bytes)` for each of `paths`, possibly concurrently from several threads,
     /// so that reading and processing overlap. `bytes` is valid only during the call (readers
-    /// reuse one buffer per thread).
-    func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws
-    /// How the last `readEach` got its bytes, for `-v` (nil when there is nothing to say).
-    var readEachReport: String? { get }
-    /// Paths whose bytes in the last `readEach` no longer had their `contentID` (a work-tree
-    /// file edited during the run): their results must not be cached under that id.
-    var changedDuringReadEach: Set<String> { get }
+    /// reuse one buffer per thread). Returns what the reading observed.
+    func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws -> ReadObservation
+}
+
+/// What one `readEach` observed, returned as a value (the reader keeps no state of it).
+public struct ReadObservation: Sendable {
+    /// How the bytes were obtained, for `-v`; nil when there is nothing to say.
+    public var summary: String?
+    /// Paths whose bytes no longer had their `contentID` (a work-tree file edited during the
+    /// run): results for them must not be cached under that id.
+    public var changed: Set<String>
+
+    public init(summary: String? = nil, changed: Set<String> = []) {
+        self.summary = summary
+        self.changed = changed
+    }
 }
 
 extension SnapshotReader {
     public func contentID(_ path: String) -> String? { nil }
-    public var readEachReport: String? { nil }
-    public var changedDuringReadEach: Set<String> { [] }
-    public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws {
+    public func readEach(_ paths: [String], _ body: @Sendable (Int, UnsafeBufferPointer<UInt8>) -> Void) throws -> ReadObservation {
         for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
+        return ReadObservation()
     }
 }
 
@@ -51,36 +59,127 @@ public struct InMemorySnapshot: SnapshotReader {
     struct MissingFile: Error { let path: String }
 }
 
+/// Which files findings are reported for: the touched ones, or all (`--all`). The one place
+/// that decides "is this path in the report scope".
+public struct ReportScope: Sendable {
+    /// Paths added or modified relative to the diff base; nil means every path.
+    public let touched: Set<String>?
+
+    public init(touched: Set<String>?) { self.touched = touched }
+
+    /// Every path is in scope.
+    public static let all = ReportScope(touched: nil)
+
+    /// Whether findings in `path` are reported.
+    public func contains(_ path: String) -> Bool { touched?.contains(path) ?? true }
+}
+
+/// Strict mode, resolved once per run from the command line and `.labcheck.toml`; a file can
+/// still turn it on for itself (a lab file's `[__meta__] strict = true`, a config file's
+/// top-level `strict = true`). Lab and config files ask the same value.
+public struct StrictMode: Sendable {
+    /// Whether it is on for the whole run, and which source turned it on.
+    public let run: (on: Bool, why: String)
+
+    public init(flag: Bool, config: LabcheckConfig) {
+        if flag { run = (true, "--strict on the command line") }
+        else if config.strict == true { run = (true, "strict = true in .labcheck.toml") }
+        else { run = (false, "off (no --strict, no strict = true in .labcheck.toml or the file)") }
+    }
+
+    /// Whether it is on for one file that may declare it (`declaration` says where), and why.
+    public func forFile(declares: Bool, declaration: String) -> (on: Bool, why: String) {
+        if run.on { return run }
+        return declares ? (true, declaration) : run
+    }
+}
+
+/// The repository's configuration as one snapshot holds it: `.labcheck.toml`, the rules in
+/// force (bundled plus the repository's own), the stage conventions, and every problem found
+/// loading them (LC001, LC002).
+public struct RepositoryConfiguration: Sendable {
+    public let config: LabcheckConfig
+    public let rules: RuleSet
+    /// The stage conventions of the rules; nil when none were loaded (then `problems` says so).
+    public let conventions: StageConventions?
+    public let problems: [Diagnostic]
+    /// What loading decided, for `-v`.
+    public let log: [String]
+
+    /// True when the configuration itself is broken (an LC001 or LC002 error): exit code 2.
+    public var isInvalid: Bool { problems.contains { $0.severity == .error && ($0.id == "LC001" || $0.id == "LC002") } }
+
+    /// Loads `.labcheck.toml` and the repository's rules directories from the snapshot.
+    public static func load(_ snapshot: any SnapshotReader, bundled: RuleSet) throws -> RepositoryConfiguration {
+        var problems: [Diagnostic] = []
+        var log: [String] = []
+        let paths = snapshot.paths
+        var config = LabcheckConfig()
+        if paths.contains(LabcheckConfig.fileName) {
+            let (loaded, found) = LabcheckConfig.load(bytes: try snapshot.read(LabcheckConfig.fileName))
+            config = loaded
+            problems += found
+        }
+        log.append("config: \(config.origin)")
+        var rules = bundled
+        for directory in config.rules {
+            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+            let files = paths.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".toml") }
+            if files.isEmpty {
+                problems.append(Diagnostic(id: "LC001", severity: .error,
+                                           message: "rules directory '\(directory)' named in .labcheck.toml has no .toml files in the \(snapshot.label) snapshot",
+                                           file: LabcheckConfig.fileName, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
+                                           help: "rules files go in \(prefix)templates/, apps/, schemas/, contracts/, conventions/ or snippets/"))
+                continue
+            }
+            for path in files {
+                rules.load(path: path, bytes: try snapshot.read(path), origin: RuleOrigin(kind: "repository", directory: directory))
+            }
+            log.append("rules: \(files.count) file(s) from repository directory \(directory) (read from the \(snapshot.label) snapshot)")
+        }
+        for file in rules.files { if let by = file.replacedBy { log.append("rules: \(file.category) '\(file.id)' from \(file.path) is replaced by \(by)") } }
+        problems += rules.diagnostics
+        if let conventions = rules.conventions {
+            log.append("stage conventions: '\(conventions.id)'")
+        } else {
+            problems.append(Diagnostic(id: "LC002", severity: .error, message: "no stage conventions are loaded: the rules have no conventions/*.toml file",
+                                       file: "rules", start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
+                                       help: "labcheck's bundled rules have rules/conventions/agilab.toml; check LABCHECK_RULES or the installation"))
+        }
+        return RepositoryConfiguration(config: config, rules: rules, conventions: rules.conventions, problems: problems, log: log)
+    }
+
+    /// Whether `path` is a lab stage file.
+    public func isStageFile(_ path: String) -> Bool { config.isStageFile(path) }
+}
+
 /// What to check.
 public struct LintRequest {
     public var snapshot: any SnapshotReader
-    /// The diff base, for diff-aware checks; nil when there is none (`--all` without a base).
+    /// The diff base, for diff-aware checks; nil when there is none yet.
     public var base: (any SnapshotReader)?
     /// Reads the diff base when `base` is nil and a lab file needs it (a large tree is not read
     /// for a run that has no lab file to compare).
     public var baseLoader: (() throws -> any SnapshotReader)?
-    /// Paths added or modified relative to the diff base; nil checks every file (`--all`).
-    public var touched: Set<String>?
-    /// The bundled rules (repository rules are added from the snapshot).
-    public var bundledRules: RuleSet
+    /// Which files findings are reported for.
+    public var scope: ReportScope
+    /// `.labcheck.toml`, the rules and the conventions, loaded from the snapshot.
+    public var configuration: RepositoryConfiguration
     /// `--strict` on the command line.
     public var strictFlag: Bool
-    public var conventions: StageConventions
     /// Import scan results from earlier runs, by content id.
     public var importCache: ImportScanCache
     /// Whether the log should include per-module detail (`-v`).
     public var verbose = true
 
-    public init(snapshot: any SnapshotReader, base: (any SnapshotReader)? = nil, touched: Set<String>?,
-                bundledRules: RuleSet, strictFlag: Bool = false, conventions: StageConventions = .agilab,
-                importCache: ImportScanCache = ImportScanCache()) {
-        self.importCache = importCache
+    public init(snapshot: any SnapshotReader, base: (any SnapshotReader)? = nil, scope: ReportScope,
+                configuration: RepositoryConfiguration, strictFlag: Bool, importCache: ImportScanCache = ImportScanCache()) {
         self.snapshot = snapshot
         self.base = base
-        self.touched = touched
-        self.bundledRules = bundledRules
+        self.scope = scope
+        self.configuration = configuration
         self.strictFlag = strictFlag
-        self.conventions = conventions
+        self.importCache = importCache
     }
 }
 
@@ -94,112 +193,100 @@ public struct LintResult {
     public var configurationInvalid: Bool
     /// What the run decided and why, for `-v`.
     public var log: [String]
-    /// The rules in force (bundled plus repository rules).
-    public var rules: RuleSet
     /// The parsed lab files that were checked.
     public var labFiles: [LabFile]
-    public var config: LabcheckConfig
     /// The import scan cache after this run (write it back when `changed`).
     public var importCache: ImportScanCache
 }
 
-/// Runs the checks over a snapshot.
+/// Runs the checks over a snapshot: select the files in scope, check lab files, check
+/// registered config files, check import contracts.
 public enum Linter {
-    /// Loads the configuration and the repository's rules from the snapshot.
-    public static func loadConfiguration(_ snapshot: any SnapshotReader, bundled: RuleSet, log: inout [String])
-        throws -> (LabcheckConfig, RuleSet, [Diagnostic]) {
-        var diagnostics: [Diagnostic] = []
-        let paths = snapshot.paths
-        var config = LabcheckConfig()
-        if paths.contains(LabcheckConfig.fileName) {
-            let (loaded, problems) = LabcheckConfig.load(bytes: try snapshot.read(LabcheckConfig.fileName))
-            config = loaded
-            diagnostics += problems
-        }
-        log.append("config: \(config.origin)")
-        var rules = bundled
-        for directory in config.rules {
-            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-            let files = paths.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".toml") }
-            if files.isEmpty {
-                diagnostics.append(Diagnostic(id: "LC001", severity: .error,
-                                              message: "rules directory '\(directory)' named in .labcheck.toml has no .toml files in the \(snapshot.label) snapshot",
-                                              file: LabcheckConfig.fileName, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
-                                              help: "rules files go in \(prefix)templates/, apps/, schemas/ or contracts/"))
-                continue
-            }
-            for path in files {
-                rules.load(path: path, bytes: try snapshot.read(path), origin: RuleOrigin(kind: "repository", directory: directory))
-            }
-            log.append("rules: \(files.count) file(s) from repository directory \(directory) (read from the \(snapshot.label) snapshot)")
-        }
-        for file in rules.files where file.replacedBy != nil {
-            log.append("rules: \(file.category) '\(file.id)' from \(file.path) is replaced by \(file.replacedBy!)")
-        }
-        diagnostics += rules.diagnostics
-        return (config, rules, diagnostics)
-    }
-
-    /// Whether strict mode is on for a file, and which source turned it on.
-    public static func strictMode(flag: Bool, config: LabcheckConfig, fileMeta: TOMLTable?, metaStrictKey: String, path: String) -> (Bool, String) {
-        if flag { return (true, "--strict on the command line") }
-        if config.strict == true { return (true, "strict = true in .labcheck.toml") }
-        if fileMeta?[metaStrictKey]?.bool == true { return (true, "[__meta__] strict = true in \(path)") }
-        return (false, "off (no --strict, no strict = true in .labcheck.toml or the file)")
-    }
-
     /// Lints the lab files and registered config files of a snapshot that the request selects.
     public static func run(_ request: LintRequest) throws -> LintResult {
-        var log: [String] = []
-        let snapshot = request.snapshot
-        let paths = snapshot.paths
-        var (config, rules, diagnostics) = try loadConfiguration(snapshot, bundled: request.bundledRules, log: &log)
-        let (strictNow, strictWhy) = strictMode(flag: request.strictFlag, config: config, fileMeta: nil, metaStrictKey: "", path: "")
-        log.append("strict mode: \(strictNow ? "on" : "off") (\(strictWhy))")
+        let configuration = request.configuration
+        var log: [String] = []   // the configuration's own log is the caller's to show (Workspace shows it)
+        var diagnostics = configuration.problems
+        guard let conventions = configuration.conventions else {
+            return LintResult(diagnostics: diagnostics.sorted(by: Diagnostic.sortKey), filesChecked: 0, configurationInvalid: true,
+                              log: log, labFiles: [], importCache: request.importCache)
+        }
+        let strict = StrictMode(flag: request.strictFlag, config: configuration.config)
+        log.append("strict mode: \(strict.run.on ? "on" : "off") (\(strict.run.why))")
+        let selection = select(request, log: &log)
+        let (labFiles, labDiagnostics) = try checkLabFiles(selection.labs, request, conventions: conventions, strict: strict, log: &log)
+        diagnostics += labDiagnostics
+        diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
+        var importCache = request.importCache
+        diagnostics += try checkImports(request, labFiles: labFiles, allLabPaths: selection.allLabs, conventions: conventions,
+                                        cache: &importCache, log: &log)
+        diagnostics.sort(by: Diagnostic.sortKey)
+        let configurationInvalid = diagnostics.contains { $0.id == "LC001" || $0.id == "LC002" }
+        return LintResult(diagnostics: diagnostics, filesChecked: selection.labs.count + selection.configs.count,
+                          configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
+    }
+
+    /// The lab and config files in scope. A change to `.labcheck.toml` or a repository rules
+    /// file puts every one in scope (a registry bump makes stages stale without touching them).
+    static func select(_ request: LintRequest, log: inout [String]) -> (labs: [String], configs: [String], allLabs: [String]) {
+        let config = request.configuration.config
+        let paths = request.snapshot.paths
         log.append("lab files: \(config.stageFiles.map(\.pattern).joined(separator: ", "))")
         let labPaths = paths.filter(config.isStageFile)
         let configPaths = paths.filter { p in config.registeredConfigs.contains { $0.matches(p) } && !config.isStageFile(p) }
-        var selectedLabs = labPaths
-        var selectedConfigs = configPaths
-        if let touched = request.touched {
-            let rulesTouched = touched.contains(LabcheckConfig.fileName)
-                || touched.contains { path in config.rules.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
-            if rulesTouched {
-                log.append("scope: .labcheck.toml or a repository rules file changed, so every lab and config file is checked")
-            } else {
-                selectedLabs = labPaths.filter(touched.contains)
-                selectedConfigs = configPaths.filter(touched.contains)
-                log.append("scope: \(touched.count) touched file(s) against the diff base; \(selectedLabs.count) of \(labPaths.count) lab file(s) touched")
-            }
-        } else {
+        guard let touched = request.scope.touched else {
             log.append("scope: --all, every lab file in the snapshot (\(labPaths.count))")
+            return (labPaths, configPaths, labPaths)
         }
+        let rulesTouched = touched.contains(LabcheckConfig.fileName)
+            || touched.contains { path in config.rules.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
+        if rulesTouched {
+            log.append("scope: .labcheck.toml or a repository rules file changed, so every lab and config file is checked")
+            return (labPaths, configPaths, labPaths)
+        }
+        let labs = labPaths.filter(touched.contains)
+        log.append("scope: \(touched.count) touched file(s) against the diff base; \(labs.count) of \(labPaths.count) lab file(s) touched")
+        return (labs, configPaths.filter(touched.contains), labPaths)
+    }
+
+    /// Parses and checks each selected lab file (with its diff-base version for diff-aware checks).
+    static func checkLabFiles(_ paths: [String], _ request: LintRequest, conventions: StageConventions, strict: StrictMode,
+                              log: inout [String]) throws -> ([LabFile], [Diagnostic]) {
         var labFiles: [LabFile] = []
+        var diagnostics: [Diagnostic] = []
         var baseSnapshot = request.base
-        if baseSnapshot == nil, !selectedLabs.isEmpty, let load = request.baseLoader {
+        if baseSnapshot == nil, !paths.isEmpty, let load = request.baseLoader {
             let loaded = try load()
             log.append("diff base: \(loaded.label)")
             baseSnapshot = loaded
         }
-        for path in selectedLabs {
-            switch LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: request.conventions) {
+        let rules = request.configuration.rules
+        for path in paths {
+            switch LabFileReader.read(path: path, bytes: try request.snapshot.read(path), conventions: conventions) {
             case .failure(let error):
                 diagnostics.append(error.diagnostic)
             case .success(let file):
                 labFiles.append(file)
-                let (strict, why) = strictMode(flag: request.strictFlag, config: config, fileMeta: file.meta?.value.table,
-                                               metaStrictKey: request.conventions.strictKey, path: path)
-                if strict && !strictNow { log.append("strict mode: on for \(path) (\(why))") }
+                let declares = file.meta?.value.table?[conventions.strictKey]?.bool == true
+                let (on, why) = strict.forFile(declares: declares, declaration: "[\(conventions.metaKey)] \(conventions.strictKey) = true in \(path)")
+                if on && !strict.run.on { log.append("strict mode: on for \(path) (\(why))") }
                 var base: LabFile? = nil
                 if let baseSnapshot, baseSnapshot.paths.contains(path),
-                   case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: request.conventions) {
+                   case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: conventions) {
                     base = old
                 }
-                let context = CheckContext(rules: rules, strict: strict, conventions: request.conventions, base: base)
-                for check in LabChecks.all { diagnostics += check.check(file, context: context) }
+                let context = CheckContext(rules: rules, strict: on, conventions: conventions, base: base)
+                for check in CheckRegistry.labFileChecks { diagnostics += check.check(file, context: context) }
             }
         }
-        for path in selectedConfigs {
+        return (labFiles, diagnostics)
+    }
+
+    /// Checks each selected registered config file against its schema.
+    static func checkConfigFiles(_ paths: [String], _ request: LintRequest, strict: StrictMode, log: inout [String]) throws -> [Diagnostic] {
+        let config = request.configuration.config, rules = request.configuration.rules
+        var diagnostics: [Diagnostic] = []
+        for path in paths {
             guard let registration = config.registeredConfigs.first(where: { $0.matches(path) }) else { continue }
             guard let schema = rules.schemas[registration.schema] else {
                 diagnostics.append(Diagnostic(id: "LC001", severity: .error,
@@ -208,29 +295,29 @@ public enum Linter {
                                               help: NearestName.suggestion(for: registration.schema, among: Array(rules.schemas.keys)).map { "did you mean '\($0)'?" }))
                 continue
             }
-            diagnostics += ConfigFileCheck.check(path: path, bytes: try snapshot.read(path), schema: schema, strictFlag: request.strictFlag, config: config, log: &log)
+            diagnostics += ConfigFileCheck.check(path: path, bytes: try request.snapshot.read(path), schema: schema, strict: strict, log: &log)
         }
-        var importCache = request.importCache
-        let (contracts, contractProblems) = ImportBoundaries.contracts(config: config, rules: rules)
-        diagnostics += contractProblems
-        if contracts.isEmpty {
+        return diagnostics
+    }
+
+    /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
+    static func checkImports(_ request: LintRequest, labFiles: [LabFile], allLabPaths: [String], conventions: StageConventions,
+                             cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
+        let configuration = request.configuration
+        let (contracts, problems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules)
+        guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
-        } else {
-            // The graph covers the whole snapshot, including stage code of every lab file.
-            var allLabs = labFiles
-            let checked = Set(labFiles.map(\.path))
-            for path in labPaths where !checked.contains(path) {
-                if case .success(let file) = LabFileReader.read(path: path, bytes: try snapshot.read(path), conventions: request.conventions) {
-                    allLabs.append(file)
-                }
-            }
-            diagnostics += try ImportBoundaries.check(snapshot: snapshot, config: config, contracts: contracts, labFiles: allLabs,
-                                                      touched: request.touched, cache: &importCache, log: &log, verbose: request.verbose)
+            return problems
         }
-        diagnostics.sort(by: Diagnostic.sortKey)
-        let configurationInvalid = diagnostics.contains { $0.id == "LC001" || $0.id == "LC002" }
-        return LintResult(diagnostics: diagnostics, filesChecked: selectedLabs.count + selectedConfigs.count,
-                          configurationInvalid: configurationInvalid, log: log, rules: rules, labFiles: labFiles, config: config,
-                          importCache: importCache)
+        var allLabs = labFiles
+        let checked = Set(labFiles.map(\.path))
+        for path in allLabPaths where !checked.contains(path) {
+            if case .success(let file) = LabFileReader.read(path: path, bytes: try request.snapshot.read(path), conventions: conventions) {
+                allLabs.append(file)
+            }
+        }
+        let input = ImportBoundaries.Input(snapshot: request.snapshot, config: configuration.config, contracts: contracts, labFiles: allLabs,
+                                           conventions: conventions, scope: request.scope, verbose: request.verbose)
+        return problems + (try ImportBoundaries.check(input, cache: &cache, log: &log))
     }
 }

@@ -1,146 +1,6 @@
 import Dispatch
 import LabcheckTOML
 
-/// Scan results cached by content id (a git blob id is a content hash), so unchanged files are
-/// never scanned twice. The binary encoding is labcheck's own; a file that does not decode
-/// exactly (wrong magic or version, bad checksum, truncated, foreign) is ignored as a whole,
-/// never trusted.
-public struct ImportScanCache: Sendable {
-    public private(set) var entries: [String: Result<[PythonImport], PythonScanError>] = [:]
-    /// Whether entries were added or dropped since loading (the caller then writes it back).
-    public private(set) var changed = false
-    /// The file's first bytes; the byte after `LCISC` is the format version (2: with a string table).
-    static let magic: [UInt8] = Array("LCISC\u{2}\n".utf8)
-
-    public init() {}
-
-    public subscript(id: String) -> Result<[PythonImport], PythonScanError>? { entries[id] }
-
-    mutating func store(_ id: String, _ outcome: Result<[PythonImport], PythonScanError>) {
-        entries[id] = outcome
-        changed = true
-    }
-
-    /// Keeps only the given ids (those of the current snapshot).
-    public mutating func retain(_ ids: Set<String>) {
-        let before = entries.count
-        if entries.keys.contains(where: { !ids.contains($0) }) { entries = entries.filter { ids.contains($0.key) } }
-        if entries.count != before { changed = true }
-    }
-
-    /// The cache file's bytes: magic, a table of the distinct module and name strings, the
-    /// records (imports refer to strings by index, so decoding builds each string once), and an
-    /// FNV-1a checksum of everything before it.
-    public func encode() -> [UInt8] {
-        var out = Self.magic
-        func int(_ v: Int) { var x = UInt32(truncatingIfNeeded: v).littleEndian; withUnsafeBytes(of: &x) { out += $0 } }
-        func str(_ s: String) { int(s.utf8.count); out += s.utf8 }
-        let ids = entries.keys.sorted()
-        var strings: [String] = []
-        var index: [String: Int] = [:]
-        func intern(_ s: String) -> Int {
-            if let k = index[s] { return k }
-            index[s] = strings.count
-            strings.append(s)
-            return strings.count - 1
-        }
-        for id in ids {
-            guard case .success(let imports) = entries[id]! else { continue }
-            for i in imports {
-                _ = intern(i.module)
-                if let name = i.name { _ = intern(name) }
-            }
-        }
-        int(strings.count)
-        for s in strings { str(s) }
-        int(ids.count)
-        for id in ids {
-            str(id)
-            switch entries[id]! {
-            case .success(let imports):
-                out.append(0)
-                int(imports.count)
-                for i in imports {
-                    out.append(i.kind == .plain ? 0 : (i.kind == .from ? 1 : 2))
-                    out.append(i.typeChecking ? 1 : 0)
-                    int(i.level); int(i.line); int(i.column)
-                    int(index[i.module]!)
-                    if let name = i.name { out.append(1); int(index[name]!) } else { out.append(0) }
-                }
-            case .failure(let e):
-                out.append(1)
-                int(e.line); int(e.column); str(e.message)
-            }
-        }
-        var sum = Self.checksum(out).littleEndian
-        withUnsafeBytes(of: &sum) { out += $0 }
-        return out
-    }
-
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
-
-    static func checksum(_ bytes: [UInt8]) -> UInt64 { checksum(bytes[...]) }
-
-    /// Decodes a cache file; nil for anything that is not exactly a valid cache.
-    public static func decode(_ bytes: [UInt8]) -> ImportScanCache? {
-        guard bytes.count >= magic.count + 16, Array(bytes.prefix(magic.count)) == magic else { return nil }
-        let body = bytes[..<(bytes.count - 8)]
-        var stored: UInt64 = 0
-        for k in 0..<8 { stored |= UInt64(bytes[bytes.count - 8 + k]) << (8 * UInt64(k)) }
-        guard stored == checksum(body) else { return nil }
-        var p = magic.count
-        let end = body.endIndex
-        func int() -> Int? {
-            guard p + 4 <= end else { return nil }
-            let v = Int(bytes[p]) | Int(bytes[p + 1]) << 8 | Int(bytes[p + 2]) << 16 | Int(bytes[p + 3]) << 24
-            p += 4
-            return v
-        }
-        func byte() -> UInt8? { guard p < end else { return nil }; p += 1; return bytes[p - 1] }
-        func str() -> String? {
-            // The checksum already vouches for the bytes: decode without validating again.
-            guard let n = int(), p + n <= end else { return nil }
-            let s = String(decoding: bytes[p..<(p + n)], as: UTF8.self)
-            p += n
-            return s
-        }
-        guard let stringCount = int(), stringCount <= end - p else { return nil }
-        var strings: [String] = []
-        strings.reserveCapacity(stringCount)
-        for _ in 0..<stringCount { guard let s = str() else { return nil }; strings.append(s) }
-        func interned() -> String? { guard let k = int(), k < strings.count else { return nil }; return strings[k] }
-        guard let count = int() else { return nil }
-        var cache = ImportScanCache()
-        cache.entries.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let id = str(), let tag = byte() else { return nil }
-            if tag == 1 {
-                guard let l = int(), let c = int(), let m = str() else { return nil }
-                cache.entries[id] = .failure(PythonScanError(message: m, line: l, column: c))
-                continue
-            }
-            guard tag == 0, let n = int(), n <= end - p else { return nil }
-            var imports: [PythonImport] = []
-            imports.reserveCapacity(n)
-            for _ in 0..<n {
-                guard let k = byte(), k <= 2, let tc = byte(), let level = int(), let line = int(), let column = int(),
-                      let module = interned(), let hasName = byte() else { return nil }
-                var name: String? = nil
-                if hasName == 1 { guard let s = interned() else { return nil }; name = s }
-                imports.append(PythonImport(kind: k == 0 ? .plain : (k == 1 ? .from : .dynamic), module: module, level: level, name: name,
-                                            line: line, column: column, typeChecking: tc == 1))
-            }
-            cache.entries[id] = .success(imports)
-        }
-        guard p == end else { return nil }
-        return cache
-    }
-}
-
 /// The import-boundary stage of a run: build the graph of the snapshot's Python modules and
 /// stage code, then check the contracts.
 public enum ImportBoundaries {
@@ -185,24 +45,67 @@ public enum ImportBoundaries {
         return (out, problems)
     }
 
-    /// Builds the graph and checks every contract.
-    public static func check(snapshot: any SnapshotReader, config: LabcheckConfig, contracts: [ImportContract], labFiles: [LabFile],
-                             touched: Set<String>?, cache: inout ImportScanCache, log: inout [String], verbose: Bool = true) throws -> [Diagnostic] {
-        let clock = ContinuousClock()
-        var mark = clock.now
-        func lap() -> String {
-            let now = clock.now
-            let d = now - mark
-            mark = now
-            return "\(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) ms"
+    /// What the import check reads.
+    public struct Input {
+        public let snapshot: any SnapshotReader
+        public let config: LabcheckConfig
+        public let contracts: [ImportContract]
+        /// Every lab file of the snapshot (stage code is part of the graph).
+        public let labFiles: [LabFile]
+        public let conventions: StageConventions
+        public let scope: ReportScope
+        /// Per-module detail in the log (`-v`).
+        public let verbose: Bool
+
+        public init(snapshot: any SnapshotReader, config: LabcheckConfig, contracts: [ImportContract], labFiles: [LabFile],
+                    conventions: StageConventions, scope: ReportScope, verbose: Bool) {
+            self.snapshot = snapshot
+            self.config = config
+            self.contracts = contracts
+            self.labFiles = labFiles
+            self.conventions = conventions
+            self.scope = scope
+            self.verbose = verbose
         }
-        let roots = config.pythonRoots ?? ["src", "."]
-        log.append("python roots: \(roots.joined(separator: ", "))\(config.pythonRoots == nil ? " (default; set [python] roots in .labcheck.toml)" : "")")
-        let resolver = ModuleResolver(roots: roots)
+    }
+
+    /// One Python file of the snapshot and its content id (for the scan cache).
+    struct SourceFile {
+        let module: PythonModule
+        let contentID: String?
+    }
+
+    typealias ScanOutcome = Result<[PythonImport], PythonScanError>
+
+    /// The phases, in order: discover -> read and scan (cache) -> resolve -> graph -> contracts
+    /// -> report.
+    public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
+        var timer = LapTimer()
         var graph = ImportGraph()
-        var files: [(PythonModule, String?)] = []
+        let files = discover(input, graph: &graph, log: &log)
+        let outcomes = try readAndScan(files, input.snapshot, cache: &cache, log: &log, timer: &timer)
+        let resolutions = resolve(files, outcomes, in: graph)
+        var diagnostics = buildGraph(&graph, files: files, outcomes: outcomes, resolutions: resolutions, scope: input.scope)
+        diagnostics += addStageCode(&graph, input, log: &log)
+        log.append("python: \(graph.edgeCount) import edge(s), \(graph.unresolved.count) unresolved import(s) of internal packages")
+        diagnostics += relativeEscapes(graph, scope: input.scope)
+        log.append("python: graph built in \(timer.lap())")
+        let checked = checkContracts(input.contracts, graph: graph, scope: input.scope)
+        log.append("python: \(input.contracts.count) contract(s) checked in \(timer.lap())")
+        diagnostics += report(input.contracts, checked, log: &log)
+        try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
+        return diagnostics
+    }
+
+    /// Phase 1: every `.py` file of the snapshot as a module of the configured roots (a second
+    /// file for a module name already taken is skipped, and said).
+    static func discover(_ input: Input, graph: inout ImportGraph, log: inout [String]) -> [SourceFile] {
+        let roots = input.config.pythonRoots ?? ["src", "."]
+        log.append("python roots: \(roots.joined(separator: ", "))\(input.config.pythonRoots == nil ? " (default; set [python] roots in .labcheck.toml)" : "")")
+        let resolver = ModuleResolver(roots: roots)
+        var files: [SourceFile] = []
         var seenNames: [String: String] = [:]
-        for path in snapshot.paths where path.hasSuffix(".py") {
+        for path in input.snapshot.paths where path.hasSuffix(".py") {
             guard let module = resolver.module(for: path) else { continue }
             if let first = seenNames[module.name] {
                 log.append("python: \(path) would be module \(module.name), already taken by \(first); skipped")
@@ -210,87 +113,105 @@ public enum ImportBoundaries {
             }
             seenNames[module.name] = path
             graph.add(module: module)
-            files.append((module, snapshot.contentID(path)))
+            files.append(SourceFile(module: module, contentID: input.snapshot.contentID(path)))
         }
         var counts: [String: Int] = [:]
-        for (m, _) in files { counts[m.root, default: 0] += 1 }
+        for f in files { counts[f.module.root, default: 0] += 1 }
         log.append("python: \(files.count) module(s): " + roots.map { "\(counts[$0] ?? 0) from root \($0)" }.joined(separator: ", "))
-        if verbose {
-            for (m, _) in files.sorted(by: { $0.0.name < $1.0.name }) { log.append("python: module \(m.name) from root \(m.root) (\(m.file))") }
+        if input.verbose {
+            for f in files.sorted(by: { $0.module.name < $1.module.name }) { log.append("python: module \(f.module.name) from root \(f.module.root) (\(f.module.file))") }
         }
+        return files
+    }
 
-        // Scan what the cache does not have (both cores), then resolve in file order.
-        var diagnostics: [Diagnostic] = []
-        var outcomes = [Result<[PythonImport], PythonScanError>?](repeating: nil, count: files.count)
+    /// Phase 2: the scan of every file, from the cache by content id, else read and scanned on
+    /// every core. New results are cached unless the file changed while it was read; entries of
+    /// files no longer in the snapshot are dropped.
+    static func readAndScan(_ files: [SourceFile], _ snapshot: any SnapshotReader, cache: inout ImportScanCache,
+                            log: inout [String], timer: inout LapTimer) throws -> [ScanOutcome] {
+        var outcomes = [ScanOutcome?](repeating: nil, count: files.count)
         var pending: [Int] = []
         var pendingIDs = Set<String>()
         var hits = 0
-        for (k, (_, id)) in files.enumerated() {
-            if let id, let cached = cache[id] { outcomes[k] = cached; hits += 1 }
-            else if let id, pendingIDs.contains(id) { hits += 1 }
-            else { pending.append(k); if let id { pendingIDs.insert(id) } }
+        for (k, file) in files.enumerated() {
+            if let id = file.contentID, let cached = cache[id] { outcomes[k] = cached; hits += 1 }
+            else if let id = file.contentID, pendingIDs.contains(id) { hits += 1 }
+            else { pending.append(k); if let id = file.contentID { pendingIDs.insert(id) } }
         }
-        // Read and scan together, on every core.
-        var scanned = [Result<[PythonImport], PythonScanError>](repeating: .success([]), count: pending.count)
+        var scanned = [ScanOutcome](repeating: .success([]), count: pending.count)
         var sizes = [Int](repeating: 0, count: pending.count)
-        try scanned.withUnsafeMutableBufferPointer { out in
+        let observation = try scanned.withUnsafeMutableBufferPointer { out in
             try sizes.withUnsafeMutableBufferPointer { size in
+                // Each call of the body writes only its own element `j`: no two threads share one.
                 nonisolated(unsafe) let out = out
                 nonisolated(unsafe) let size = size
-                try snapshot.readEach(pending.map { files[$0].0.file }) { j, bytes in
+                return try snapshot.readEach(pending.map { files[$0].module.file }) { j, bytes in
                     size[j] = bytes.count
                     out[j] = PythonImportScanner.scan(bytes)
                 }
             }
         }
-        log.append("python: read and scanned \(pending.count) file(s) (\(sizes.reduce(0, +)) bytes) in \(lap())")
-        if let report = snapshot.readEachReport { log.append("python: \(report)") }
-        let changed = snapshot.changedDuringReadEach
+        log.append("python: read and scanned \(pending.count) file(s) (\(sizes.reduce(0, +)) bytes) in \(timer.lap())")
+        if let summary = observation.summary { log.append("python: \(summary)") }
         for (j, k) in pending.enumerated() {
             outcomes[k] = scanned[j]
-            if let id = files[k].1, !changed.contains(files[k].0.file) { cache.store(id, scanned[j]) }
+            if let id = files[k].contentID, !observation.changed.contains(files[k].module.file) { cache.store(id, scanned[j]) }
         }
         var ids = Set<String>()
-        for (k, (_, id)) in files.enumerated() {
-            if outcomes[k] == nil, let id { outcomes[k] = cache[id] }
-            if let id { ids.insert(id) }
-        }
-        // Resolve every file's imports on every core (the module table is complete and only
-        // read), then add them in file order so the graph does not depend on scheduling.
-        var resolutions = [ImportGraph.Resolution?](repeating: nil, count: files.count)
-        resolutions.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            let table = graph
-            let outcomesCopy = outcomes
-            let modules = files.map(\.0)
-            DispatchQueue.concurrentPerform(iterations: modules.count) { k in
-                guard case .success(let imports)? = outcomesCopy[k] else { return }
-                let module = modules[k]
-                out[k] = table.resolve(imports, of: module)
-            }
-        }
-        for (k, (module, _)) in files.enumerated() {
-            switch outcomes[k] ?? .success([]) {
-            case .success:
-                if let resolution = resolutions[k] { graph.add(resolution, of: module) }
-            case .failure(let e):
-                if touched == nil || touched!.contains(module.file) {
-                    diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan \(module.file) for imports: \(e.message)",
-                                                  file: module.file, start: SourcePosition(line: e.line, column: e.column),
-                                                  end: SourcePosition(line: e.line, column: e.column),
-                                                  help: "its imports are not part of the graph until it is valid UTF-8 Python"))
-                }
-            }
+        for (k, file) in files.enumerated() {
+            // A duplicate of a pending file: its twin's result is in the cache now.
+            if outcomes[k] == nil, let id = file.contentID { outcomes[k] = cache[id] }
+            if let id = file.contentID { ids.insert(id) }
         }
         cache.retain(ids)
         log.append("python: \(hits) of \(files.count) file(s) from the scan cache")
+        return outcomes.map { $0 ?? .success([]) }
+    }
 
-        // Lab stage code, as modules named after their stages.
+    /// Phase 3: every file's imports resolved against the module table, on every core (the
+    /// table is complete and only read).
+    static func resolve(_ files: [SourceFile], _ outcomes: [ScanOutcome], in graph: ImportGraph) -> [ImportGraph.Resolution?] {
+        var resolutions = [ImportGraph.Resolution?](repeating: nil, count: files.count)
+        resolutions.withUnsafeMutableBufferPointer { out in
+            // Each iteration writes only its own element `k`.
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: files.count) { k in
+                guard case .success(let imports) = outcomes[k] else { return }
+                out[k] = graph.resolve(imports, of: files[k].module)
+            }
+        }
+        return resolutions
+    }
+
+    /// Phase 4: the resolutions added in file order (so the graph does not depend on
+    /// scheduling); a file that could not be scanned is LC305 where in scope.
+    static func buildGraph(_ graph: inout ImportGraph, files: [SourceFile], outcomes: [ScanOutcome],
+                           resolutions: [ImportGraph.Resolution?], scope: ReportScope) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for (k, file) in files.enumerated() {
+            switch outcomes[k] {
+            case .success:
+                if let resolution = resolutions[k] { graph.add(resolution, of: file.module) }
+            case .failure(let e):
+                guard scope.contains(file.module.file) else { continue }
+                diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan \(file.module.file) for imports: \(e.message)",
+                                              file: file.module.file, start: SourcePosition(line: e.line, column: e.column),
+                                              end: SourcePosition(line: e.line, column: e.column),
+                                              help: "its imports are not part of the graph until it is valid UTF-8 Python"))
+            }
+        }
+        return diagnostics
+    }
+
+    /// Phase 4, continued: the code of raw_python and legacy stages, as modules named after
+    /// their stages, with import sites mapped back into the TOML file.
+    static func addStageCode(_ graph: inout ImportGraph, _ input: Input, log: inout [String]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
         var stageCount = 0
-        for file in labFiles {
+        for file in input.labFiles {
             for stage in file.stages {
                 switch stage.kind { case .rawPython, .legacy: break; default: continue }
-                guard let code = stage.table[StageConventions.agilab.codeKey], let text = code.string,
+                guard let code = stage.table[input.conventions.codeKey], let text = code.string,
                       let map = TOMLStringSourceMap(source: file.source, span: code.span) else { continue }
                 let module = PythonModule(name: stageModuleName(stage), file: file.path, root: "lab stage", isPackage: false)
                 graph.add(module: module)
@@ -302,33 +223,45 @@ public enum ImportBoundaries {
                         return ImportSite(file: file.path, line: p.line, column: p.column)
                     }
                 case .failure(let e):
+                    guard input.scope.contains(file.path) else { continue }
                     let p = file.source.position(of: map.sourceOffset(line: e.line, column: e.column))
-                    if touched == nil || touched!.contains(file.path) {
-                        diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan the code of stage \(stage.displayName) for imports: \(e.message)",
-                                                      file: file.path, start: p, end: p, sourceLine: file.source.lineText(p.line)))
-                    }
+                    diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan the code of stage \(stage.displayName) for imports: \(e.message)",
+                                                  file: file.path, start: p, end: p, sourceLine: file.source.lineText(p.line)))
                 }
             }
         }
         if stageCount > 0 { log.append("python: \(stageCount) lab stage(s) scanned as modules \(stageModulePrefix).<module>.<stage>") }
-        log.append("python: \(graph.edgeCount) import edge(s), \(graph.unresolved.count) unresolved import(s) of internal packages")
+        return diagnostics
+    }
 
-        for escape in graph.escapes where touched == nil || touched!.contains(escape.site.file) {
-            diagnostics.append(Diagnostic(id: "LC304", severity: .warning,
-                                          message: "relative import '\(escape.text)' in \(escape.module) climbs above its top-level package",
-                                          file: escape.site.file, start: SourcePosition(line: escape.site.line, column: escape.site.column),
-                                          end: SourcePosition(line: escape.site.line, column: escape.site.column + escape.text.count),
-                                          help: "use an absolute import"))
+    /// LC304 for relative imports that climb above their top-level package, where in scope.
+    static func relativeEscapes(_ graph: ImportGraph, scope: ReportScope) -> [Diagnostic] {
+        graph.escapes.filter { scope.contains($0.site.file) }.map { escape in
+            Diagnostic(id: "LC304", severity: .warning,
+                       message: "relative import '\(escape.text)' in \(escape.module) climbs above its top-level package",
+                       file: escape.site.file, start: SourcePosition(line: escape.site.line, column: escape.site.column),
+                       end: SourcePosition(line: escape.site.line, column: escape.site.column + escape.text.count),
+                       help: "use an absolute import")
         }
-        log.append("python: graph built in \(lap())")
-        let checker = ContractChecker(graph: graph, touched: touched)
-        // Contracts are independent: check them on every core, report them in order.
+    }
+
+    /// Phase 5: every contract, on every core (they are independent), results in contract order.
+    static func checkContracts(_ contracts: [ImportContract], graph: ImportGraph, scope: ReportScope)
+        -> [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])] {
+        let checker = ContractChecker(graph: graph, scope: scope)
         var checked = [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])](repeating: ([], []), count: contracts.count)
         checked.withUnsafeMutableBufferPointer { out in
+            // Each iteration writes only its own element `k`.
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: contracts.count) { k in out[k] = checker.check(contracts[k]) }
         }
-        log.append("python: \(contracts.count) contract(s) checked in \(lap())")
+        return checked
+    }
+
+    /// Phase 6: the violations, and an error for each ignore that matched nothing.
+    static func report(_ contracts: [ImportContract], _ checked: [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])],
+                       log: inout [String]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
         for (contract, (found, unused)) in zip(contracts, checked) {
             diagnostics += found
             log.append("contract '\(contract.name)' (\(contract.kind.rawValue), from \(contract.origin)): \(found.count) violation(s)")
@@ -339,7 +272,6 @@ public enum ImportBoundaries {
                                               help: "remove it: the import it tolerated is gone (ignores must not rot)"))
             }
         }
-        try addSourceLines(&diagnostics, snapshot: snapshot, labFiles: labFiles)
         return diagnostics
     }
 
@@ -357,7 +289,7 @@ public enum ImportBoundaries {
         var byFile = [[Int: String]](repeating: [:], count: files.count)
         try byFile.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out   // each call writes only its own element
-            try snapshot.readEach(files) { k, bytes in
+            _ = try snapshot.readEach(files) { k, bytes in
                 let needed = lineSets[k]
                 let last = needed.max()!
                 var line = 1, start = 0
@@ -381,5 +313,21 @@ public enum ImportBoundaries {
         var e = end
         if e > start && bytes[e - 1] == 0x0D { e -= 1 }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<e]), as: UTF8.self)
+    }
+}
+
+/// Milliseconds since the last lap, for `-v` timing lines.
+struct LapTimer {
+    private let clock = ContinuousClock()
+    private var mark: ContinuousClock.Instant
+
+    init() { mark = clock.now }
+
+    /// The time since the previous lap (or the start), as `N ms`, and starts a new lap.
+    mutating func lap() -> String {
+        let now = clock.now
+        let d = now - mark
+        mark = now
+        return "\(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) ms"
     }
 }

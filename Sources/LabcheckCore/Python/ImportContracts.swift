@@ -145,7 +145,7 @@ extension String {
 public struct ContractChecker: Sendable {
     let graph: ImportGraph
     /// Files changed against the diff base; nil reports everything (`--all`).
-    let touched: Set<String>?
+    let scope: ReportScope
     /// Module names by node id.
     let names: [String]
     /// For each edge of the graph: importer and imported node ids.
@@ -159,9 +159,9 @@ public struct ContractChecker: Sendable {
     /// that chain searches pick among equal-length chains deterministically.
     let rank: [Int32]
 
-    public init(graph: ImportGraph, touched: Set<String>?) {
+    public init(graph: ImportGraph, scope: ReportScope) {
         self.graph = graph
-        self.touched = touched
+        self.scope = scope
         let names = graph.nodeNames
         let from = graph.edgeFrom, to = graph.edgeTo
         var linkIDs: [Int64: Int32] = [:]
@@ -293,9 +293,9 @@ public struct ContractChecker: Sendable {
         var out: [Diagnostic] = []
         let inSource = mask([source]), inTarget = mask([target])
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] && !inTarget[Int(from[i])] {
-            guard touched == nil || touched!.contains(graph.siteFile(i)) else { continue }
+            guard scope.contains(graph.siteFile(i)) else { continue }
             let e = graph.edge(i)
-            out.append(Diagnostic(id: direct, severity: Catalogue.info(direct)!.severity,
+            out.append(Diagnostic(id: direct, severity: CheckRegistry.severity(of: direct),
                                   message: "\(e.importer) imports \(e.imported): \(source) \(verb) \(target) (contract '\(contract.name)')",
                                   file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
                                   end: SourcePosition(line: e.site.line, column: e.site.column + max(1, e.length)),
@@ -357,10 +357,10 @@ public struct ContractChecker: Sendable {
             }
             chain.reverse()
             let start = m
-            if let touched, !chain.contains(where: { touched.contains($0.site.file) }) { continue }
+            if !chain.contains(where: { scope.contains($0.site.file) }) { continue }
             let first = chain[0]
             let links = chain.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)\($0.typeChecking ? " (TYPE_CHECKING)" : "")\($0.dynamic ? " (dynamic)" : "")" }
-            out.append(Diagnostic(id: indirect, severity: Catalogue.info(indirect)!.severity,
+            out.append(Diagnostic(id: indirect, severity: CheckRegistry.severity(of: indirect),
                                   message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
                                   file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
                                   end: SourcePosition(line: first.site.line, column: first.site.column + max(1, first.length)),

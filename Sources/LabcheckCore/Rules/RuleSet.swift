@@ -107,25 +107,28 @@ public struct RuleSet: Sendable {
     public private(set) var schemas: [String: KeySchema] = [:]
     /// Contract presets by name: the raw file, read by the import-boundary engine.
     public private(set) var contractPresets: [String: ContractPreset] = [:]
+    /// Stage conventions by id (`conventions/`): at most one id may be loaded.
+    public private(set) var conventionFiles: [String: StageConventions] = [:]
+    /// Generated-snippet recognisers by id (`snippets/`).
+    public private(set) var snippetRecognizers: [String: SnippetRecognizer] = [:]
     public private(set) var files: [LoadedRuleFile] = []
     /// LC002 problems found while loading.
     public private(set) var diagnostics: [Diagnostic] = []
 
     public init() {}
 
-    /// LC002's documentation.
-    public static let documentation = CheckDocumentation(
-        id: "LC002",
-        what: "Reports an invalid rules file (bundled or in a repository rules directory): a TOML syntax error, an unknown key, a missing required key, an unknown type name, a migration that does not go from one version to the next, or a render text with an unclosed placeholder or unknown filter. Exit code 2.",
-        why: "Rules are data the checks trust: a broken registry would make every stage look stale, or none.",
-        example: "# lab_rules/templates/pipeline.x.toml\nid = \"pipeline.x\"\nverison = 2      # did you mean 'version'?",
-        fix: "Correct the rules file; its format is in rules/README.md.",
-        triggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nverison = 1\n"])],
-        nonTriggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nversion = 1\n"])]
-    )
+    /// The stage conventions in force, or nil when no `conventions/` file was loaded (the
+    /// linter reports that as a configuration error: it never falls back to built-in names).
+    public var conventions: StageConventions? { conventionFiles.values.first }
 
-    /// Loads one rules file. `path` decides its category by its directory:
-    /// `templates/`, `apps/`, `schemas/` or `contracts/`; other files are ignored.
+    /// The shape of a generated snippet by any loaded recogniser (in id order), or nil.
+    public func generatedShape(of code: String) -> String? {
+        for id in snippetRecognizers.keys.sorted() { if let shape = snippetRecognizers[id]?.shape(of: code) { return shape } }
+        return nil
+    }
+
+    /// Loads one rules file. `path` decides its category by its directory: `templates/`,
+    /// `apps/`, `schemas/`, `contracts/`, `conventions/` or `snippets/`; other files are ignored.
     public mutating func load(path: String, bytes: [UInt8], origin: RuleOrigin) {
         let parts = path.split(separator: "/")
         guard parts.count >= 2, path.hasSuffix(".toml") else { return }
@@ -147,12 +150,25 @@ public struct RuleSet: Sendable {
                 id = name
                 contractPresets[name] = ContractPreset(table: root, source: reader.source, path: path)
             }
+        case "conventions":
+            if let c = Self.readConventions(root, &reader, path: path) {
+                if let other = conventionFiles.keys.first(where: { $0 != c.id }) {
+                    reader.problem("conventions '\(c.id)' conflict with conventions '\(other)' already loaded: one set of stage conventions applies",
+                                   root["id"]?.span ?? whole, help: "replace the file by one with id = \"\(other)\", or remove one of them")
+                } else {
+                    id = c.id
+                    conventionFiles[c.id] = c
+                }
+            }
+        case "snippets":
+            if let recognizer = Self.readSnippets(root, &reader, path: path) { id = recognizer.id; snippetRecognizers[recognizer.id] = recognizer }
         default:
             return
         }
         diagnostics += reader.diagnostics
         guard let id else { return }
-        let singular = ["templates": "template", "apps": "app", "schemas": "schema", "contracts": "contract"][category]!
+        let singular = ["templates": "template", "apps": "app", "schemas": "schema", "contracts": "contract",
+                        "conventions": "conventions", "snippets": "snippets"][category] ?? category
         for i in files.indices where files[i].category == singular && files[i].id == id && files[i].replacedBy == nil {
             files[i].replacedBy = path
         }
@@ -224,4 +240,20 @@ public struct RuleSet: Sendable {
         guard let app else { return nil }
         return AppContract(app: app, actions: actions, tasks: tasks, path: path)
     }
+}
+
+/// LC002: a rules file is invalid. Reported by `RuleSet.load` as each file is read.
+public enum RulesFileCheck: Check {
+    public static let descriptions = [checkDescription]
+
+    public static let checkDescription = CheckDescription(
+        id: "LC002", slug: "invalid-rules-file", severity: .error,
+        summary: "a rules file invalid (syntax, unknown key, wrong type, bad migration or render text, no stage conventions)",
+        what: "Reports an invalid rules file (bundled or in a repository rules directory): a TOML syntax error, an unknown key, a missing required key, an unknown type name, a migration that does not go from one version to the next, or a render text with an unclosed placeholder or unknown filter. Exit code 2.",
+        why: "Rules are data the checks trust: a broken registry would make every stage look stale, or none.",
+        example: "# lab_rules/templates/pipeline.x.toml\nid = \"pipeline.x\"\nverison = 2      # did you mean 'version'?",
+        fix: "Correct the rules file; its format is in rules/README.md.",
+        triggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "↓id = 'x'\n↓verison = 1\n"])],
+        nonTriggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nversion = 1\n"])]
+    )
 }

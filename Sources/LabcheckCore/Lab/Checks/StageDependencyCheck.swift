@@ -3,15 +3,16 @@ import LabcheckTOML
 /// LC105: `depends_on` (or `deps`, `dependencies`) names a stage id that does not exist in the
 /// module, or the dependencies of a module form a cycle.
 public struct StageDependencyCheck: LabFileCheck {
-    public static let ids = ["LC105"]
-    public static let documentation = CheckDocumentation(
-        id: "LC105",
+    public static let descriptions = [checkDescription]
+    public static let checkDescription = CheckDescription(
+        id: "LC105", slug: "unknown-stage-dependency", severity: .error,
+        summary: "`depends_on` names an unknown stage, or dependencies form a cycle",
         what: "Checks that every name in a stage's `depends_on` (`deps`, `dependencies`) is the id of a stage in the same module, and that the dependencies do not form a cycle.",
         why: "A dependency on a renamed or deleted stage, or a cycle, leaves the pipeline unable to order its stages: it fails at run time, far from the edit that caused it.",
         example: "[[flight]]\nid = \"train\"\ndepends_on = [\"laod\"]      # no stage 'laod' in module flight",
         fix: "Name existing stage ids (the help line suggests the nearest), and break cycles.",
-        triggering: [.lab("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\ndepends_on = ['c']\n"),
-                     .lab("[[m]]\nid = 'a'\ndepends_on = ['b']\n[[m]]\nid = 'b'\ndepends_on = ['a']\n")],
+        triggering: [.lab("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\ndepends_on = [↓'c']\n"),
+                     .lab("[[m]]\nid = 'a'\ndepends_on = ['b']\n[[m]]\nid = 'b'\ndepends_on = [↓'a']\n")],
         nonTriggering: [.lab("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\ndepends_on = ['a']\n[[m]]\nid = 'c'\ndeps = ['a', 'b']\n")]
     )
 

@@ -1,0 +1,142 @@
+import Dispatch
+import LabcheckTOML
+
+/// Scan results cached by content id (a git blob id is a content hash), so unchanged files are
+/// never scanned twice. The binary encoding is labcheck's own; a file that does not decode
+/// exactly (wrong magic or version, bad checksum, truncated, foreign) is ignored as a whole,
+/// never trusted.
+public struct ImportScanCache: Sendable {
+    public private(set) var entries: [String: Result<[PythonImport], PythonScanError>] = [:]
+    /// Whether entries were added or dropped since loading (the caller then writes it back).
+    public private(set) var changed = false
+    /// The file's first bytes; the byte after `LCISC` is the format version (2: with a string table).
+    static let magic: [UInt8] = Array("LCISC\u{2}\n".utf8)
+
+    public init() {}
+
+    public subscript(id: String) -> Result<[PythonImport], PythonScanError>? { entries[id] }
+
+    mutating func store(_ id: String, _ outcome: Result<[PythonImport], PythonScanError>) {
+        entries[id] = outcome
+        changed = true
+    }
+
+    /// Keeps only the given ids (those of the current snapshot).
+    public mutating func retain(_ ids: Set<String>) {
+        let before = entries.count
+        if entries.keys.contains(where: { !ids.contains($0) }) { entries = entries.filter { ids.contains($0.key) } }
+        if entries.count != before { changed = true }
+    }
+
+    /// The cache file's bytes: magic, a table of the distinct module and name strings, the
+    /// records (imports refer to strings by index, so decoding builds each string once), and an
+    /// FNV-1a checksum of everything before it.
+    public func encode() -> [UInt8] {
+        var out = Self.magic
+        func int(_ v: Int) { var x = UInt32(truncatingIfNeeded: v).littleEndian; withUnsafeBytes(of: &x) { out += $0 } }
+        func str(_ s: String) { int(s.utf8.count); out += s.utf8 }
+        let ids = entries.keys.sorted()
+        var strings: [String] = []
+        var index: [String: Int] = [:]
+        func intern(_ s: String) -> Int {
+            if let k = index[s] { return k }
+            index[s] = strings.count
+            strings.append(s)
+            return strings.count - 1
+        }
+        for id in ids {
+            guard case .success(let imports) = entries[id]! else { continue }
+            for i in imports {
+                _ = intern(i.module)
+                if let name = i.name { _ = intern(name) }
+            }
+        }
+        int(strings.count)
+        for s in strings { str(s) }
+        int(ids.count)
+        for id in ids {
+            str(id)
+            switch entries[id]! {
+            case .success(let imports):
+                out.append(0)
+                int(imports.count)
+                for i in imports {
+                    out.append(i.kind == .plain ? 0 : (i.kind == .from ? 1 : 2))
+                    out.append(i.typeChecking ? 1 : 0)
+                    int(i.level); int(i.line); int(i.column)
+                    int(index[i.module]!)
+                    if let name = i.name { out.append(1); int(index[name]!) } else { out.append(0) }
+                }
+            case .failure(let e):
+                out.append(1)
+                int(e.line); int(e.column); str(e.message)
+            }
+        }
+        var sum = Self.checksum(out).littleEndian
+        withUnsafeBytes(of: &sum) { out += $0 }
+        return out
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt64 { checksum(bytes[...]) }
+
+    /// Decodes a cache file; nil for anything that is not exactly a valid cache.
+    public static func decode(_ bytes: [UInt8]) -> ImportScanCache? {
+        guard bytes.count >= magic.count + 16, Array(bytes.prefix(magic.count)) == magic else { return nil }
+        let body = bytes[..<(bytes.count - 8)]
+        var stored: UInt64 = 0
+        for k in 0..<8 { stored |= UInt64(bytes[bytes.count - 8 + k]) << (8 * UInt64(k)) }
+        guard stored == checksum(body) else { return nil }
+        var p = magic.count
+        let end = body.endIndex
+        func int() -> Int? {
+            guard p + 4 <= end else { return nil }
+            let v = Int(bytes[p]) | Int(bytes[p + 1]) << 8 | Int(bytes[p + 2]) << 16 | Int(bytes[p + 3]) << 24
+            p += 4
+            return v
+        }
+        func byte() -> UInt8? { guard p < end else { return nil }; p += 1; return bytes[p - 1] }
+        func str() -> String? {
+            // The checksum already vouches for the bytes: decode without validating again.
+            guard let n = int(), p + n <= end else { return nil }
+            let s = String(decoding: bytes[p..<(p + n)], as: UTF8.self)
+            p += n
+            return s
+        }
+        guard let stringCount = int(), stringCount <= end - p else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(stringCount)
+        for _ in 0..<stringCount { guard let s = str() else { return nil }; strings.append(s) }
+        func interned() -> String? { guard let k = int(), k < strings.count else { return nil }; return strings[k] }
+        guard let count = int() else { return nil }
+        var cache = ImportScanCache()
+        cache.entries.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let id = str(), let tag = byte() else { return nil }
+            if tag == 1 {
+                guard let l = int(), let c = int(), let m = str() else { return nil }
+                cache.entries[id] = .failure(PythonScanError(message: m, line: l, column: c))
+                continue
+            }
+            guard tag == 0, let n = int(), n <= end - p else { return nil }
+            var imports: [PythonImport] = []
+            imports.reserveCapacity(n)
+            for _ in 0..<n {
+                guard let k = byte(), k <= 2, let tc = byte(), let level = int(), let line = int(), let column = int(),
+                      let module = interned(), let hasName = byte() else { return nil }
+                var name: String? = nil
+                if hasName == 1 { guard let s = interned() else { return nil }; name = s }
+                imports.append(PythonImport(kind: k == 0 ? .plain : (k == 1 ? .from : .dynamic), module: module, level: level, name: name,
+                                            line: line, column: column, typeChecking: tc == 1))
+            }
+            cache.entries[id] = .success(imports)
+        }
+        guard p == end else { return nil }
+        return cache
+    }
+}

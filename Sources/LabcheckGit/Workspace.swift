@@ -1,0 +1,112 @@
+import Foundation
+import LabcheckCore
+
+/// What a command asks of the repository: which snapshot, compared with which base, and
+/// whether every file is in scope (DESIGN §1).
+public struct WorkspaceRequest: Sendable {
+    public var mode: SnapshotMode
+    /// `--base REV`; nil for the default base.
+    public var baseRevision: String?
+    /// `--all`: every file is in scope, and the diff base is read only if a check needs it.
+    public var all: Bool
+
+    public init(mode: SnapshotMode, baseRevision: String? = nil, all: Bool = false) {
+        self.mode = mode
+        self.baseRevision = baseRevision
+        self.all = all
+    }
+}
+
+/// A problem that stops a command before it checks anything (after `GitError`, exit 3).
+public enum WorkspaceError: Error {
+    /// `.labcheck.toml` or a rules file is invalid (LC001/LC002): exit code 2, with these
+    /// diagnostics shown.
+    case invalidConfiguration([Diagnostic])
+}
+
+/// One repository, opened once, and everything a command reads from it: the snapshot, the
+/// diff base (read when first needed), the touched set, `.labcheck.toml` and the rules in force.
+/// Every command (check, status, render, rules, and the writers) opens one of these, so all of
+/// them find the repository, choose the base and treat a broken configuration the same way.
+public final class Workspace {
+    public let repository: GitRepository
+    public let snapshot: GitSnapshot
+    public let request: WorkspaceRequest
+    /// `.labcheck.toml`, the rules (bundled plus the repository's) and the conventions, read
+    /// from the snapshot, with their problems.
+    public let configuration: RepositoryConfiguration
+    /// Which files findings are reported for.
+    public let scope: ReportScope
+    /// What opening decided, for `-v`.
+    public private(set) var log: [String] = []
+    /// The diff base's revision (nil: HEAD, or the empty tree before the first commit) or the
+    /// empty tree (a root commit's base).
+    private let baseSpec: (revision: String?, emptyTree: Bool)
+    private var loadedBase: DiffBase?
+
+    /// Opens the repository containing `directory` (honouring `GIT_DIR`, `GIT_WORK_TREE` and
+    /// `GIT_INDEX_FILE`), reads the snapshot, the touched set (outside `--all`) and the
+    /// configuration. Throws `GitError` for anything git cannot give.
+    public init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                request: WorkspaceRequest, bundledRules: RuleSet) throws {
+        self.request = request
+        repository = try GitRepository(discoverFrom: directory, environment: environment)
+        log += repository.openLog
+        snapshot = try GitSnapshot(repository: repository, mode: request.mode)
+        log.append("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
+        baseSpec = Self.baseSpec(request, repository)
+        if request.all {
+            log.append("diff base: read only if a lab file needs it (--all)")
+            scope = .all
+        } else {
+            let base = try DiffBase(repository: repository, revision: baseSpec.revision, emptyTree: baseSpec.emptyTree)
+            log.append("diff base: \(base.label)")
+            loadedBase = base
+            scope = ReportScope(touched: snapshot.touched(against: base))
+        }
+        configuration = try RepositoryConfiguration.load(snapshot, bundled: bundledRules)
+        log += configuration.log
+    }
+
+    /// The diff-base policy: `--base REV` if given; for `--rev REV`, its first parent, or the
+    /// empty tree for a root commit; otherwise HEAD (the empty tree while HEAD is unborn).
+    static func baseSpec(_ request: WorkspaceRequest, _ repository: GitRepository) -> (revision: String?, emptyTree: Bool) {
+        if let base = request.baseRevision { return (base, false) }
+        guard case .revision(let rev) = request.mode else { return (nil, false) }
+        return (try? repository.commitID(of: rev + "^")) != nil ? (rev + "^", false) : (nil, true)
+    }
+
+    /// The diff base, read on first use.
+    public func diffBase() throws -> DiffBase {
+        if let loadedBase { return loadedBase }
+        let base = try DiffBase(repository: repository, revision: baseSpec.revision, emptyTree: baseSpec.emptyTree)
+        loadedBase = base
+        return base
+    }
+
+    /// Throws `WorkspaceError.invalidConfiguration` when `.labcheck.toml` or a rules file is
+    /// invalid: commands that cannot work with a broken configuration call this first.
+    public func requireValidConfiguration() throws {
+        if configuration.isInvalid {
+            throw WorkspaceError.invalidConfiguration(configuration.problems.filter { $0.severity == .error })
+        }
+    }
+
+    /// A lint request over this workspace: the base is passed when already read, else read by
+    /// the linter only if a lab file needs it.
+    public func lintRequest(strictFlag: Bool, importCache: ImportScanCache) -> LintRequest {
+        var lint = LintRequest(snapshot: snapshot, base: loadedBase, scope: scope, configuration: configuration,
+                               strictFlag: strictFlag, importCache: importCache)
+        if loadedBase == nil { lint.baseLoader = { [self] in try diffBase() } }
+        return lint
+    }
+
+    /// The conventions in force. Only call after `requireValidConfiguration()`, which fails when
+    /// there are none.
+    public func conventions() throws -> StageConventions {
+        guard let conventions = configuration.conventions else {
+            throw WorkspaceError.invalidConfiguration(configuration.problems)
+        }
+        return conventions
+    }
+}
