@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
 CONFIG ?= debug
 
-.PHONY: all build release demo test install uninstall bench bench-toml bench-imports clean
+.PHONY: all build release demo test stress-exit install uninstall bench bench-toml bench-imports clean
 
 all: build
 
@@ -27,6 +27,11 @@ demo: build
 test: bootstrap
 	$(SWIFT) build
 	$(SWIFT) test
+
+## The exit-safety test at length, on the release binary: every subcommand 1000 times, two at
+## a time (the test suite runs it 200 times per command on the debug binary).
+stress-exit: release
+	LABCHECK_BINARY=$(CURDIR)/.build/release/labcheck LABCHECK_EXIT_RUNS=1000 $(SWIFT) test --filter ExitSafetyTests
 
 ## Install the binary and the bundled rules under $(PREFIX) (bin/ and share/labcheck/).
 install: release

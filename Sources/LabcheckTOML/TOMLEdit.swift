@@ -107,28 +107,10 @@ extension TOMLEdit {
 
 /// TOML text for values written by edits.
 public enum TOMLLiteral {
-    /// A basic string (`"..."`), escaping what TOML requires (quote, backslash, control
-    /// characters).
-    public static func basicString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A basic string (`"..."`): the JSON escaping of quotes, backslashes and control
+    /// characters is exactly what a TOML basic string needs (both use `\"`, `\\`, `\n`,
+    /// `\uXXXX`).
+    public static func basicString(_ s: String) -> String { JSONText.quoted(s) }
 
     /// A multi-line literal string (`'''...'''`) holding `s` exactly, or nil when `s` cannot
     /// be written that way (it contains `'''`, a control character other than tab and line

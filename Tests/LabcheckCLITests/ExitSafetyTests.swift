@@ -25,7 +25,7 @@ final class ExitSafetyTests: XCTestCase {
             (["render", "lab/lab_stages.toml", "flight[load]"], 0, ""),
         ]
         let (root, environment) = (f.root, f.environment)
-        let runs = ProcessInfo.processInfo.environment["LABCHECK_EXIT_RUNS"].flatMap(Int.init) ?? 100
+        let runs = ProcessInfo.processInfo.environment["LABCHECK_EXIT_RUNS"].flatMap(Int.init) ?? 200
         for command in commands {
             let first = try LabcheckBinary.run(command.args, in: f.root, environment: f.environment, stdin: Array(command.stdin.utf8))
             XCTAssertEqual(first.status, command.status, "\(command.args): \(first)")

@@ -6,7 +6,10 @@ import LabcheckTOML
 /// The stage model and the checks LC100-LC103, each with triggering and non-triggering input.
 final class LabFileTests: XCTestCase {
     private func diagnostics(_ text: String, strict: Bool = false) -> [Diagnostic] {
-        (try? TestRules.lint(["lab_stages.toml": text], strict: strict).diagnostics) ?? []
+        do { return try TestRules.lint(["lab_stages.toml": text], strict: strict).diagnostics } catch {
+            XCTFail("the run threw: \(error)")
+            return []
+        }
     }
 
     private func ids(_ text: String) -> [String] { diagnostics(text).map(\.id) }
@@ -108,5 +111,17 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(NearestName.suggestion(for: "strictt", among: ["strict", "rules"]), "strict")
         XCTAssertEqual(NearestName.suggestion(for: "Stage-Files", among: ["stage_files"]), "stage_files")
         XCTAssertNil(NearestName.suggestion(for: "zzzzzz", among: ["strict", "rules"]))
+    }
+
+    func testALongDependencyChainAndItsCycleNeedNoRecursion() throws {
+        // 20,000 stages each depending on the next, the last on the first: one cycle, found
+        // without a stack frame per stage.
+        let n = 20_000
+        var text = ""
+        for k in 0..<n { text += "[[m]]\nid = 's\(k)'\ndepends_on = ['s\((k + 1) % n)']\n" }
+        let cycles = try TestRules.lint(["lab_stages.toml": text]).diagnostics.filter { $0.id == "LC105" }
+        XCTAssertEqual(cycles.count, 1)
+        XCTAssertTrue(cycles.first?.message.hasPrefix("dependency cycle in module 'm': s0 -> s1 -> s2") ?? false)
+        XCTAssertEqual(cycles.first?.start.line, 3 * n)
     }
 }

@@ -134,7 +134,10 @@ public enum FixtureError: Error, CustomStringConvertible {
 
 /// The built labcheck binary, beside the test bundle in the build products directory.
 public enum LabcheckBinary {
+    /// `LABCHECK_BINARY` if set (to run the end-to-end tests against a release build), else the
+    /// binary `swift test` built beside the tests (the CLI test target depends on it).
     public static var path: String {
+        if let explicit = ProcessInfo.processInfo.environment["LABCHECK_BINARY"], !explicit.isEmpty { return explicit }
         let products = Bundle.main.bundleURL
         let candidates = [
             products.appendingPathComponent("labcheck").path,

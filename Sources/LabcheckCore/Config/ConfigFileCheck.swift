@@ -3,33 +3,32 @@ import LabcheckTOML
 
 /// LC200 and LC201: a registered config file (TOML or YAML) against its key schema.
 public enum ConfigFileCheck: Check {
-    public static let descriptions = [unknownKeyDescription, wrongTypeDescription]
-
-    public static let unknownKeyDescription = CheckDescription(
-        id: "LC200", slug: "unknown-config-key", severity: .warning,
-        summary: "unknown key in a registered config file (error in strict mode)",
-        what: "Reports a key in a config file registered in `.labcheck.toml` (`[[configs]] files = [...] schema = \"...\"`) that its schema does not know, with the full dotted path and the nearest known key. Subtrees the schema marks free-form (`prompt.stage_configs`, `prompt.extensions.*`) accept any key. A warning normally; an error in strict mode (also turned on by `strict = true` at the top of the config file).",
-        why: "Config loaders ignore keys they do not know: `prompt.stage_config` instead of `prompt.stage_configs` silently drops every stage's configuration.",
-        example: "[prompt.stage_config]     # did you mean 'prompt.stage_configs'?\nload = { retries = 2 }",
-        fix: "Correct the key, or add it to the schema (a repository rules directory's `schemas/<id>.toml`).",
-        triggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.toml']\nschema = 'run_config'\n",
-                                          "configs/run.toml": "strict = true\n[prompt.↓stage_config]\nload = 1\n"])],
-        nonTriggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.toml']\nschema = 'run_config'\n",
-                                             "configs/run.toml": "strict = true\n[prompt.stage_configs.load]\nanything = 1\n[prompt.extensions.x]\ny = 2\n"])]
-    )
-
-    public static let wrongTypeDescription = CheckDescription(
-        id: "LC201", slug: "invalid-config-type", severity: .error,
-        summary: "wrong type in a registered config file, or the file does not parse",
-        what: "Reports a value of the wrong type in a registered config file (for example a string where the schema declares an integer), and a registered config file that does not parse.",
-        why: "A wrong type is coerced or rejected only when the run starts, far from the edit.",
-        example: "[run]\nmode = \"fast\"     # declared integer",
-        fix: "Give the value the type the schema declares.",
-        triggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.yaml']\nschema = 'run_config'\n",
-                                          "configs/run.yaml": "run:\n  mode: ↓fast\n"])],
-        nonTriggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.yaml']\nschema = 'run_config'\n",
-                                             "configs/run.yaml": "run:\n  mode: 2\n"])]
-    )
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC200", slug: "unknown-config-key", severity: .warning,
+            summary: "unknown key in a registered config file (error in strict mode)",
+            what: "Reports a key in a config file registered in `.labcheck.toml` (`[[configs]] files = [...] schema = \"...\"`) that its schema does not know, with the full dotted path and the nearest known key. Subtrees the schema marks free-form (`prompt.stage_configs`, `prompt.extensions.*`) accept any key. A warning normally; an error in strict mode (also turned on by `strict = true` at the top of the config file).",
+            why: "Config loaders ignore keys they do not know: `prompt.stage_config` instead of `prompt.stage_configs` silently drops every stage's configuration.",
+            example: "[prompt.stage_config]     # did you mean 'prompt.stage_configs'?\nload = { retries = 2 }",
+            fix: "Correct the key, or add it to the schema (a repository rules directory's `schemas/<id>.toml`).",
+            triggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.toml']\nschema = 'run_config'\n",
+                                              "configs/run.toml": "strict = true\n[prompt.↓stage_config]\nload = 1\n"])],
+            nonTriggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.toml']\nschema = 'run_config'\n",
+                                                 "configs/run.toml": "strict = true\n[prompt.stage_configs.load]\nanything = 1\n[prompt.extensions.x]\ny = 2\n"])]
+        ),
+        CheckDescription(
+            id: "LC201", slug: "invalid-config-type", severity: .error,
+            summary: "wrong type in a registered config file, or the file does not parse",
+            what: "Reports a value of the wrong type in a registered config file (for example a string where the schema declares an integer), and a registered config file that does not parse.",
+            why: "A wrong type is coerced or rejected only when the run starts, far from the edit.",
+            example: "[run]\nmode = \"fast\"     # declared integer",
+            fix: "Give the value the type the schema declares.",
+            triggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.yaml']\nschema = 'run_config'\n",
+                                              "configs/run.yaml": "run:\n  mode: ↓fast\n"])],
+            nonTriggering: [CheckExample(files: [".labcheck.toml": "[[configs]]\nfiles = ['configs/*.yaml']\nschema = 'run_config'\n",
+                                                 "configs/run.yaml": "run:\n  mode: 2\n"])]
+        ),
+    ]
 
     /// The diagnostics for one registered config file.
     public static func check(path: String, bytes: [UInt8], schema: KeySchema, strict strictMode: StrictMode,

@@ -134,16 +134,17 @@ public struct LabcheckConfig: Sendable {
 
 /// LC001: the repository's `.labcheck.toml` is invalid. Reported by `LabcheckConfig.load`.
 public enum LabcheckConfigCheck: Check {
-    public static let descriptions = [checkDescription]
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC001", slug: "invalid-labcheck-config", severity: .error,
+            summary: "`.labcheck.toml` invalid (syntax, unknown key, wrong type, unknown schema, empty rules dir, an ignore that matches nothing)",
+            what: "Reports an invalid `.labcheck.toml`: a TOML syntax error, an unknown key (with the nearest known key), a value of the wrong type, a rules directory with no rules files, or a `[[configs]]` entry naming an unknown schema. Exit code 2, whatever the strict setting.",
+            why: "A misspelt setting (`strictt = true`) would otherwise be ignored, and the checks the team believes are on would silently be off.",
+            example: "strictt = true      # did you mean 'strict'?",
+            fix: "Correct the key or value; the known keys are listed in the README's configuration section and DESIGN §6a.",
+            triggering: [CheckExample(files: [".labcheck.toml": "↓strictt = true\n"]), CheckExample(files: [".labcheck.toml": "stage_files = ↓'x'\n"])],
+            nonTriggering: [CheckExample(files: [".labcheck.toml": "strict = false\nstage_files = ['**/lab_stages.toml']\n"])]
+        ),
+    ]
 
-    public static let checkDescription = CheckDescription(
-        id: "LC001", slug: "invalid-labcheck-config", severity: .error,
-        summary: "`.labcheck.toml` invalid (syntax, unknown key, wrong type, unknown schema, empty rules dir, an ignore that matches nothing)",
-        what: "Reports an invalid `.labcheck.toml`: a TOML syntax error, an unknown key (with the nearest known key), a value of the wrong type, a rules directory with no rules files, or a `[[configs]]` entry naming an unknown schema. Exit code 2, whatever the strict setting.",
-        why: "A misspelt setting (`strictt = true`) would otherwise be ignored, and the checks the team believes are on would silently be off.",
-        example: "strictt = true      # did you mean 'strict'?",
-        fix: "Correct the key or value; the known keys are listed in the README's configuration section and DESIGN §6a.",
-        triggering: [CheckExample(files: [".labcheck.toml": "↓strictt = true\n"]), CheckExample(files: [".labcheck.toml": "stage_files = ↓'x'\n"])],
-        nonTriggering: [CheckExample(files: [".labcheck.toml": "strict = false\nstage_files = ['**/lab_stages.toml']\n"])]
-    )
 }

@@ -244,16 +244,17 @@ public struct RuleSet: Sendable {
 
 /// LC002: a rules file is invalid. Reported by `RuleSet.load` as each file is read.
 public enum RulesFileCheck: Check {
-    public static let descriptions = [checkDescription]
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC002", slug: "invalid-rules-file", severity: .error,
+            summary: "a rules file invalid (syntax, unknown key, wrong type, bad migration or render text, no stage conventions)",
+            what: "Reports an invalid rules file (bundled or in a repository rules directory): a TOML syntax error, an unknown key, a missing required key, an unknown type name, a migration that does not go from one version to the next, or a render text with an unclosed placeholder or unknown filter. Exit code 2.",
+            why: "Rules are data the checks trust: a broken registry would make every stage look stale, or none.",
+            example: "# lab_rules/templates/pipeline.x.toml\nid = \"pipeline.x\"\nverison = 2      # did you mean 'version'?",
+            fix: "Correct the rules file; its format is in rules/README.md.",
+            triggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "↓id = 'x'\n↓verison = 1\n"])],
+            nonTriggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nversion = 1\n"])]
+        ),
+    ]
 
-    public static let checkDescription = CheckDescription(
-        id: "LC002", slug: "invalid-rules-file", severity: .error,
-        summary: "a rules file invalid (syntax, unknown key, wrong type, bad migration or render text, no stage conventions)",
-        what: "Reports an invalid rules file (bundled or in a repository rules directory): a TOML syntax error, an unknown key, a missing required key, an unknown type name, a migration that does not go from one version to the next, or a render text with an unclosed placeholder or unknown filter. Exit code 2.",
-        why: "Rules are data the checks trust: a broken registry would make every stage look stale, or none.",
-        example: "# lab_rules/templates/pipeline.x.toml\nid = \"pipeline.x\"\nverison = 2      # did you mean 'version'?",
-        fix: "Correct the rules file; its format is in rules/README.md.",
-        triggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "↓id = 'x'\n↓verison = 1\n"])],
-        nonTriggering: [CheckExample(files: [".labcheck.toml": "rules = ['lab_rules']\n", "lab_rules/templates/x.toml": "id = 'x'\nversion = 1\n"])]
-    )
 }

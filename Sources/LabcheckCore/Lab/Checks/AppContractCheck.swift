@@ -1,45 +1,43 @@
 /// LC120-LC122: a template stage's app, action/task and args against the app contract
 /// (`rules/apps/<app>.toml`) and the template's own args.
 public struct AppContractCheck: LabFileCheck {
-    public static let descriptions = [unknownAppDescription, unknownArgDescription, invalidArgDescription]
-
-    public static let unknownAppDescription = CheckDescription(
-        id: "LC120", slug: "unknown-app-action", severity: .error,
-        summary: "unknown app, or unknown action/task for the app",
-        what: "Reports a template stage whose `app` has no contract in the loaded rules, or whose `action`/`task` the app's contract does not declare.",
-        why: "The orchestrator dispatches a stage by app and action: an unknown one fails only when the lab runs.",
-        example: "app = \"example_project\"\naction = \"reference_alocator\"    # did you mean 'reference_allocator'?",
-        fix: "Correct the name, or add the app or action to its contract (`rules/apps/<app>.toml`, or a repository rules directory).",
-        triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = ↓'nope_project'\naction = 'x'\n"),
-                     .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = ↓'reference_alocator'\n")],
-        nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 16\n"),
-                        .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\n")]
-    )
-
-    public static let unknownArgDescription = CheckDescription(
-        id: "LC121", slug: "unknown-action-arg", severity: .warning,
-        summary: "unknown arg for the action (error in strict mode)",
-        what: "Reports a key in a template stage's `args` that neither the template (its own orchestration args) nor the app action's contract declares, with the nearest known arg. A warning normally; an error in strict mode.",
-        why: "An unknown arg is passed on and ignored, or rejected at run time: a typo (`time_horizn`) silently runs the action with its default.",
-        example: "[pipeline.args]\ntime_horizn = 16     # did you mean 'time_horizon'?",
-        fix: "Correct the name, or declare the arg in the app contract.",
-        triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 1\n↓time_horizn = 16\n"),
-                     .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 1\n↓speed = 2\n", strict: true)],
-        nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ndata_in = 'network_sim/pipeline'\ntime_horizon = 16\n", strict: true)]
-    )
-
-    public static let invalidArgDescription = CheckDescription(
-        id: "LC122", slug: "invalid-action-arg", severity: .error,
-        summary: "arg of the wrong type, or required arg missing",
-        what: "Reports an arg whose value has the wrong type for its declaration (template or app contract), and a required arg that is missing.",
-        why: "A wrong type (`time_horizon = \"16\"`) or a missing required arg makes the action fail, or worse, compute with a coerced value.",
-        example: "[pipeline.args]\ntime_horizon = \"16\"     # declared integer",
-        fix: "Give the value the declared type, and add required args. Declarations are in `rules/apps/<app>.toml` and the template's `[args]`.",
-        triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = ↓'16'\n"),
-                     .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\nmode = ↓'fast'\ntime_horizon = 1\n"),
-                     .lab("[[m]]\nkind = 'template'\ntemplate_id = ↓'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n")],
-        nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 16\nmode = 4\n")]
-    )
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC120", slug: "unknown-app-action", severity: .error,
+            summary: "unknown app, or unknown action/task for the app",
+            what: "Reports a template stage whose `app` has no contract in the loaded rules, or whose `action`/`task` the app's contract does not declare.",
+            why: "The orchestrator dispatches a stage by app and action: an unknown one fails only when the lab runs.",
+            example: "app = \"example_project\"\naction = \"reference_alocator\"    # did you mean 'reference_allocator'?",
+            fix: "Correct the name, or add the app or action to its contract (`rules/apps/<app>.toml`, or a repository rules directory).",
+            triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = ↓'nope_project'\naction = 'x'\n"),
+                         .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = ↓'reference_alocator'\n")],
+            nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 16\n"),
+                            .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\n")]
+        ),
+        CheckDescription(
+            id: "LC121", slug: "unknown-action-arg", severity: .warning,
+            summary: "unknown arg for the action (error in strict mode)",
+            what: "Reports a key in a template stage's `args` that neither the template (its own orchestration args) nor the app action's contract declares, with the nearest known arg. A warning normally; an error in strict mode.",
+            why: "An unknown arg is passed on and ignored, or rejected at run time: a typo (`time_horizn`) silently runs the action with its default.",
+            example: "[pipeline.args]\ntime_horizn = 16     # did you mean 'time_horizon'?",
+            fix: "Correct the name, or declare the arg in the app contract.",
+            triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 1\n↓time_horizn = 16\n"),
+                         .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 1\n↓speed = 2\n", strict: true)],
+            nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ndata_in = 'network_sim/pipeline'\ntime_horizon = 16\n", strict: true)]
+        ),
+        CheckDescription(
+            id: "LC122", slug: "invalid-action-arg", severity: .error,
+            summary: "arg of the wrong type, or required arg missing",
+            what: "Reports an arg whose value has the wrong type for its declaration (template or app contract), and a required arg that is missing.",
+            why: "A wrong type (`time_horizon = \"16\"`) or a missing required arg makes the action fail, or worse, compute with a coerced value.",
+            example: "[pipeline.args]\ntime_horizon = \"16\"     # declared integer",
+            fix: "Give the value the declared type, and add required args. Declarations are in `rules/apps/<app>.toml` and the template's `[args]`.",
+            triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = ↓'16'\n"),
+                         .lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\nmode = ↓'fast'\ntime_horizon = 1\n"),
+                         .lab("[[m]]\nkind = 'template'\ntemplate_id = ↓'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n")],
+            nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = 3\napp = 'example_project'\naction = 'reference_allocator'\n[m.args]\ntime_horizon = 16\nmode = 4\n")]
+        ),
+    ]
 
     public init() {}
 

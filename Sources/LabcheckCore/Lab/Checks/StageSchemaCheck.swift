@@ -3,33 +3,32 @@ import LabcheckTOML
 /// LC103 and LC104: stage fields checked against the key schema of the stage's kind
 /// (`rules/schemas/stage.*.toml`), and `__meta__` against `lab.meta`.
 public struct StageSchemaCheck: LabFileCheck {
-    public static let descriptions = [missingFieldDescription, unknownKeyDescription]
-
-    public static let missingFieldDescription = CheckDescription(
-        id: "LC103", slug: "missing-required-stage-field", severity: .error,
-        summary: "required field missing for the stage's kind; both or neither of `action`/`task`",
-        what: "Reports a field that a stage's kind requires but the stage lacks (for template stages: `template_id`, `template_version`, `app`; for raw_python stages: `C`), and a template stage with both or neither of `action` and `task`.",
-        why: "A structured stage without its required fields cannot be rendered or run; with both `action` and `task` it is ambiguous which one runs.",
-        example: "[[pipeline]]\nkind = \"template\"\ntemplate_id = \"pipeline.agi_run.single_action\"\ntemplate_version = 3\napp = \"example_project\"\naction = \"reference_allocator\"\ntask = \"reference_allocator\"     # both",
-        fix: "Add the missing field, or keep exactly one of `action`/`task`. The required fields of each kind are in `rules/schemas/stage.<kind>.toml`.",
-        triggering: [.lab("[[m]]\nkind = ↓'raw_python'\n"),
-                     .lab("[[m]]\nkind = ↓'template'\ntemplate_id = 'generic.execute'\ntemplate_version = 1\napp = 'example_project'\n"),
-                     .lab("[[m]]\nkind = 'template'\ntemplate_id = 'generic.execute'\ntemplate_version = 1\napp = 'example_project'\naction = 'a'\n↓task = 'b'\n")],
-        nonTriggering: [.lab("[[m]]\nkind = 'raw_python'\nC = 'print(1)'\n"), .lab("[[m]]\nD = 'legacy stages need nothing'\n")]
-    )
-
-    public static let unknownKeyDescription = CheckDescription(
-        id: "LC104", slug: "unknown-stage-key", severity: .warning,
-        summary: "unknown key in a stage or `__meta__` (error in strict mode)",
-        what: "Reports a stage field, or a `__meta__` key, that the schema of the stage's kind does not know, naming the full key and suggesting the nearest known one. A warning normally; an error in strict mode (`--strict`, `strict = true` in `.labcheck.toml`, or `[__meta__] strict = true` in the file).",
-        why: "A misspelt field (`dependson`, `tempalte_version`) is silently ignored by the orchestrator, so the stage runs without what its author meant to say.",
-        example: "[[flight]]\nid = \"train\"\ndepend_on = [\"load\"]     # did you mean 'depends_on'?",
-        fix: "Correct the key name, or, for a field your lab really uses, add it to a repository schema (`rules = [\"lab_rules\"]` in `.labcheck.toml`, then `lab_rules/schemas/stage.legacy.toml`).",
-        triggering: [.lab("[[m]]\nid = 'a'\n↓depend_on = ['b']\n"), .lab("[__meta__]\nschema = 'x'\n↓verison = 1\n", strict: true),
-                     .lab("[__meta__]\nstrict = true\n[[m]]\nid = 'a'\n↓CC = 'x'\n")],
-        nonTriggering: [.lab("[[m]]\nid = 'a'\nNB_cell = 3\n_orchestrate_locked_stage = true\nD = 'x'\n", strict: true),
-                        .lab("[__meta__]\nschema = 'x'\nm__sequence = [0]\n[[m]]\nid = 'a'\n", strict: true)]
-    )
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC103", slug: "missing-required-stage-field", severity: .error,
+            summary: "required field missing for the stage's kind; both or neither of `action`/`task`",
+            what: "Reports a field that a stage's kind requires but the stage lacks (for template stages: `template_id`, `template_version`, `app`; for raw_python stages: `C`), and a template stage with both or neither of `action` and `task`.",
+            why: "A structured stage without its required fields cannot be rendered or run; with both `action` and `task` it is ambiguous which one runs.",
+            example: "[[pipeline]]\nkind = \"template\"\ntemplate_id = \"pipeline.agi_run.single_action\"\ntemplate_version = 3\napp = \"example_project\"\naction = \"reference_allocator\"\ntask = \"reference_allocator\"     # both",
+            fix: "Add the missing field, or keep exactly one of `action`/`task`. The required fields of each kind are in `rules/schemas/stage.<kind>.toml`.",
+            triggering: [.lab("[[m]]\nkind = ↓'raw_python'\n"),
+                         .lab("[[m]]\nkind = ↓'template'\ntemplate_id = 'generic.execute'\ntemplate_version = 1\napp = 'example_project'\n"),
+                         .lab("[[m]]\nkind = 'template'\ntemplate_id = 'generic.execute'\ntemplate_version = 1\napp = 'example_project'\naction = 'a'\n↓task = 'b'\n")],
+            nonTriggering: [.lab("[[m]]\nkind = 'raw_python'\nC = 'print(1)'\n"), .lab("[[m]]\nD = 'legacy stages need nothing'\n")]
+        ),
+        CheckDescription(
+            id: "LC104", slug: "unknown-stage-key", severity: .warning,
+            summary: "unknown key in a stage or `__meta__` (error in strict mode)",
+            what: "Reports a stage field, or a `__meta__` key, that the schema of the stage's kind does not know, naming the full key and suggesting the nearest known one. A warning normally; an error in strict mode (`--strict`, `strict = true` in `.labcheck.toml`, or `[__meta__] strict = true` in the file).",
+            why: "A misspelt field (`dependson`, `tempalte_version`) is silently ignored by the orchestrator, so the stage runs without what its author meant to say.",
+            example: "[[flight]]\nid = \"train\"\ndepend_on = [\"load\"]     # did you mean 'depends_on'?",
+            fix: "Correct the key name, or, for a field your lab really uses, add it to a repository schema (`rules = [\"lab_rules\"]` in `.labcheck.toml`, then `lab_rules/schemas/stage.legacy.toml`).",
+            triggering: [.lab("[[m]]\nid = 'a'\n↓depend_on = ['b']\n"), .lab("[__meta__]\nschema = 'x'\n↓verison = 1\n", strict: true),
+                         .lab("[__meta__]\nstrict = true\n[[m]]\nid = 'a'\n↓CC = 'x'\n")],
+            nonTriggering: [.lab("[[m]]\nid = 'a'\nNB_cell = 3\n_orchestrate_locked_stage = true\nD = 'x'\n", strict: true),
+                            .lab("[__meta__]\nschema = 'x'\nm__sequence = [0]\n[[m]]\nid = 'a'\n", strict: true)]
+        ),
+    ]
 
     public init() {}
 

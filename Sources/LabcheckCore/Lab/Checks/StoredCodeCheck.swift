@@ -2,17 +2,18 @@ import LabcheckTOML
 
 /// LC114: a template stage that also stores code (`C`) whose text differs from the render.
 public struct StoredCodeCheck: LabFileCheck {
-    public static let descriptions = [checkDescription]
-    public static let checkDescription = CheckDescription(
-        id: "LC114", slug: "stored-code-differs-from-render", severity: .error,
-        summary: "stored `C` of a template stage differs from its render (first differing line, at its exact line in the TOML)",
-        what: "For a template stage at the registry's current version that also stores code in `C`, compares that code with the template's render (`labcheck render FILE STAGE`) and reports the first line that differs, at its exact line and column in the TOML file.",
-        why: "A template stage's Python is a rendered view, not source: stored code that differs was edited by hand and will be lost or, worse, run instead of what the stage declares.",
-        example: "[[pipeline]]\nkind = \"template\"\n...\nC = '''\nimport asyncio   # hand-edited copy of the render\n'''",
-        fix: "Remove `C` from the stage (the render is derived), or move the custom code to a `kind = \"raw_python\"` stage.",
-        triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\nC = '''\n↓import os\n'''\n")],
-        nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\n")]
-    )
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC114", slug: "stored-code-differs-from-render", severity: .error,
+            summary: "stored `C` of a template stage differs from its render (first differing line, at its exact line in the TOML)",
+            what: "For a template stage at the registry's current version that also stores code in `C`, compares that code with the template's render (`labcheck render FILE STAGE`) and reports the first line that differs, at its exact line and column in the TOML file.",
+            why: "A template stage's Python is a rendered view, not source: stored code that differs was edited by hand and will be lost or, worse, run instead of what the stage declares.",
+            example: "[[pipeline]]\nkind = \"template\"\n...\nC = '''\nimport asyncio   # hand-edited copy of the render\n'''",
+            fix: "Remove `C` from the stage (the render is derived), or move the custom code to a `kind = \"raw_python\"` stage.",
+            triggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\nC = '''\n↓import os\n'''\n")],
+            nonTriggering: [.lab("[[m]]\nkind = 'template'\ntemplate_id = 'pipeline.agi_install.app'\ntemplate_version = 2\napp = 'example_project'\naction = 'install'\n")]
+        ),
+    ]
 
     public init() {}
 
