@@ -132,7 +132,12 @@ def importlinter_findings(repo):
         from importlinter.application import use_cases
         importlinter.configuration.configure()
         options = use_cases.read_user_options(".importlinter")
-        use_cases._register_contract_types(options)  # what `lint-imports` does before checking
+        # What `lint-imports` does before checking: import-linter 2.16 registers the contract types
+        # the options name, 2.17 registers the built-in ones without arguments.
+        if hasattr(use_cases, "_register_contract_types"):
+            use_cases._register_contract_types(options)
+        else:
+            use_cases._register_built_in_contract_types()
         report = use_cases.create_report(options, cache_dir=None)
     finally:
         os.chdir(cwd)
