@@ -112,6 +112,12 @@ public enum TOMLLiteral {
     /// `\uXXXX`).
     public static func basicString(_ s: String) -> String { JSONText.quoted(s) }
 
+    /// A key: bare when it is only ASCII letters, digits, `_` and `-`, else a basic string.
+    public static func key(_ k: String) -> String {
+        let bare = !k.isEmpty && k.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+        return bare ? k : basicString(k)
+    }
+
     /// A multi-line literal string (`'''...'''`) holding `s` exactly, or nil when `s` cannot
     /// be written that way (it contains `'''`, a control character other than tab and line
     /// feed, a CR not before LF, or ends with `'`). A leading newline is added, which TOML

@@ -18,7 +18,7 @@ final class RegistryCLITests: XCTestCase {
 
     func testStaleStageStagedExitsOneAtTheTemplateVersionLine() throws {
         let f = try GitFixture()
-        try f.commit(["labs/net/lab_stages.toml": Self.designExample])
+        try f.commit(RuleFixtures.pinned.merging(["labs/net/lab_stages.toml": Self.designExample]) { $1 })
         try f.write("labs/net/lab_stages.toml", Self.designExample.replacingOccurrences(of: "template_version = 3", with: "template_version = 1"))
         try f.git("add", ".")
         let r = try labcheck(f, ["check"])
@@ -34,13 +34,11 @@ final class RegistryCLITests: XCTestCase {
 
     func testARegistryBumpStagedAloneChecksTheAffectedLabs() throws {
         let f = try GitFixture()
-        try f.commit([".labcheck.toml": "rules = [\"lab_rules\"]\n",
-                      "lab_rules/apps/example_project.toml": "app = \"example_project\"\n[actions.reference_allocator]\nargs = { time_horizon = \"integer\" }\n",
-                      "labs/net/lab_stages.toml": Self.designExample])
+        try f.commit(RuleFixtures.pinned.merging([
+            "lab_rules/apps/example_project.toml": "app = \"example_project\"\n[actions.reference_allocator]\nargs = { time_horizon = \"integer\" }\n",
+            "labs/net/lab_stages.toml": Self.designExample]) { $1 })
         XCTAssertEqual(try labcheck(f, ["check", "--all"]).status, 0)
-        try f.write("lab_rules/templates/run.toml", """
-        id = "pipeline.agi_run.single_action"
-        version = 4
+        try f.write(RuleFixtures.runFamilyPath, RuleFixtures.runFamilyV3.replacingOccurrences(of: "version = 3", with: "version = 4") + """
         [[migrations]]
         from = 3
         to = 4
@@ -59,6 +57,7 @@ final class RegistryCLITests: XCTestCase {
 
     func testUnknownArgWarnsNormallyAndFailsInStrictMode() throws {
         let f = try GitFixture()
+        for (path, text) in RuleFixtures.pinned { try f.write(path, text) }
         try f.write("lab_stages.toml", Self.designExample + "time_horizn = 3\n")
         try f.git("add", ".")
         let normal = try labcheck(f, ["check"])
@@ -69,7 +68,7 @@ final class RegistryCLITests: XCTestCase {
         XCTAssertEqual(strict.status, 1, "\(strict)")
         XCTAssertTrue(strict.stdout.contains("error[LC121]"), strict.stdout)
         XCTAssertTrue(strict.stderr.contains("strict mode: on (--strict on the command line)"), strict.stderr)
-        try f.write(".labcheck.toml", "strict = true\n")
+        try f.write(".labcheck.toml", RuleFixtures.config + "strict = true\n")
         try f.git("add", ".")
         let configured = try labcheck(f, ["check", "-v"])
         XCTAssertEqual(configured.status, 1)
@@ -90,10 +89,12 @@ final class RegistryCLITests: XCTestCase {
         let stages = try XCTUnwrap(object["stages"] as? [[String: Any]])
         XCTAssertEqual(stages.count, 12)
         let classes = Dictionary(grouping: stages, by: { $0["class"] as? String ?? "?" }).mapValues(\.count)
-        XCTAssertEqual(classes, ["legacy": 9, "legacy-generated": 2, "current": 1])
+        // The design example's v3 is older than the bundled RUN family (rules/README.md): stale.
+        let current = try XCTUnwrap(RuleFixtures.bundledVersion("pipeline.agi_run.single_action"))
+        XCTAssertEqual(classes, ["legacy": 9, "legacy-generated": 2, current > 3 ? "stale" : "current": 1])
         let allocate = try XCTUnwrap(stages.first { $0["id"] as? String == "allocate" })
         XCTAssertEqual(allocate["saved_version"] as? Int, 3)
-        XCTAssertEqual(allocate["current_version"] as? Int, 3)
+        XCTAssertEqual(allocate["current_version"] as? Int, current)
         XCTAssertEqual(allocate["template_id"] as? String, "pipeline.agi_run.single_action")
         for key in ["file", "module", "stage", "kind", "class"] { XCTAssertNotNil(allocate[key], key) }
     }
@@ -135,8 +136,9 @@ final class RegistryCLITests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(fromBuild.stdout.utf8)) as? [String: Any])
         let templates = try XCTUnwrap(object["templates"] as? [[String: Any]])
         let versions = Dictionary(uniqueKeysWithValues: templates.map { ($0["id"] as! String, $0["version"] as! Int) })
-        XCTAssertEqual(versions["pipeline.agi_run.single_action"], 3)
-        XCTAssertEqual(versions["pipeline.agi_install.app"], 2)
+        for id in ["pipeline.agi_run.single_action", "pipeline.agi_install.app", "generic.execute"] {
+            XCTAssertEqual(versions[id], try RuleFixtures.bundledVersion(id), id)
+        }
         let apps = try XCTUnwrap(object["apps"] as? [[String: Any]])
         let example = try XCTUnwrap(apps.first { $0["app"] as? String == "example_project" })
         XCTAssertEqual((example["actions"] as? [[String: Any]])?.map { $0["name"] as? String }, ["reference_allocator"])
@@ -151,7 +153,8 @@ final class RegistryCLITests: XCTestCase {
         let installed = try runProcess(prefix.appendingPathComponent("bin/labcheck").path, ["rules", "-v"], in: f.root, environment: f.environment)
         XCTAssertEqual(installed.status, 0, "\(installed)")
         XCTAssertTrue(installed.stderr.contains("share/labcheck/rules (installed beside the binary)"), installed.stderr)
-        XCTAssertTrue(installed.stdout.contains("pipeline.agi_run.single_action v3"), installed.stdout)
+        let run = try XCTUnwrap(RuleFixtures.bundledVersion("pipeline.agi_run.single_action"))
+        XCTAssertTrue(installed.stdout.contains("pipeline.agi_run.single_action v\(run)"), installed.stdout)
     }
 
     func testBrokenRepositoryRulesExitTwoNamingFileLineColumn() throws {

@@ -21,6 +21,45 @@ public enum LabFixtures {
     """
 }
 
+/// A repository rules file that pins `pipeline.agi_run.single_action` at a small v3 with two
+/// declared migrations, so end-to-end tests about drift do not depend on the bundled registry's
+/// current version (`.labcheck.toml`: `rules = ["lab_rules"]`).
+public enum RuleFixtures {
+    public static let config = "rules = [\"lab_rules\"]\n"
+    public static let runFamilyPath = "lab_rules/templates/run.toml"
+    public static let runFamilyV3 = """
+    id = "pipeline.agi_run.single_action"
+    version = 3
+    shape = "RUN"
+
+    [args]
+    data_in = { type = "string", nullable = true }
+    workflow_share_root = { type = "string", nullable = true }
+    rapids_enabled = { type = "boolean", default = false }
+    benchmark_best_single_node = { type = "boolean", default = false }
+
+    [[migrations]]
+    from = 1
+    to = 2
+    rename = { workers_data_path = "workflow_share_root" }
+
+    [[migrations]]
+    from = 2
+    to = 3
+    add = { rapids_enabled = false, benchmark_best_single_node = false }
+
+    """
+
+    /// The files that pin it.
+    public static var pinned: [String: String] { [".labcheck.toml": config, runFamilyPath: runFamilyV3] }
+
+    /// The current version of a bundled template family, read from `rules/templates/<id>.toml`.
+    public static func bundledVersion(_ id: String) throws -> Int? {
+        let text = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("rules/templates/\(id).toml"), encoding: .utf8)
+        return text.split(separator: "\n").first { $0.hasPrefix("version = ") }.flatMap { Int($0.dropFirst("version = ".count)) }
+    }
+}
+
 /// Golden files: compare output with `directory/name`; `RECORD_SNAPSHOTS=1` re-records them
 /// and fails, so a recording run is never mistaken for a passing one.
 public func assertGolden(_ actual: String, _ name: String, in directory: URL,

@@ -56,8 +56,10 @@ public enum ExampleRules {
             description = "An INSTALL template cut down for examples."
             builtin_action = "install"
             render = '''
-            APP = {{ app | python }}
-            MODES = {{ args.modes_enabled | python }}
+            # AGILAB generated snippet
+            # generator: agilab.orchestrate
+            APP = {{ app | literal }}
+            MODES = {{ args.modes_enabled | literal }}
             '''
 
             [args]
@@ -170,15 +172,6 @@ public enum ExampleRules {
         "example-rules/snippets/agilab.orchestrate.toml": """
             id = "agilab.orchestrate"
             markers = ["# AGILAB generated snippet", "# generator: agilab.orchestrate"]
-
-            [[shapes]]
-            name = "INSTALL"
-            call = "AGI.install("
-
-            [[shapes]]
-            name = "RUN"
-            call = "AGI.run("
-            requires = ["RunRequest("]
             """,
     ]
 

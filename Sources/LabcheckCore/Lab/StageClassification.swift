@@ -25,8 +25,10 @@ public struct StageStatus: Sendable {
     public let templateID: String?
     public let savedVersion: Int?
     public let currentVersion: Int?
-    /// For `legacy-generated`: the ORCHESTRATE shape recognised (`RUN`, `INSTALL`, `CHECK`).
+    /// For `legacy-generated`: the shape recognised (`RUN`, `INSTALL`, `CHECK`, ...).
     public let generatedShape: String?
+    /// For `legacy-generated`: the template stage it converts to, losslessly.
+    public let conversion: SnippetMatch?
 }
 
 /// Classifies stages against the registry.
@@ -38,17 +40,19 @@ public enum StageClassifier {
         let saved = savedVersion(t[conventions.templateVersionKey])
         let kind = kindName(stage.kind, conventions)
         var shape: String? = nil
+        var conversion: SnippetMatch? = nil
         var stageClass = baseClass(stage.kind)
         let isTemplate = stage.kind.isTemplate
         if isTemplate || (templateID != nil && stageClass == .legacy) {
             stageClass = versionClass(saved: saved, current: current)
         } else if stageClass == .legacy {
-            shape = t[conventions.codeKey]?.string.flatMap(rules.generatedShape(of:))
-            if shape != nil { stageClass = .legacyGenerated }
+            if let code = t[conventions.codeKey]?.string, case .template(let match) = SnippetRecognition.recognize(code, rules: rules, conventions: conventions) {
+                (shape, conversion, stageClass) = (match.family.shape, match, .legacyGenerated)
+            }
         }
         return StageStatus(file: file.path, module: stage.module, stage: stage.displayName, id: stage.id, kind: kind,
                            stageClass: stageClass, templateID: templateID, savedVersion: saved, currentVersion: current,
-                           generatedShape: shape)
+                           generatedShape: shape, conversion: conversion)
     }
 
     static func savedVersion(_ node: TOMLNode?) -> Int? {

@@ -1,31 +1,19 @@
 import LabcheckTOML
 
-/// How generated snippets are recognised, read from `rules/snippets/<id>.toml`: the marker
-/// lines every snippet of the generator carries, and the calls that decide its shape. The
-/// engine hard-codes none of it (AGILab's ORCHESTRATE generator is bundled as data; the
-/// converter reads the same file).
+/// The header of a generator's snippets, read from `rules/snippets/<id>.toml`: the marker lines
+/// every snippet it writes carries. A stage's code is only ever recognised as generated when
+/// one recogniser's markers are all present; the template families then decide its shape. The
+/// engine hard-codes none of it (AGILab's generators are bundled as data).
 public struct SnippetRecognizer: Sendable {
-    /// One shape: a snippet has it when it contains `call` and every text of `requires`.
-    public struct Shape: Sendable {
-        public let name: String
-        public let call: String
-        public let requires: [String]
-    }
-
     public let id: String
     /// Lines that must all appear in the code, each as a whole line (surrounding blanks ignored).
     public let markers: [String]
-    public let shapes: [Shape]
     public let path: String
 
-    /// The shape of `code`: all markers present as lines, and exactly one shape's call present
-    /// (with what it requires); nil otherwise.
-    public func shape(of code: String) -> String? {
+    /// Whether every marker stands as a line of `code`.
+    public func marks(_ code: String) -> Bool {
         let lines = Set(code.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map { $0.trimmingBlanks })
-        guard markers.allSatisfy({ lines.contains($0) }) else { return nil }
-        let found = shapes.filter { code.contains($0.call) }
-        guard found.count == 1, found[0].requires.allSatisfy({ code.contains($0) }) else { return nil }
-        return found[0].name
+        return markers.allSatisfy { lines.contains($0) }
     }
 
     /// The first marker's place in `code` (UTF-8 offsets), for pointing a diagnostic at it.
@@ -49,24 +37,13 @@ extension Substring {
 extension RuleSet {
     static func readSnippets(_ root: TOMLTable, _ r: inout RuleFileReader, path: String) -> SnippetRecognizer? {
         let whole = ByteSpan(0, 0)
-        r.rejectUnknownKeys(root, known: ["id", "description", "markers", "shapes"], context: "a snippets file")
+        r.rejectUnknownKeys(root, known: ["id", "description", "markers"], context: "a snippets file")
         let id = r.string(root, "id", required: true, span: whole)
         let markers = r.strings(root, "markers") ?? []
         if root["markers"] == nil { r.problem("missing required key 'markers'", whole) }
         else if markers.isEmpty, let node = root["markers"] { r.problem("'markers' must name at least one line: without markers any code would be recognised", node.span) }
-        var shapes: [SnippetRecognizer.Shape] = []
-        if let node = root["shapes"], let array = node.array, array.items.allSatisfy({ $0.table != nil }) {
-            for item in array.items {
-                guard let t = item.table else { continue }
-                r.rejectUnknownKeys(t, known: ["name", "call", "requires"], context: "a snippet shape")
-                guard let name = r.string(t, "name", required: true, span: item.span), let call = r.string(t, "call", required: true, span: item.span) else { continue }
-                shapes.append(.init(name: name, call: call, requires: r.strings(t, "requires") ?? []))
-            }
-        } else {
-            r.problem("'shapes' must be an array of tables ([[shapes]])", root["shapes"]?.span ?? whole)
-        }
         guard let id, !markers.isEmpty else { return nil }
-        return SnippetRecognizer(id: id, markers: markers, shapes: shapes, path: path)
+        return SnippetRecognizer(id: id, markers: markers, path: path)
     }
 
     static func readConventions(_ root: TOMLTable, _ r: inout RuleFileReader, path: String) -> StageConventions? {

@@ -36,6 +36,8 @@ public struct TemplateMigration: Sendable {
     public let remove: [String]
     /// Args added by this step, with the value the template declares.
     public let add: [(name: String, value: TOMLNode)]
+    /// Args whose value changes meaning, with how (`scheduler`: "the host only, without :port").
+    public let change: [(name: String, how: String)]
     /// What changed, in words.
     public let note: String?
 
@@ -44,26 +46,54 @@ public struct TemplateMigration: Sendable {
         var parts: [String] = rename.map { "rename \($0.old) -> \($0.new)" }
         parts += remove.map { "remove \($0)" }
         parts += add.map { "add \($0.name)" }
+        parts += change.map { "change \($0.name): \($0.how)" }
         if parts.isEmpty, let note { parts.append(note) }
         return "v\(from) -> v\(to)" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
     }
 }
 
-/// One template family: its current version, args, render text and migrations.
+/// One version of a template family: what the generator wrote in that era.
+public struct TemplateVersion: Sendable {
+    public let version: Int
+    /// When the generator started writing it (`2026-04-27`), and the upstream commit.
+    public let date: String?
+    public let upstream: String?
+    /// What changed from the version before, in words.
+    public let note: String?
+    /// The template's own args at this version (orchestration parameters), beside the app's.
+    public let args: [ArgSpec]
+    /// The Python text of this version, with `{{ placeholder | filter }}` fields; nil for
+    /// tag-only families.
+    public let render: String?
+
+    /// The spec of a template arg.
+    public func arg(_ name: String) -> ArgSpec? { args.first { $0.name == name } }
+}
+
+/// One template family: every version (args and render text), the migrations between them.
 public struct TemplateFamily: Sendable {
     public let id: String
+    /// The current version.
     public let version: Int
     public let description: String?
-    /// The ORCHESTRATE shape it renders (`RUN`, `INSTALL`, `CHECK`), or nil for tag-only families.
+    /// The generated shape it renders (`RUN`, `INSTALL`, `CHECK`, ...), or nil for tag-only families.
     public let shape: String?
-    /// An action the template itself defines (`install`), which no app contract needs to list.
+    /// An action the template itself defines (`install`, `run`), which no app contract needs to
+    /// list, and which a converted stage names.
     public let builtinAction: String?
-    /// The template's own args (orchestration parameters), beside the app action's args.
-    public let args: [ArgSpec]
-    /// The Python text of the current version, with `{{ placeholder | filter }}` fields.
-    public let render: String?
+    /// Every declared version, oldest first.
+    public let versions: [TemplateVersion]
     public let migrations: [TemplateMigration]
     public let path: String
+
+    /// A declared version.
+    public func at(_ version: Int) -> TemplateVersion? { versions.first { $0.version == version } }
+
+    /// The current version's args.
+    public var args: [ArgSpec] { at(version)?.args ?? [] }
+
+    /// The current version's render text.
+    public var render: String? { at(version)?.render }
 
     /// The declared migration from `version`, if any.
     public func migration(from version: Int) -> TemplateMigration? { migrations.first { $0.from == version } }
@@ -81,7 +111,7 @@ public struct TemplateFamily: Sendable {
         return steps
     }
 
-    /// The spec of a template arg.
+    /// The spec of a current template arg.
     public func arg(_ name: String) -> ArgSpec? { args.first { $0.name == name } }
 }
 
@@ -121,11 +151,6 @@ public struct RuleSet: Sendable {
     /// linter reports that as a configuration error: it never falls back to built-in names).
     public var conventions: StageConventions? { conventionFiles.values.first }
 
-    /// The shape of a generated snippet by any loaded recogniser (in id order), or nil.
-    public func generatedShape(of code: String) -> String? {
-        for id in snippetRecognizers.keys.sorted() { if let shape = snippetRecognizers[id]?.shape(of: code) { return shape } }
-        return nil
-    }
 
     /// Loads one rules file. `path` decides its category by its directory: `templates/`,
     /// `apps/`, `schemas/`, `contracts/`, `conventions/` or `snippets/`; other files are ignored.
@@ -177,32 +202,37 @@ public struct RuleSet: Sendable {
 
     static func readTemplate(_ root: TOMLTable, _ r: inout RuleFileReader, path: String) -> TemplateFamily? {
         let whole = ByteSpan(0, 0)
-        r.rejectUnknownKeys(root, known: ["id", "version", "description", "shape", "builtin_action", "args", "render", "migrations"],
+        r.rejectUnknownKeys(root, known: ["id", "version", "description", "shape", "builtin_action", "args", "render", "versions", "migrations"],
                             context: "a template file")
         let id = r.string(root, "id", required: true, span: whole)
         let version = r.positiveInteger(root, "version", required: true, span: whole)
-        let args = r.table(root, "args").map { r.args($0, context: "template args") } ?? []
-        var migrations: [TemplateMigration] = []
-        if let node = root["migrations"] {
+        var versions: [TemplateVersion] = []
+        if let node = root["versions"] {
+            for key in ["render", "args"] where root[key] != nil {
+                r.problem("'\(key)' belongs in each [[versions]] entry when the file has [[versions]]", root[key]!.span)
+            }
             if let array = node.array, array.items.allSatisfy({ $0.table != nil }) {
                 for item in array.items {
-                    let m = item.table!
-                    r.rejectUnknownKeys(m, known: ["from", "to", "rename", "remove", "add", "note"], context: "a migration")
-                    guard let from = r.positiveInteger(m, "from", required: true, span: item.span),
-                          let to = r.positiveInteger(m, "to", required: true, span: item.span) else { continue }
-                    if to != from + 1 { r.problem("a migration goes from one version to the next: from \(from) to \(from + 1), not \(to)", m["to"]!.span) }
-                    var rename: [(String, String)] = []
-                    for e in r.table(m, "rename")?.entries ?? [] {
-                        if let new = e.value.string { rename.append((e.key, new)) } else { r.problem("rename '\(e.key)' must name the new arg as a string", e.value.span) }
+                    guard let t = item.table else { continue }
+                    r.rejectUnknownKeys(t, known: ["version", "date", "upstream", "note", "render", "args"], context: "a template version")
+                    guard let v = r.positiveInteger(t, "version", required: true, span: item.span) else { continue }
+                    if versions.contains(where: { $0.version == v }) { r.problem("version \(v) is declared twice", t["version"]?.span ?? item.span); continue }
+                    versions.append(readVersion(t, v, &r, span: item.span))
+                }
+                versions.sort { $0.version < $1.version }
+                if let version {
+                    let declared = versions.map(\.version)
+                    if declared != Array(1...max(1, version)) {
+                        r.problem("[[versions]] must declare every version from 1 to the current \(version), found \(declared.map(String.init).joined(separator: ", "))", node.span)
                     }
-                    let add = (r.table(m, "add")?.entries ?? []).map { ($0.key, $0.value) }
-                    migrations.append(TemplateMigration(from: from, to: to, rename: rename, remove: r.strings(m, "remove") ?? [],
-                                                        add: add, note: r.string(m, "note", span: item.span)))
                 }
             } else {
-                r.problem("'migrations' must be an array of tables ([[migrations]])", node.span)
+                r.problem("'versions' must be an array of tables ([[versions]])", node.span)
             }
+        } else if let version {
+            versions = [readVersion(root, version, &r, span: whole)]
         }
+        let migrations = readMigrations(root, &r)
         if let version {
             for m in migrations where m.to > version {
                 r.problem("migration v\(m.from) -> v\(m.to) goes past the current version \(version)", root["version"]!.span)
@@ -212,16 +242,49 @@ public struct RuleSet: Sendable {
                 r.problem("two migrations from version \(m.from)", root["migrations"]!.span)
             }
         }
-        let render = r.string(root, "render", span: whole)
-        if let render, let renderNode = root["render"] {
-            for problem in TemplateRenderer.validate(render) {
-                r.problem("render text: \(problem)", renderNode.span)
-            }
-        }
         guard let id, let version else { return nil }
         return TemplateFamily(id: id, version: version, description: r.string(root, "description", span: whole),
                               shape: r.string(root, "shape", span: whole), builtinAction: r.string(root, "builtin_action", span: whole),
-                              args: args, render: render, migrations: migrations, path: path)
+                              versions: versions, migrations: migrations, path: path)
+    }
+
+    /// One version's args and render text, from a `[[versions]]` entry or the file's top level.
+    private static func readVersion(_ t: TOMLTable, _ version: Int, _ r: inout RuleFileReader, span: ByteSpan) -> TemplateVersion {
+        let args = r.table(t, "args").map { r.args($0, context: "template args") } ?? []
+        let render = r.string(t, "render", span: span)
+        if let render, let renderNode = t["render"] {
+            for problem in TemplateRenderer.validate(render) { r.problem("render text: \(problem)", renderNode.span) }
+        }
+        return TemplateVersion(version: version, date: r.string(t, "date", span: span), upstream: r.string(t, "upstream", span: span),
+                               note: r.string(t, "note", span: span), args: args, render: render)
+    }
+
+    private static func readMigrations(_ root: TOMLTable, _ r: inout RuleFileReader) -> [TemplateMigration] {
+        guard let node = root["migrations"] else { return [] }
+        guard let array = node.array, array.items.allSatisfy({ $0.table != nil }) else {
+            r.problem("'migrations' must be an array of tables ([[migrations]])", node.span)
+            return []
+        }
+        var migrations: [TemplateMigration] = []
+        for item in array.items {
+            guard let m = item.table else { continue }
+            r.rejectUnknownKeys(m, known: ["from", "to", "rename", "remove", "add", "change", "note"], context: "a migration")
+            guard let from = r.positiveInteger(m, "from", required: true, span: item.span),
+                  let to = r.positiveInteger(m, "to", required: true, span: item.span) else { continue }
+            if to != from + 1, let toNode = m["to"] { r.problem("a migration goes from one version to the next: from \(from) to \(from + 1), not \(to)", toNode.span) }
+            var rename: [(String, String)] = []
+            for e in r.table(m, "rename")?.entries ?? [] {
+                if let new = e.value.string { rename.append((e.key, new)) } else { r.problem("rename '\(e.key)' must name the new arg as a string", e.value.span) }
+            }
+            var change: [(String, String)] = []
+            for e in r.table(m, "change")?.entries ?? [] {
+                if let how = e.value.string { change.append((e.key, how)) } else { r.problem("change '\(e.key)' must say how the value changes, as a string", e.value.span) }
+            }
+            let add = (r.table(m, "add")?.entries ?? []).map { ($0.key, $0.value) }
+            migrations.append(TemplateMigration(from: from, to: to, rename: rename, remove: r.strings(m, "remove") ?? [],
+                                                add: add, change: change, note: r.string(m, "note", span: item.span)))
+        }
+        return migrations
     }
 
     static func readApp(_ root: TOMLTable, _ r: inout RuleFileReader, path: String) -> AppContract? {

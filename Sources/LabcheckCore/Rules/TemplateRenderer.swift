@@ -32,6 +32,19 @@ public indirect enum RenderValue: Sendable, Equatable {
         }
     }
 
+    /// A short name of the value's kind, for messages.
+    public var kindName: String {
+        switch self {
+        case .string: return "a string"
+        case .integer: return "an integer"
+        case .float: return "a float"
+        case .bool: return "a boolean"
+        case .null: return "None"
+        case .array: return "an array"
+        case .table: return "a table"
+        }
+    }
+
     /// The value at a dotted path, if present.
     func lookup(_ path: [Substring]) -> RenderValue? {
         var current = self
@@ -43,12 +56,20 @@ public indirect enum RenderValue: Sendable, Equatable {
     }
 }
 
-/// Renders a template's text: `{{ name }}`, `{{ args.data_in | python }}`,
+/// Renders a template's text: `{{ name }}`, `{{ args.data_in | literal }}`,
 /// `{{ app_args | json | python }}`. Pure text substitution; every placeholder must resolve,
 /// a missing value is an error (never an empty string).
+///
+/// Filters, applied left to right, each turning the value into text:
+/// - `python`: Python's `repr` (`'text'`, `{'k': 1}`, `True`, `None`);
+/// - `literal`: a string as JSON writes it (`"text"`, ASCII with `\uXXXX` escapes), any other
+///   value as `python` does (how AGILab's generator writes assignments and keyword values);
+/// - `json`: JSON as Python's `json.dumps(..., sort_keys=True)` writes it (keys sorted, `", "`
+///   and `": "`, ASCII-only);
+/// - `kwargs`: a table as `k=v, k=v` keyword arguments, each value as `literal` writes it.
 public enum TemplateRenderer {
     /// The filters a placeholder may apply, left to right.
-    public static let filters = ["python", "json"]
+    public static let filters = ["python", "json", "literal", "kwargs"]
 
     /// A render that could not complete.
     public struct RenderError: Error, Sendable, CustomStringConvertible {
@@ -60,13 +81,13 @@ public enum TemplateRenderer {
         }
     }
 
-    private struct Placeholder {
+    struct Placeholder {
         let range: Range<String.Index>
         let path: String
         let filters: [String]
     }
 
-    private static func placeholders(_ text: String) -> ([Placeholder], [String]) {
+    static func placeholders(_ text: String) -> ([Placeholder], [String]) {
         var out: [Placeholder] = []
         var problems: [String] = []
         var search = text.startIndex
@@ -106,12 +127,22 @@ public enum TemplateRenderer {
             cursor = p.range.upperBound
             guard var value = context.lookup(p.path.split(separator: ".")) else { missing.append(p.path); continue }
             for f in p.filters {
-                value = .string(f == "json" ? json(value) : python(value))
+                switch f {
+                case "json": value = .string(json(value))
+                case "literal": value = .string(literal(value))
+                case "kwargs":
+                    guard case .table(let entries) = value else {
+                        more.append("{{ \(p.path) | kwargs }} needs a table, found \(value.kindName)")
+                        continue
+                    }
+                    value = .string(entries.map { "\($0.0)=\(literal($0.1))" }.joined(separator: ", "))
+                default: value = .string(python(value))
+                }
             }
             switch value {
             case .string(let s): out += s
             case .integer(let i): out += String(i)
-            default: more.append("{{ \(p.path) }} is not text: add a filter (| python or | json)")
+            default: more.append("{{ \(p.path) }} is not text: add a filter (| literal, | python or | json)")
             }
         }
         out += text[cursor...]
@@ -135,7 +166,16 @@ public enum TemplateRenderer {
         }
     }
 
-    /// JSON text as Python's `json.dumps` writes it by default (ASCII-only, `", "` and `": "`).
+    /// A string as JSON writes it (double quotes, ASCII-only); any other value as `python`.
+    public static func literal(_ value: RenderValue) -> String {
+        guard case .string(let s) = value else { return python(value) }
+        var out = ""
+        JSONText.appendString(s, to: &out, asciiOnly: true)
+        return out
+    }
+
+    /// JSON text as Python's `json.dumps(value, sort_keys=True)` writes it (ASCII-only, `", "`
+    /// and `": "`, object keys sorted by code point).
     public static func json(_ value: RenderValue) -> String {
         switch value {
         case .string(let s):
@@ -147,7 +187,9 @@ public enum TemplateRenderer {
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array(let items): return "[" + items.map(json).joined(separator: ", ") + "]"
-        case .table(let entries): return "{" + entries.map { json(.string($0.0)) + ": " + json($0.1) }.joined(separator: ", ") + "}"
+        case .table(let entries):
+            let sorted = entries.sorted { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars, by: { $0.value < $1.value }) }
+            return "{" + sorted.map { json(.string($0.0)) + ": " + json($0.1) }.joined(separator: ", ") + "}"
         }
     }
 

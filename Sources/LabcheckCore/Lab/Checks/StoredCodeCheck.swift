@@ -6,7 +6,7 @@ public struct StoredCodeCheck: LabFileCheck {
         CheckDescription(
             id: "LC114", slug: "stored-code-differs-from-render", severity: .error,
             summary: "stored `C` of a template stage differs from its render (first differing line, at its exact line in the TOML)",
-            what: "For a template stage at the registry's current version that also stores code in `C`, compares that code with the template's render (`labcheck render FILE STAGE`) and reports the first line that differs, at its exact line and column in the TOML file.",
+            what: "For a template stage that also stores code in `C`, compares that code with the render of the template at the version the stage is saved at (`labcheck render FILE STAGE`) and reports the first line that differs, at its exact line and column in the TOML file. Line endings compare as Python reads them (CRLF = LF).",
             why: "A template stage's Python is a rendered view, not source: stored code that differs was edited by hand and will be lost or, worse, run instead of what the stage declares.",
             example: "[[pipeline]]\nkind = \"template\"\n...\nC = '''\nimport asyncio   # hand-edited copy of the render\n'''",
             fix: "Remove `C` from the stage (the render is derived), or move the custom code to a `kind = \"raw_python\"` stage.",
@@ -21,27 +21,22 @@ public struct StoredCodeCheck: LabFileCheck {
         let c = context.conventions
         var out: [Diagnostic] = []
         for stage in file.stages where stage.kind.isTemplate {
+            // Compared with the render at the version the stage is saved at (a stale stage's
+            // code is the old version's render); LC111-LC113 report the version itself.
             guard let code = stage.table[c.codeKey], let stored = code.string,
                   let id = stage.table[c.templateIDKey]?.string, let family = context.rules.templates[id],
-                  family.render != nil, stage.table[c.templateVersionKey]?.integer == Int64(family.version),
-                  let rendered = try? StageRendering.render(stage, family: family, conventions: c) else { continue }
-            let storedLines = stored.split(separator: "\n", omittingEmptySubsequences: false)
-            let renderedLines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
-            let trim = { (lines: [Substring]) -> [Substring] in lines.last == "" ? Array(lines.dropLast()) : lines }
-            let a = trim(storedLines), b = trim(renderedLines)
-            guard a != b else { continue }
-            var line = 0
-            while line < a.count && line < b.count && a[line] == b[line] { line += 1 }
+                  let saved = StageClassifier.savedVersion(stage.table[c.templateVersionKey]), family.at(saved)?.render != nil,
+                  let rendered = try? StageRendering.render(stage, family: family, version: saved, conventions: c),
+                  let (line, found, expected) = LineComparison.firstDifference(stored, rendered) else { continue }
             var span = code.span
             if let map = TOMLStringSourceMap(source: file.source, span: code.span) {
                 let start = map.sourceOffset(line: line + 1, column: 1)
-                span = ByteSpan(start, start + (line < a.count ? a[line].utf8.count : 0))
+                span = ByteSpan(start, start + (found?.utf8.count ?? 0))
             }
-            let expected = line < b.count ? "`\(b[line])`" : "the end of the code"
-            let found = line < a.count ? "`\(a[line])`" : "the end of the code"
-            out.append(diagnostic("LC114", file, "stored code of \(stage.displayName) differs from the render of \(id) v\(family.version) at code line \(line + 1)",
+            out.append(diagnostic("LC114", file, "stored code of \(stage.displayName) differs from the render of \(id) v\(saved) at code line \(line + 1)",
                                   span, help: "remove `C` (the render is derived from the stage), or make the stage kind = \"raw_python\" to keep custom code",
-                                  notes: ["render has \(expected)", "stored has \(found)"]))
+                                  notes: ["render has \(expected.map { "`\($0)`" } ?? "the end of the code")",
+                                          "stored has \(found.map { "`\($0)`" } ?? "the end of the code")"]))
         }
         return out
     }
