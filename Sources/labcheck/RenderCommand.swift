@@ -7,13 +7,21 @@ import LabcheckGit
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Print the Python a template stage renders to (its template's render text, filled from the stage).",
-        discussion: "STAGE is a stage id, `module[id]`, or `module[#n]` (1-based position). A raw_python or legacy stage prints its stored code."
+        abstract: "Print the Python a template stage renders to, at the version it is saved at (--current: after a refresh).",
+        discussion: """
+        STAGE is a stage id, `module[id]`, or `module[#n]` (1-based position). A template stage \
+        renders with its family's text of the version it is saved at, which is what its stored \
+        code must equal (LC114); --current applies the declared migrations and renders the \
+        registry's current version: what `labcheck --fix-explicit` would write. A raw_python or \
+        legacy stage prints its stored code.
+        """
     )
 
     @Argument(help: "The lab file, repository-relative.") var file: String
     @Argument(help: "The stage: id, module[id] or module[#n].") var stage: String
     @OptionGroup var snapshotOptions: SnapshotOptions
+    @Flag(name: .long, help: "Render the registry's current version, after applying the declared migrations (what a refresh writes).")
+    var current = false
     @Flag(name: [.short, .long], help: "Say what was read (on stderr).") var verbose = false
 
     func run() throws {
@@ -48,13 +56,31 @@ struct RenderCommand: ParsableCommand {
         guard let id = target.table[conventions.templateIDKey]?.string, let family = rules.templates[id] else {
             throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) uses an unknown template; run `labcheck check` for details")
         }
-        if let saved = target.table[conventions.templateVersionKey]?.integer, saved != Int64(family.version) {
-            log("note: \(target.displayName) is saved at v\(saved); this is the render of the current v\(family.version)")
+        guard let saved = StageClassifier.savedVersion(target.table[conventions.templateVersionKey]), family.at(saved) != nil || current else {
+            throw CommandFailure(exitCode: ExitStatus.findings, message: "error: stage \(target.displayName) is saved at a version \(id) does not declare; run `labcheck check` for details")
         }
         do {
-            print(try StageRendering.render(target, family: family, conventions: conventions), terminator: "")
+            if !current {
+                log("\(target.displayName): \(id) v\(saved), as saved")
+                print(try StageRendering.render(target, family: family, version: saved, conventions: conventions), terminator: "")
+                return
+            }
+            let args = (target.table[conventions.argsKey]?.table?.entries ?? []).map { ($0.key, RenderValue($0.value)) }
+            let migrated: [(String, RenderValue)]
+            switch family.migrate(args, from: saved) {
+            case .success(let a): migrated = a
+            case .failure(let refusal):
+                throw CommandFailure(exitCode: ExitStatus.findings, message: "error: cannot render \(target.displayName) at \(id) v\(family.version): \(refusal)")
+            }
+            guard let version = family.at(family.version) else {
+                throw CommandFailure(exitCode: ExitStatus.findings, message: "error: \(id) declares no render for its current v\(family.version)")
+            }
+            log("\(target.displayName): \(id) v\(saved) refreshed to v\(family.version)")
+            let fields = target.table.entries.filter { $0.key != conventions.argsKey }.map { ($0.key, RenderValue($0.value)) }
+            let context = StageRendering.context(fields: fields, args: migrated, version: version)
+            print(try StageRendering.render(version, of: family, context: context), terminator: "")
         } catch let error as TemplateRenderer.RenderError {
-            throw CommandFailure(exitCode: ExitStatus.findings, message: "error: cannot render \(target.displayName) with \(id) v\(family.version): \(error)")
+            throw CommandFailure(exitCode: ExitStatus.findings, message: "error: cannot render \(target.displayName) with \(id): \(error)")
         }
     }
 }

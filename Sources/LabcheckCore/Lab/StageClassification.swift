@@ -55,7 +55,8 @@ public enum StageClassifier {
                            generatedShape: shape, conversion: conversion)
     }
 
-    static func savedVersion(_ node: TOMLNode?) -> Int? {
+    /// A saved `template_version` that is a positive integer.
+    public static func savedVersion(_ node: TOMLNode?) -> Int? {
         guard let v = node?.integer, v >= 1 else { return nil }
         return Int(clamping: v)
     }

@@ -82,3 +82,34 @@ extension String {
         return String(out)
     }
 }
+
+/// Why a stage's args cannot be carried to the current version automatically.
+public struct MigrationRefusal: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+extension TemplateFamily {
+    /// `args` (a stage's, in order) carried from `version` to the current one through the
+    /// declared migrations: renames keep the position, removals drop, additions append the
+    /// declared value unless the stage already has one. A step that is not declared, or that
+    /// changes the meaning of a value the stage sets (`change`), is refused: never guessed.
+    public func migrate(_ args: [(String, RenderValue)], from version: Int) -> Result<[(String, RenderValue)], MigrationRefusal> {
+        guard version <= self.version else { return .failure(MigrationRefusal(description: "v\(version) is newer than the registry's v\(self.version)")) }
+        guard let steps = migrationPath(from: version) else {
+            let missing = (version..<self.version).first { migration(from: $0) == nil } ?? version
+            return .failure(MigrationRefusal(description: "no migration is declared from v\(missing) to v\(missing + 1)"))
+        }
+        var out = args
+        for step in steps {
+            for (name, how) in step.change where out.contains(where: { $0.0 == name }) {
+                return .failure(MigrationRefusal(description: "v\(step.from) -> v\(step.to) changes the meaning of '\(name)' (\(how)), which the stage sets: update it by hand"))
+            }
+            for (old, new) in step.rename {
+                if let k = out.firstIndex(where: { $0.0 == old }) { out[k].0 = new }
+            }
+            out.removeAll { step.remove.contains($0.0) }
+            for (name, value) in step.add where !out.contains(where: { $0.0 == name }) { out.append((name, RenderValue(value))) }
+        }
+        return .success(out)
+    }
+}

@@ -166,6 +166,16 @@ public enum TemplateRenderer {
         }
     }
 
+    /// JSON with keys in their order and non-ASCII kept (for labcheck's own JSON output).
+    public static func jsonInOrder(_ value: RenderValue) -> String {
+        switch value {
+        case .string(let s): return JSONText.quoted(s)
+        case .array(let items): return "[" + items.map(jsonInOrder).joined(separator: ", ") + "]"
+        case .table(let entries): return "{" + entries.map { JSONText.quoted($0.0) + ": " + jsonInOrder($0.1) }.joined(separator: ", ") + "}"
+        default: return json(value)
+        }
+    }
+
     /// A string as JSON writes it (double quotes, ASCII-only); any other value as `python`.
     public static func literal(_ value: RenderValue) -> String {
         guard case .string(let s) = value else { return python(value) }

@@ -76,7 +76,10 @@ public struct AppContractCheck: LabFileCheck {
             let argsEntry = t.entry(c.argsKey)
             let args = argsEntry?.value.table
             let anchor = argsEntry?.keySpan ?? (t[c.templateIDKey]?.span ?? stage.span)
-            let allSpecs = family.args + (appSpecs ?? [])
+            // The template args of the version the stage is saved at (a stale stage is checked
+            // against its own version; LC111 reports the drift).
+            let savedArgs = StageClassifier.savedVersion(t[c.templateVersionKey]).flatMap { family.at($0)?.args } ?? family.args
+            let allSpecs = savedArgs + (appSpecs ?? [])
             // A stale stage may still carry args its migrations rename or remove: LC111 reports
             // those, so they are not unknown here.
             var migratedAway = Set<String>()
