@@ -12,7 +12,7 @@ public struct SnippetRecognizer: Sendable {
 
     /// Whether every marker stands as a line of `code`.
     public func marks(_ code: String) -> Bool {
-        let lines = Set(code.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map { $0.trimmingBlanks })
+        let lines = Set(code.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map { String($0).trimmingSpaces })
         return markers.allSatisfy { lines.contains($0) }
     }
 
@@ -21,16 +21,6 @@ public struct SnippetRecognizer: Sendable {
         guard let marker = markers.first, let r = code.utf8.firstRange(of: Array(marker.utf8)) else { return nil }
         let start = code.utf8.distance(from: code.utf8.startIndex, to: r.lowerBound)
         return start..<(start + marker.utf8.count)
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingBlanks: String {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }
 
