@@ -63,9 +63,34 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Strict mode: unknown keys and args are errors (also: strict = true in .labcheck.toml or [__meta__]).")
     var strict = false
 
+    @Flag(name: .customLong("fix-explicit"), help: "Refresh every stale template stage of HEAD that has a declared migration path, as one commit (DESIGN §6).")
+    var fixExplicit = false
+
+    @Flag(name: .long, help: "With --fix-explicit: print the diff, write nothing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "With --fix-explicit: write only the index and the work tree (no commit; for signed commits).")
+    var noCommit = false
+
+    @Flag(name: .long, help: "With --fix-explicit: refresh what can be refreshed even when some stale stages cannot.")
+    var partial = false
+
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if !fixExplicit && (dryRun || noCommit || partial) {
+            throw ValidationError("--dry-run, --no-commit and --partial go with --fix-explicit")
+        }
+    }
+
     func run() throws {
+        if fixExplicit {
+            do {
+                ProcessExit.now(try FixExplicit(dryRun: dryRun, noCommit: noCommit, partial: partial, output: output).run())
+            } catch let refused as WriteRefused {
+                throw CommandFailure(exitCode: ExitStatus.usage, message: "refused: \(refused.message)")
+            }
+        }
         let started = Date()
         // The bundled rules need no git: loading them first overlaps libgit2's start-up, which
         // runs on another thread since the process began.

@@ -26,6 +26,11 @@ public struct StageRefresh: Sendable {
 public struct RefreshRefusal: Sendable {
     public let stage: String
     public let reason: String
+
+    public init(stage: String, reason: String) {
+        self.stage = stage
+        self.reason = reason
+    }
 }
 
 /// The refresh of one lab file: the stages refreshed, those that cannot be, and the new bytes.
