@@ -3,8 +3,8 @@ import Foundation
 import LabcheckCore
 import LabcheckGit
 
-/// `labcheck convert`: what converting older labs would do, stage by stage (DESIGN §2). This
-/// version reports; it writes nothing.
+/// `labcheck convert`: what converting older labs does, stage by stage (DESIGN §2); with
+/// `--fix-explicit` it writes that as one commit, under the same rules as a refresh.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
@@ -15,15 +15,39 @@ struct ConvertCommand: ParsableCommand {
         reproduces the code byte for byte (line endings compared as Python reads them); any other \
         legacy stage without a kind becomes raw_python, and the report says why (the first line \
         that differs from the closest template); free-form kind labels, tagged, template and \
-        raw_python stages are left as they are. Nothing is written.
+        raw_python stages are left as they are. Nothing is written unless --fix-explicit, which \
+        writes the conversion of HEAD's lab files as one commit (and into the index and the work \
+        tree), like `labcheck --fix-explicit`: --dry-run prints the diff, --no-commit writes only \
+        the index and the work tree, --drop-code removes the code of converted template stages.
         """
     )
 
     @Argument(help: "Lab files to report on (repository-relative); default: every lab file.") var files: [String] = []
     @OptionGroup var snapshotOptions: SnapshotOptions
+    @Flag(name: .customLong("fix-explicit"), help: "Write the conversion of HEAD's lab files as one commit.")
+    var fixExplicit = false
+    @Flag(name: .long, help: "With --fix-explicit: print the diff, write nothing.") var dryRun = false
+    @Flag(name: .long, help: "With --fix-explicit: write only the index and the work tree.") var noCommit = false
+    @Flag(name: .long, help: "With --fix-explicit: write what can be written even when some stages cannot.") var partial = false
+    @Flag(name: .long, help: "With --fix-explicit: converted template stages keep no code (the seed's code-less shape).") var dropCode = false
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if !fixExplicit && (dryRun || noCommit || partial || dropCode) {
+            throw ValidationError("--dry-run, --no-commit, --partial and --drop-code go with --fix-explicit")
+        }
+        if fixExplicit && !files.isEmpty { throw ValidationError("--fix-explicit converts every lab file of HEAD; it takes no FILE") }
+    }
+
     func run() throws {
+        if fixExplicit {
+            do {
+                let job = FixExplicit(job: .convert(dropCode: dropCode), dryRun: dryRun, noCommit: noCommit, partial: partial, output: output)
+                ProcessExit.now(try job.run())
+            } catch let refused as WriteRefused {
+                throw CommandFailure(exitCode: ExitStatus.usage, message: "refused: \(refused.message)")
+            }
+        }
         let workspace = try snapshotOptions.openWorkspace(bundledRules: try BundledRules.load(log: output.log), log: output.log)
         try workspace.requireValidConfiguration()
         let (configuration, conventions, snapshot) = (workspace.configuration, try workspace.conventions(), workspace.snapshot)

@@ -203,4 +203,61 @@ final class FixExplicitTests: XCTestCase {
         XCTAssertTrue(try f.read("new/lab_stages.toml").contains("template_version = 5"))
         XCTAssertEqual(try f.git("status", "--porcelain").stdout, "", "git sees no change left")
     }
+
+    func testConvertTheOldestGenerationThenRefreshItToCurrent() throws {
+        let code = String(decoding: try SharedData.bytes("agilab-samples/generated/2026-04-27_ee2f01a31__run.py"), as: UTF8.self)
+        for eol in ["\n", "\r\n"] {
+            let f = try GitFixture()
+            var lab = "# flight lab\n[[flight]]\nid = \"run\"\nD = \"Run the app\"\nC = '''\n" + code + "'''\n\n[[flight]]\nid = \"custom\"\nC = \"print(1)\"\n"
+            if eol == "\r\n" { lab = lab.replacingOccurrences(of: "\n", with: "\r\n") }
+            try f.commit(["lab_stages.toml": lab])
+            let dry = try labcheck(f, ["convert", "--fix-explicit", "--dry-run"])
+            XCTAssertEqual(dry.status, 0, "\(dry)")
+            XCTAssertTrue(dry.stdout.contains("+kind = \"template\"" + eol + "+template_id = \"pipeline.agi_run.single_action\"" + eol + "+template_version = 1"), dry.stdout)
+            XCTAssertEqual(try f.git("log", "--oneline").stdout.split(separator: "\n").count, 1)
+            let converted = try labcheck(f, ["convert", "--fix-explicit"])
+            XCTAssertEqual(converted.status, 0, "\(converted)")
+            XCTAssertEqual(try f.git("log", "-1", "--format=%B").stdout,
+                           "labcheck: convert 2 legacy stages\n\nlab_stages.toml: flight[run] -> template pipeline.agi_run.single_action v1\nlab_stages.toml: flight[custom] -> raw_python\n\n")
+            // Converted, the stage is a stale template stage whose kept code is its v1 render.
+            let afterConvert = try labcheck(f, ["check", "--rev", "HEAD", "--all", "--strict", "--format", "json"])
+            let ids = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(afterConvert.stdout.utf8)) as? [String: Any])?["diagnostics"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            XCTAssertEqual(ids, ["LC111"], afterConvert.stdout)
+            let refreshed = try labcheck(f, ["--fix-explicit"])
+            XCTAssertEqual(refreshed.status, 0, "\(refreshed)")
+            XCTAssertTrue(refreshed.stdout.contains("lab_stages.toml: flight[run] v1 -> v5"), refreshed.stdout)
+            // Current, with no finding (LC114 holds: the code is the v5 render), nothing left over.
+            let final = try labcheck(f, ["check", "--rev", "HEAD", "--all", "--strict"])
+            XCTAssertEqual(final.status, 0, "\(final)")
+            XCTAssertEqual(try f.git("status", "--porcelain").stdout, "")
+            let text = try f.git("show", "HEAD:lab_stages.toml").stdout
+            XCTAssertTrue(text.contains("workflow_share_root = \"/mnt/clustershare/agi\"" + eol), text)
+            XCTAssertTrue(text.contains("        workflow_share_root=\"/mnt/clustershare/agi\"," + eol), text)
+            XCTAssertTrue(text.hasPrefix("# flight lab" + eol), text)
+            if eol == "\r\n" { XCTAssertFalse(text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "a bare LF in a CRLF file") }
+        }
+    }
+
+    func testConvertDropCodeAndAnUnmergedIndexIsRefused() throws {
+        let code = String(decoding: try SharedData.bytes("agilab-samples/generated/2026-07-28_c14c94d2a__install.py"), as: UTF8.self)
+        let f = try GitFixture()
+        try f.commit(["lab_stages.toml": "[[flight]]\nid = \"install\"\nC = '''\n" + code + "'''\n"])
+        let r = try labcheck(f, ["convert", "--fix-explicit", "--drop-code"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let text = try f.git("show", "HEAD:lab_stages.toml").stdout
+        XCTAssertFalse(text.contains("C = "), text)
+        XCTAssertEqual(try labcheck(f, ["check", "--rev", "HEAD", "--all", "--strict"]).status, 0)
+        // An index with unmerged entries: refused, nothing written.
+        let g = try GitFixture()
+        try g.commit(["lab_stages.toml": Self.lab])
+        let blob = try g.git("rev-parse", "HEAD:lab_stages.toml").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let info = "0 0000000000000000000000000000000000000000\tother.txt\n100644 \(blob) 1\tother.txt\n100644 \(blob) 2\tother.txt\n"
+        let added = try runProcess("/usr/bin/env", ["git", "update-index", "--index-info"], in: g.root, environment: g.environment, stdin: Array(info.utf8))
+        XCTAssertEqual(added.status, 0, "\(added)")
+        let head = try g.git("rev-parse", "HEAD").stdout
+        let refused = try labcheck(g, ["--fix-explicit"])
+        XCTAssertEqual(refused.status, 2, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("unmerged"), refused.stderr)
+        XCTAssertEqual(try g.git("rev-parse", "HEAD").stdout, head)
+    }
 }

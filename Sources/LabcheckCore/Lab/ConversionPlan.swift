@@ -103,3 +103,94 @@ public enum ConversionPlanner {
             + items.joined(separator: ",\n") + "\n  ]\n}"
     }
 }
+
+/// The conversion of one lab file as format-preserving edits: what changed, and the new bytes.
+public struct FileConversion: Sendable {
+    public let path: String
+    /// `file: module[id] -> template F vN` / `-> raw_python`, one per converted stage.
+    public let lines: [String]
+    /// Stages whose conversion could not be written, and why.
+    public let refusals: [RefreshRefusal]
+    /// The regions (in the planned-on bytes) of the converted stages, by display name.
+    public let regions: [String: ByteSpan]
+    public let bytes: [UInt8]?
+}
+
+extension ConversionPlanner {
+    /// Writes the plan into the file (DESIGN §2): a recognised snippet's stage gains
+    /// `kind = "template"`, its template id, version and fields, and an `[args]` table, and keeps
+    /// its code as the rendered view (`dropCode`: the code is removed); any other legacy stage
+    /// without a `kind` gains `kind = "raw_python"`. New lines go right after the stage's header
+    /// (or inside its inline table) in the file's line ending; nothing else changes. The result
+    /// is parsed again, and each template stage must render exactly its kept code.
+    public static func rewrite(_ file: LabFile, rules: RuleSet, conventions c: StageConventions, dropCode: Bool = false,
+                               only: Set<String>? = nil) -> FileConversion {
+        var edits: [TOMLEdit] = []
+        var lines: [String] = []
+        var refusals: [RefreshRefusal] = []
+        var regions: [String: ByteSpan] = [:]
+        var converted: [(LabStage, SnippetMatch?)] = []
+        for (stage, plan) in zip(file.stages, plan(file, rules: rules, conventions: c)) {
+            if let only, !only.contains(stage.displayName) { continue }
+            let editor = StageEditor(file: file, stage: stage, conventions: c)
+            var pairs: [(String, String)] = []
+            var match: SnippetMatch? = nil
+            switch plan.outcome {
+            case .leftAsIs: continue
+            case .rawPython:
+                pairs = [(c.kindKey, TOMLLiteral.basicString(c.rawPythonKind))]
+            case .template(let m):
+                match = m
+                pairs = [(c.kindKey, TOMLLiteral.basicString(c.templateKind)), (c.templateIDKey, TOMLLiteral.basicString(m.family.id)),
+                         (c.templateVersionKey, String(m.version))]
+                for (k, v) in m.fields { pairs.append((k, v.toml ?? "")) }
+            }
+            if let clash = pairs.map(\.0).first(where: { stage.table[$0] != nil }) ?? (match != nil && stage.table[c.argsKey] != nil ? c.argsKey : nil) {
+                refusals.append(RefreshRefusal(stage: stage.displayName, reason: "it already has '\(clash)': convert it by hand"))
+                continue
+            }
+            guard let insert = editor.insertFields(pairs) else {
+                refusals.append(RefreshRefusal(stage: stage.displayName, reason: "its layout cannot take new fields without touching other text"))
+                continue
+            }
+            var stageEdits = [insert]
+            if let m = match, !m.args.isEmpty {
+                guard let args = editor.insertArgs(m.args, into: nil) else {
+                    refusals.append(RefreshRefusal(stage: stage.displayName, reason: "cannot add its [args] without touching other text"))
+                    continue
+                }
+                stageEdits.append(args)
+            }
+            if dropCode, match != nil, let code = stage.table.entry(c.codeKey) {
+                guard let delete = editor.deleteEntry(code, in: stage.table) else {
+                    refusals.append(RefreshRefusal(stage: stage.displayName, reason: "cannot remove its code without touching other text"))
+                    continue
+                }
+                stageEdits.append(delete)
+            }
+            edits += stageEdits
+            regions[stage.displayName] = editor.region
+            converted.append((stage, match))
+            lines.append("\(file.path): \(stage.displayName) -> " + (match.map { "template \($0.family.id) v\($0.version)" } ?? c.rawPythonKind))
+        }
+        guard !edits.isEmpty else { return FileConversion(path: file.path, lines: [], refusals: refusals, regions: [:], bytes: nil) }
+        do {
+            let doc = try file.document.applying(edits)
+            guard case .success(let lab) = LabFileReader.read(path: file.path, bytes: doc.source.bytes, conventions: c) else {
+                throw MigrationRefusal(description: "the converted file is not a valid lab file")
+            }
+            for (old, match) in converted {
+                guard let new = lab.stages.first(where: { $0.module == old.module && $0.index == old.index }) else { throw MigrationRefusal(description: "a stage is gone") }
+                guard let match else { guard new.kind.isRawPython else { throw MigrationRefusal(description: "\(old.displayName) is not raw_python") }; continue }
+                guard new.kind.isTemplate, let code = old.table[c.codeKey]?.string,
+                      let rendered = try? StageRendering.render(new, family: match.family, conventions: c),
+                      LineComparison.firstDifference(code, rendered) == nil else {
+                    throw MigrationRefusal(description: "\(old.displayName) does not render its code after the conversion")
+                }
+            }
+            return FileConversion(path: file.path, lines: lines, refusals: refusals, regions: regions, bytes: doc.source.bytes)
+        } catch {
+            return FileConversion(path: file.path, lines: [], refusals: refusals + [RefreshRefusal(stage: "(file)", reason: "\(error)")], regions: [:], bytes: nil)
+        }
+    }
+}

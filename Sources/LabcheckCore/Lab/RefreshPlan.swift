@@ -255,6 +255,19 @@ struct StageEditor {
         return .insert(lineBreakIfNeeded(lineEnd(after)) + header + pairs.map { $0 + eol }.joined(), at: lineEnd(after))
     }
 
+    /// The edit inserting `key = value` fields: lines right after a header stage's header, or
+    /// entries right after an inline stage's `{`.
+    func insertFields(_ pairs: [(String, String)]) -> TOMLEdit? {
+        let text = pairs.map { "\(TOMLLiteral.key($0.0)) = \($0.1)" }
+        if stage.table.origin == .inline {
+            guard stage.span.start < bytes.count, bytes[stage.span.start] == UInt8(ascii: "{") else { return nil }
+            return .insert(" " + text.joined(separator: ", ") + (stage.table.entries.isEmpty ? " " : ","), at: stage.span.start + 1)
+        }
+        guard restOfLineIsTrivia(stage.span.end) else { return nil }
+        let at = lineEnd(stage.span.end)
+        return .insert(lineBreakIfNeeded(at) + text.map { $0 + eol }.joined(), at: at)
+    }
+
     /// A line ending to put first when inserting at the end of a file without a final one.
     private func lineBreakIfNeeded(_ offset: Int) -> String {
         offset == bytes.count && offset > 0 && bytes[offset - 1] != 0x0A ? eol : ""
