@@ -260,4 +260,37 @@ final class FixExplicitTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("unmerged"), refused.stderr)
         XCTAssertEqual(try g.git("rev-parse", "HEAD").stdout, head)
     }
+
+    func testRandomUserEditsSurviveARefresh() throws {
+        // Two stale stages and a code stage in one file, two other files; each round makes a
+        // random mix of staged and unstaged edits to the code stage and the other files, then
+        // refreshes: the user's diffs (work tree vs index, index vs HEAD) are the same before and
+        // after, and the refresh commit holds only the refresh.
+        let lab = Self.lab + Self.lab.replacingOccurrences(of: "id = \"allocate\"", with: "id = \"second\"").replacingOccurrences(of: "id = \"other\"", with: "id = \"other2\"")
+        var rounds = 0
+        for seed in 0..<12 {
+            var r = seed &* 2_654_435_761 &+ 1
+            func coin() -> Bool { r = (r &* 1_103_515_245 &+ 12_345) & 0x7FFF_FFFF; return (r >> 16) & 1 == 1 }
+            let f = try GitFixture()
+            try f.commit(["labs/lab_stages.toml": lab, "a.txt": "a\n", "b/c.txt": "c\n"])
+            var labText = lab
+            if coin() { labText = labText.replacingOccurrences(of: "print(1)", with: "print(\(seed))"); try f.write("labs/lab_stages.toml", labText); if coin() { try f.git("add", "labs/lab_stages.toml") } }
+            if coin() { try f.write("a.txt", "a\(seed)\n"); if coin() { try f.git("add", "a.txt") } }
+            if coin() { try f.write("b/c.txt", "c\(seed)\n"); try f.git("add", "b/c.txt"); if coin() { try f.write("b/c.txt", "c\(seed) again\n") } }
+            if coin() { labText += "# a note\n"; try f.write("labs/lab_stages.toml", labText) }
+            // The diffs without their `index <blob>..<blob>` lines: the blobs on both sides now
+            // carry the refresh, the changes between them must be the same.
+            func changes(_ args: String...) throws -> String {
+                try f.git(arguments: args).stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("index ") }.joined(separator: "\n")
+            }
+            let diff = try changes("diff"), cached = try changes("diff", "--cached")
+            let result = try labcheck(f, ["--fix-explicit"])
+            XCTAssertEqual(result.status, 0, "seed \(seed): \(result)")
+            XCTAssertEqual(try changes("diff"), diff, "seed \(seed): unstaged changes")
+            XCTAssertEqual(try changes("diff", "--cached"), cached, "seed \(seed): staged changes")
+            XCTAssertEqual(try f.git("diff", "--stat", "HEAD~1", "HEAD").stdout, " labs/lab_stages.toml | 8 ++++----\n 1 file changed, 4 insertions(+), 4 deletions(-)\n", "seed \(seed)")
+            rounds += 1
+        }
+        XCTAssertEqual(rounds, 12)
+    }
 }
