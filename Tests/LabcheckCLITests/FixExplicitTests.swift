@@ -293,4 +293,23 @@ final class FixExplicitTests: XCTestCase {
         }
         XCTAssertEqual(rounds, 12)
     }
+
+    func testAStageThatCannotBeRefreshedBlocksTheWriteUnlessPartial() throws {
+        // A repository family with a gap (no migration from v1): that stage cannot be refreshed.
+        let f = try GitFixture()
+        let gap = "id = \"gap.family\"\nversion = 3\n[[migrations]]\nfrom = 2\nto = 3\nnote = \"x\"\n"
+        let stale = "\n[[pipeline]]\nkind = \"template\"\nid = \"gappy\"\ntemplate_id = \"gap.family\"\ntemplate_version = 1\napp = \"example_project\"\naction = \"reference_allocator\"\n"
+        try f.commit([".labcheck.toml": "rules = [\"lab_rules\"]\n", "lab_rules/templates/gap.toml": gap, "lab_stages.toml": Self.lab + stale])
+        let head = try f.git("rev-parse", "HEAD").stdout
+        let blocked = try labcheck(f, ["--fix-explicit"])
+        XCTAssertEqual(blocked.status, 2, "\(blocked)")
+        XCTAssertTrue(blocked.stdout.contains("cannot refresh lab_stages.toml: pipeline[gappy]: no migration is declared from v1 to v2"), blocked.stdout)
+        XCTAssertTrue(blocked.stderr.contains("--partial"), blocked.stderr)
+        XCTAssertEqual(try f.git("rev-parse", "HEAD").stdout, head)
+        XCTAssertEqual(try f.git("status", "--porcelain").stdout, "")
+        let partial = try labcheck(f, ["--fix-explicit", "--partial"])
+        XCTAssertEqual(partial.status, 0, "\(partial)")
+        XCTAssertEqual(try f.git("log", "-1", "--format=%B").stdout, "labcheck: refresh 1 template stage\n\nlab_stages.toml: pipeline[allocate] v3 -> v5\n\n")
+        XCTAssertTrue(try f.git("show", "HEAD:lab_stages.toml").stdout.contains("template_version = 1\napp = \"example_project\""), "the other stage is untouched")
+    }
 }
