@@ -102,7 +102,7 @@ public final class RefreshWriter {
 
     /// The author or committer as git decides: `GIT_<ROLE>_NAME`/`_EMAIL`/`_DATE`, then
     /// `user.name`/`user.email` (libgit2 1.5.1's default signature ignores the environment).
-    func signature(_ role: String) throws -> OpaquePointer {
+    func signature(_ role: String) throws -> UnsafeMutablePointer<git_signature> {
         let configName = try repository.configString("user.name"), configEmail = try repository.configString("user.email")
         let name = environment["GIT_\(role)_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? configName
         let email = environment["GIT_\(role)_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? configEmail ?? environment["EMAIL"]
@@ -118,7 +118,8 @@ public final class RefreshWriter {
         } else {
             try check(git_signature_now(&sig, name, email), "git_signature_now")
         }
-        return OpaquePointer(sig!)
+        guard let sig else { throw GitError.libgit2(call: "git_signature_new", code: -1, message: "no signature returned") }
+        return sig
     }
 
     /// `@1700000000 +0100` or ISO 8601: seconds since the epoch and the offset in minutes.
@@ -252,18 +253,19 @@ public final class RefreshWriter {
         try check(git_tree_lookup(&treeObject, repo, &newTree), "git_tree_lookup")
         defer { git_tree_free(treeObject) }
         let author = try signature("AUTHOR"), committer = try signature("COMMITTER")
-        defer { git_signature_free(UnsafeMutablePointer(author)); git_signature_free(UnsafeMutablePointer(committer)) }
+        defer { git_signature_free(author); git_signature_free(committer) }
         var commitID = git_oid()
         var parents: [OpaquePointer?] = [headCommit]
         try parents.withUnsafeMutableBufferPointer { p in
-            try check(git_commit_create(&commitID, repo, nil, UnsafePointer(author), UnsafePointer(committer), nil, message, treeObject, 1, p.baseAddress), "git_commit_create")
+            try check(git_commit_create(&commitID, repo, nil, author, committer, nil, message, treeObject, 1, p.baseAddress), "git_commit_create")
         }
         return (ObjectID(commitID), refName, tip)
     }
 
     /// Runs `body` with libgit2 tree updates whose path strings live for the call.
     private func withTreeUpdates(_ blobs: [(String, ObjectID, UInt32)], _ body: (UnsafeMutableBufferPointer<git_tree_update>) throws -> Void) throws {
-        // strdup'd paths, freed after the call: libgit2 only reads them during it.
+        // strdup'd paths, freed after the call: libgit2 only reads them during it, so the
+        // pointers in the updates stay valid for as long as they are used.
         let paths = blobs.map { strdup($0.0) }
         defer { paths.forEach { free($0) } }
         var updates = zip(blobs, paths).map { blob, path in
@@ -333,9 +335,12 @@ public final class RefreshWriter {
 
     private func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { buf in
+            // The pointer is only read while `buf` is alive, and only when it holds bytes (a
+            // non-empty buffer always has a base address).
+            guard let base = buf.baseAddress else { return true }
             var done = 0
             while done < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + done, buf.count - done)
+                let n = Foundation.write(fd, base + done, buf.count - done)
                 if n <= 0 { return false }
                 done += n
             }
@@ -371,11 +376,11 @@ public final class RefreshWriter {
         try check(git_commit_tree(&tree, parentCommit), "git_commit_tree")
         defer { git_tree_free(tree) }
         let sig = try signature("COMMITTER")
-        defer { git_signature_free(UnsafeMutablePointer(sig)) }
+        defer { git_signature_free(sig) }
         var id = git_oid()
         var parents: [OpaquePointer?] = [parentCommit]
         try parents.withUnsafeMutableBufferPointer { ps in
-            try check(git_commit_create(&id, repo, refName, UnsafePointer(sig), UnsafePointer(sig), nil, "concurrent commit", tree, 1, ps.baseAddress), "git_commit_create")
+            try check(git_commit_create(&id, repo, refName, sig, sig, nil, "concurrent commit", tree, 1, ps.baseAddress), "git_commit_create")
         }
     }
 

@@ -39,7 +39,7 @@ public enum SnippetRecognition: Sendable {
                 guard let render = version.render else { continue }
                 guard let values = TemplateMatcher.match(render: render, code: bytes) else {
                     let offset = TemplateMatcher.divergence(render: render, code: bytes)
-                    if closest == nil || offset > closest!.offset { closest = (family, version.version, offset) }
+                    if offset > (closest?.offset ?? -1) { closest = (family, version.version, offset) }
                     continue
                 }
                 switch plan(values, family: family, version: version, code: text, conventions: conventions) {
