@@ -5,8 +5,11 @@ import LabcheckGit
 
 /// Output options shared by commands that print diagnostics.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: text or json.")
+    @Option(name: .long, help: "Output format: text, json, sarif (2.1.0), github (workflow commands), gitlab (Code Quality), junit.")
     var format: FormatChoice = .text
+
+    @Option(name: .long, help: "Write the chosen format to this file; the text report still goes to the terminal.")
+    var output: String?
 
     @Option(name: .long, help: "Colour: auto (only on a terminal), always, never. NO_COLOR always wins.")
     var color: ColorChoice = .auto
@@ -14,7 +17,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Say what was read and decided (on stderr).")
     var verbose = false
 
-    enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case text, json, sarif, github, gitlab, junit }
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
     /// Whether text output gets ANSI colour.
@@ -28,11 +31,43 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// Renders diagnostics in the chosen format.
-    func render(_ diagnostics: [Diagnostic], context: RunContext) -> String {
+    func render(_ diagnostics: [Diagnostic], context: RunContext) -> String { render(diagnostics, context: context, as: format) }
+
+    func render(_ diagnostics: [Diagnostic], context: RunContext, as format: FormatChoice) -> String {
         switch format {
         case .text: return TextReporter(color: useColor).render(diagnostics, context: context)
         case .json: return JSONReporter().render(diagnostics, context: context)
+        case .sarif: return SARIFReporter(toolVersion: Labcheck.version).render(diagnostics, context: context)
+        case .github: return GitHubReporter().render(diagnostics, context: context)
+        case .gitlab: return GitLabReporter().render(diagnostics, context: context)
+        case .junit: return JUnitReporter().render(diagnostics, context: context)
         }
+    }
+
+    /// Prints the report: the chosen format on stdout, or with `--output FILE`, the chosen
+    /// format in FILE (written to a temporary file and renamed) and the text report on stdout.
+    /// GitHub shows only a few annotations per step, so its format is always followed by the
+    /// text report.
+    func emit(_ diagnostics: [Diagnostic], context: RunContext) throws {
+        if let output {
+            let data = Data(render(diagnostics, context: context).utf8)
+            let url = URL(fileURLWithPath: output)
+            do { try data.write(to: url, options: .atomic) } catch {
+                throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot write --output \(output): \(error.localizedDescription)")
+            }
+            print(render(diagnostics, context: context, as: .text), terminator: "")
+            return
+        }
+        print(render(diagnostics, context: context), terminator: "")
+        if format == .github { print(render(diagnostics, context: context, as: .text), terminator: "") }
+    }
+
+    /// For commands whose output is not a list of findings: only text and JSON, no --output.
+    func requireTextOrJSON(_ command: String) throws {
+        guard format == .text || format == .json else {
+            throw CommandFailure(exitCode: ExitStatus.usage, message: "error: `labcheck \(command)` writes text or json, not \(format.rawValue)")
+        }
+        guard output == nil else { throw CommandFailure(exitCode: ExitStatus.usage, message: "error: --output goes with `labcheck check`") }
     }
 
     func log(_ line: String) {
@@ -105,7 +140,7 @@ struct CheckCommand: ParsableCommand {
         let snapshot = workspace.snapshot
         result.log.forEach(output.log)
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
+        try output.emit(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked))
         let code = result.configurationInvalid ? ExitStatus.usage
             : (result.diagnostics.contains { $0.severity == .error } ? ExitStatus.findings : ExitStatus.clean)
         // Everything is printed and the cache is written: exit now rather than spend time

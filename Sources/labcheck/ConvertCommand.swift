@@ -40,6 +40,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
+        try output.requireTextOrJSON("convert")
         if fixExplicit {
             do {
                 let job = FixExplicit(job: .convert(dropCode: dropCode), dryRun: dryRun, noCommit: noCommit, partial: partial, output: output)

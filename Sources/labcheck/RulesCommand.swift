@@ -15,6 +15,7 @@ struct RulesCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        try output.requireTextOrJSON("rules")
         var rules = try BundledRules.load(log: output.log)
         var problems: [Diagnostic] = []
         var snapshotLabel = "none (not in a git repository)"

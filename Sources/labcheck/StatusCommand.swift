@@ -16,6 +16,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        try output.requireTextOrJSON("status")
         let workspace = try snapshotOptions.openWorkspace(bundledRules: try BundledRules.load(log: output.log), log: output.log)
         try workspace.requireValidConfiguration()
         let (configuration, conventions, snapshot) = (workspace.configuration, try workspace.conventions(), workspace.snapshot)
@@ -41,7 +42,7 @@ struct StatusCommand: ParsableCommand {
     static func table(_ rows: [StageStatus]) -> String {
         let header = ["FILE", "MODULE", "STAGE", "KIND", "CLASS", "TEMPLATE", "SAVED", "CURRENT"]
         let cells = rows.map { r in
-            [r.file, r.module, r.stage, r.kind, r.stageClass.rawValue + (r.generatedShape.map { " (\($0))" } ?? ""),
+            [TerminalText.linePath(r.file), r.module, r.stage, r.kind, r.stageClass.rawValue + (r.generatedShape.map { " (\($0))" } ?? ""),
              r.templateID ?? "-", r.savedVersion.map(String.init) ?? "-", r.currentVersion.map(String.init) ?? "-"]
                 .map(TerminalText.sanitize)
         }

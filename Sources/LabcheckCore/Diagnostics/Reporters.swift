@@ -51,7 +51,7 @@ public struct TextReporter: Sendable {
 
     /// One diagnostic.
     public func render(_ d: Diagnostic) -> String {
-        let file = TerminalText.sanitize(d.file)
+        let file = TerminalText.linePath(d.file)
         var out = paint("\(file):\(d.start.line):\(d.start.column):", "1") + " \(severityLabel(d.severity))[\(d.id)]: \(TerminalText.sanitize(d.message))"
         let gutter = String(repeating: " ", count: String(d.start.line).count)
         if let line = d.sourceLine {

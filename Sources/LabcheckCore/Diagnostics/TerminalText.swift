@@ -9,6 +9,14 @@ public enum TerminalText {
             || v == 0x200E || v == 0x200F || v == 0x061C || v == 0x2028 || v == 0x2029
     }
 
+    /// A path printed at the start of a line: sanitised, and with `./` before a path that
+    /// starts with `:`, so that no line of text output can begin with `::` (GitHub Actions reads
+    /// such a line of a job's log as a workflow command).
+    public static func linePath(_ path: String) -> String {
+        let s = sanitize(path)
+        return s.hasPrefix(":") ? "./" + s : s
+    }
+
     /// `s` with every unsafe scalar written as `\t`, `\r` or `\u{XX}`.
     public static func sanitize(_ s: String) -> String {
         // Printable ASCII needs nothing (the common case), checked on bytes.

@@ -62,19 +62,20 @@ public enum ConversionPlanner {
         var out = ""
         var counts = (template: 0, raw: 0, kept: 0)
         for p in plans {
+            let file = TerminalText.linePath(p.file)
             switch p.outcome {
             case .template(let m):
                 counts.template += 1
                 let stale = m.version < m.family.version ? ", stale: the registry is at v\(m.family.version)" : ""
-                out += "\(p.file): \(p.stage) -> template \(m.family.id) v\(m.version) (\(m.family.shape ?? "?")\(stale))\n"
+                out += "\(file): \(p.stage) -> template \(m.family.id) v\(m.version) (\(m.family.shape ?? "?")\(stale))\n"
                 out += "    " + m.fields.map { "\($0.0) = \($0.1.toml ?? "?")" }.joined(separator: ", ") + "\n"
                 if !m.args.isEmpty { out += "    [args] " + m.args.map { "\(TOMLLiteral.key($0.0)) = \($0.1.toml ?? "?")" }.joined(separator: ", ") + "\n" }
             case .rawPython(let reason, let line):
                 counts.raw += 1
-                out += "\(p.file): \(p.stage) -> raw_python: \(reason)\(line.map { " (\(p.file):\($0))" } ?? "")\n"
+                out += "\(file): \(p.stage) -> raw_python: \(reason)\(line.map { " (\(p.file):\($0))" } ?? "")\n"
             case .leftAsIs(let reason):
                 counts.kept += 1
-                out += "\(p.file): \(p.stage) left as is: \(reason)\n"
+                out += "\(file): \(p.stage) left as is: \(reason)\n"
             }
         }
         return out + "labcheck convert: \(counts.template) to template, \(counts.raw) to raw_python, \(counts.kept) left as is (nothing written)\n"
