@@ -150,7 +150,7 @@ public final class RefreshWriter {
         // The copies in the index and the work tree, re-planned on their own bytes.
         let indexEntries = try GitSnapshot.indexEntries(repository, failOnConflicts: true)
         var indexPlans: [(path: String, old: ObjectID, mode: UInt32, bytes: [UInt8])] = []
-        var worktreePlans: [(path: String, bytes: [UInt8])] = []
+        var worktreePlans: [(path: String, old: [UInt8], bytes: [UInt8])] = []
         for file in files {
             if let entry = indexEntries[file.path] {
                 let bytes = try repository.blob(entry.id)
@@ -161,7 +161,7 @@ public final class RefreshWriter {
             }
             if let workdir = repository.workdir, let bytes = FileBytes.read(workdir + file.path) {
                 switch file.replan(bytes) {
-                case .success(let new): if new != bytes { worktreePlans.append((file.path, new)) }
+                case .success(let new): if new != bytes { worktreePlans.append((file.path, bytes, new)) }
                 case .failure(let refusal): throw WriteRefused(message: "\(file.path) in the work tree: \(refusal.message)")
                 }
             }
@@ -189,6 +189,12 @@ public final class RefreshWriter {
             throw WriteRefused(message: "\(plan.path) changed in the index while labcheck ran; nothing was changed, run it again")
         }
         let newIndex = indexPlans.isEmpty ? nil : try buildIndex(zip(indexPlans, indexBlobs).map { ($0.0.path, $0.1, $0.0.mode) })
+        // A work-tree file saved since it was read would be overwritten: refuse before the ref moves.
+        if let workdir = repository.workdir {
+            for plan in worktreePlans where FileBytes.read(workdir + plan.path) != plan.old {
+                throw WriteRefused(message: "\(plan.path) changed in the work tree while labcheck ran; nothing was changed, run it again")
+            }
+        }
         // Move the ref: compare-and-swap on the tip the commit was built on.
         if let newCommit, let refName, let oldTip {
             if fault == "ref-moved" { try commitSomethingElse(on: refName, parent: oldTip) }
@@ -216,11 +222,18 @@ public final class RefreshWriter {
             lockHeld = false
         }
         var written: [String] = []
+        var skipped: [String] = []
         if let workdir = repository.workdir {
             for plan in worktreePlans {
+                // Checked once more right before the replace: a save in between is kept as saved.
+                guard FileBytes.read(workdir + plan.path) == plan.old else { skipped.append(plan.path); continue }
                 try replaceFile(workdir + plan.path, with: plan.bytes)
                 written.append(plan.path)
             }
+        }
+        if !skipped.isEmpty {
+            throw GitError.libgit2(call: "refresh the work tree", code: -1,
+                                   message: "\(skipped.joined(separator: ", ")) changed in the work tree while labcheck wrote; left as saved. The index\(newCommit == nil ? "" : " and HEAD") have the edit, so `git diff` shows it undone in that file: re-apply it to your version by hand, or take the index's with `git checkout -- FILE` (which drops your save)")
         }
         return WriteOutcome(commit: newCommit?.description, ref: refName, indexUpdated: indexPlans.map(\.path), worktreeUpdated: written)
     }
