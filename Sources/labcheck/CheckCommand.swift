@@ -98,6 +98,15 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Strict mode: unknown keys and args are errors (also: strict = true in .labcheck.toml or [__meta__]).")
     var strict = false
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Report only these checks: ids or prefixes (LC3, LC111). LC001/LC002 are always reported.")
+    var select: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Do not report these checks: ids or prefixes. LC001/LC002 are always reported.")
+    var ignore: [String] = []
+
+    @Flag(name: .long, help: "Exit 0 even when errors are found (configuration and git failures still exit 2 and 3).")
+    var exitZero = false
+
     @Flag(name: .customLong("fix-explicit"), help: "Refresh every stale template stage of HEAD that has a declared migration path, as one commit (DESIGN §6).")
     var fixExplicit = false
 
@@ -112,9 +121,23 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// Whether `--select`/`--ignore` keep a finding (configuration errors are always kept).
+    func isSelected(_ d: Diagnostic) -> Bool {
+        if d.id == "LC001" || d.id == "LC002" { return true }
+        let id = d.id.uppercased()
+        if !select.isEmpty && !select.contains(where: { id.hasPrefix($0.uppercased()) }) { return false }
+        return !ignore.contains { id.hasPrefix($0.uppercased()) }
+    }
+
     func validate() throws {
         if !fixExplicit && (dryRun || noCommit || partial) {
             throw ValidationError("--dry-run, --no-commit and --partial go with --fix-explicit")
+        }
+        for pattern in select + ignore where pattern.range(of: #"^LC\d{0,3}$"#, options: [.regularExpression, .caseInsensitive]) == nil {
+            throw ValidationError("'\(pattern)' is not a check id or prefix (LC111, LC3)")
+        }
+        for pattern in select + ignore where !CheckRegistry.descriptions.contains(where: { $0.id.hasPrefix(pattern.uppercased()) }) {
+            throw ValidationError("'\(pattern)' matches no check; `labcheck explain` lists them")
         }
     }
 
@@ -140,9 +163,11 @@ struct CheckCommand: ParsableCommand {
         let snapshot = workspace.snapshot
         result.log.forEach(output.log)
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        try output.emit(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked))
+        let reported = result.diagnostics.filter(isSelected)
+        if reported.count != result.diagnostics.count { output.log("filter: \(result.diagnostics.count - reported.count) finding(s) not reported (--select/--ignore)") }
+        try output.emit(reported, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked))
         let code = result.configurationInvalid ? ExitStatus.usage
-            : (result.diagnostics.contains { $0.severity == .error } ? ExitStatus.findings : ExitStatus.clean)
+            : (reported.contains { $0.severity == .error } && !exitZero ? ExitStatus.findings : ExitStatus.clean)
         // Everything is printed and the cache is written: exit now rather than spend time
         // freeing the graph and the results.
         ProcessExit.now(code)

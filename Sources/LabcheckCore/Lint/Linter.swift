@@ -84,7 +84,7 @@ public struct StrictMode: Sendable {
     public init(flag: Bool, config: LabcheckConfig) {
         if flag { run = (true, "--strict on the command line") }
         else if config.strict == true { run = (true, "strict = true in .labcheck.toml") }
-        else { run = (false, "off (no --strict, no strict = true in .labcheck.toml or the file)") }
+        else { run = (false, "no --strict, no strict = true in .labcheck.toml or the file") }
     }
 
     /// Whether it is on for one file that may declare it (`declaration` says where), and why.

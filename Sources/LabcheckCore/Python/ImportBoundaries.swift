@@ -132,10 +132,10 @@ public enum ImportBoundaries {
         var outcomes = [ScanOutcome?](repeating: nil, count: files.count)
         var pending: [Int] = []
         var pendingIDs = Set<String>()
-        var hits = 0
+        var hits = 0, twins = 0
         for (k, file) in files.enumerated() {
             if let id = file.contentID, let cached = cache[id] { outcomes[k] = cached; hits += 1 }
-            else if let id = file.contentID, pendingIDs.contains(id) { hits += 1 }
+            else if let id = file.contentID, pendingIDs.contains(id) { twins += 1 }
             else { pending.append(k); if let id = file.contentID { pendingIDs.insert(id) } }
         }
         var scanned = [ScanOutcome](repeating: .success([]), count: pending.count)
@@ -164,7 +164,7 @@ public enum ImportBoundaries {
             if let id = file.contentID { ids.insert(id) }
         }
         cache.retain(ids)
-        log.append("python: \(hits) of \(files.count) file(s) from the scan cache")
+        log.append("python: \(hits) of \(files.count) file(s) from the scan cache" + (twins > 0 ? ", \(twins) identical to another file and scanned once" : ""))
         return outcomes.map { $0 ?? .success([]) }
     }
 
