@@ -165,7 +165,9 @@ struct CheckCommand: ParsableCommand {
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         let reported = result.diagnostics.filter(isSelected)
         if reported.count != result.diagnostics.count { output.log("filter: \(result.diagnostics.count - reported.count) finding(s) not reported (--select/--ignore)") }
-        try output.emit(reported, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked))
+        var context = RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)
+        context.suppressed = result.suppressed
+        try output.emit(reported, context: context)
         let code = result.configurationInvalid ? ExitStatus.usage
             : (reported.contains { $0.severity == .error } && !exitZero ? ExitStatus.findings : ExitStatus.clean)
         // Everything is printed and the cache is written: exit now rather than spend time

@@ -152,7 +152,7 @@ final class ImportBoundaryCLITests: XCTestCase {
         try f.commit(Self.seed)
         let first = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         // Eight of the files are empty: one blob id, scanned once, so seven hits even on a cold run.
-        XCTAssertTrue(first.stderr.contains("python: 7 of 16 file(s) from the scan cache"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("python: 0 of 16 file(s) from the scan cache, 7 identical to another file and scanned once"), first.stderr)
         let cachePath = f.root.appendingPathComponent(".git/labcheck/import-scan-cache-v1").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: cachePath))
         let second = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)

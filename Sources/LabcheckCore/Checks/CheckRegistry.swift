@@ -18,6 +18,7 @@ public enum CheckRegistry {
         GeneratedSnippetCheck.self,
         ConfigFileCheck.self,
         ImportContractCheck.self,
+        SuppressionCheck.self,
     ]
 
     /// The lab-file checks, instantiated once.

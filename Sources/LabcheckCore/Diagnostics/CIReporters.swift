@@ -41,7 +41,8 @@ public struct SARIFReporter: Sendable {
                 + "\"help\": {\"text\": \(q("Why: \(d.why)\nFix: \(d.fix)"))}, "
                 + "\"defaultConfiguration\": {\"level\": \(q(Self.level(d.severity)))}}"
         }
-        let results = diagnostics.map { d -> String in
+        let all = diagnostics.map { ($0, String?.none) } + context.suppressed.map { ($0.diagnostic, Optional($0.reason)) }
+        let results = all.map { d, reason -> String in
             var region = "\"startLine\": \(d.start.line), \"startColumn\": \(d.start.column)"
             if d.end >= d.start { region += ", \"endLine\": \(d.end.line), \"endColumn\": \(max(d.end.column, d.start.column))" }
             var message = d.message
@@ -51,7 +52,8 @@ public struct SARIFReporter: Sendable {
                 + ", \"level\": \(q(Self.level(d.severity))), \"message\": {\"text\": \(q(message))}, "
                 + "\"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": \(q(Self.uri(d.file))), \"uriBaseId\": \"SRCROOT\"}, "
                 + "\"region\": {\(region)}}}], "
-                + "\"partialFingerprints\": {\"labcheck/v1\": \(q(DiagnosticFingerprint.of(d)))}}"
+                + "\"partialFingerprints\": {\"labcheck/v1\": \(q(DiagnosticFingerprint.of(d)))}"
+                + (reason.map { ", \"suppressions\": [{\"kind\": \"inSource\", \"justification\": \(q($0))}]" } ?? "") + "}"
         }
         return "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{\n"
             + "    \"tool\": {\"driver\": {\"name\": \"labcheck\", \"version\": \(q(toolVersion)), \"rules\": [\n      "

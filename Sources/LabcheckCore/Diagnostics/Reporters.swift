@@ -11,6 +11,8 @@ public struct RunContext: Sendable {
     public var snapshot: String
     /// How many files were checked.
     public var filesChecked: Int
+    /// Findings hidden by suppressions (JSON and SARIF carry them, with their reasons).
+    public var suppressed: [SuppressedFinding] = []
 
     public init(snapshot: String, filesChecked: Int) {
         self.snapshot = snapshot
@@ -99,6 +101,14 @@ public struct JSONReporter: Sendable {
         }
         let s = DiagnosticSummary(diagnostics)
         out += diagnostics.isEmpty ? "],\n" : "\n  ],\n"
+        if !context.suppressed.isEmpty {
+            let items = context.suppressed.map { f in
+                "    {\"id\": \(JSONText.quoted(f.diagnostic.id)), \"file\": \(JSONText.quoted(f.diagnostic.file)), "
+                    + "\"start\": {\"line\": \(f.diagnostic.start.line), \"column\": \(f.diagnostic.start.column)}, "
+                    + "\"message\": \(JSONText.quoted(f.diagnostic.message)), \"reason\": \(JSONText.quoted(f.reason))}"
+            }
+            out += "  \"suppressed\": [\n" + items.joined(separator: ",\n") + "\n  ],\n"
+        }
         out += "  \"summary\": {\"errors\": \(s.errors), \"warnings\": \(s.warnings), \"infos\": \(s.infos)}\n}\n"
         return out
     }

@@ -197,6 +197,8 @@ public struct LintResult {
     public var labFiles: [LabFile]
     /// The import scan cache after this run (write it back when `changed`).
     public var importCache: ImportScanCache
+    /// Findings hidden by a `# labcheck: ignore[...] <reason>` comment.
+    public var suppressed: [SuppressedFinding] = []
 }
 
 /// Runs the checks over a snapshot: select the files in scope, check lab files, check
@@ -218,12 +220,16 @@ public enum Linter {
         diagnostics += labDiagnostics
         diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
         var importCache = request.importCache
-        diagnostics += try checkImports(request, labFiles: labFiles, allLabPaths: selection.allLabs, conventions: conventions,
-                                        cache: &importCache, log: &log)
-        diagnostics.sort(by: Diagnostic.sortKey)
-        let configurationInvalid = diagnostics.contains { $0.id == "LC001" || $0.id == "LC002" }
-        return LintResult(diagnostics: diagnostics, filesChecked: selection.labs.count + selection.configs.count,
-                          configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
+        let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules)
+        diagnostics += try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles, allLabPaths: selection.allLabs,
+                                        conventions: conventions, cache: &importCache, log: &log)
+        let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
+                                                       pythonInScope: !contracts.isEmpty, strict: strict, log: &log)
+        let configurationInvalid = kept.contains { $0.id == "LC001" || $0.id == "LC002" }
+        var result = LintResult(diagnostics: kept.sorted(by: Diagnostic.sortKey), filesChecked: selection.labs.count + selection.configs.count,
+                                configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
+        result.suppressed = suppressed
+        return result
     }
 
     /// The lab and config files in scope. A change to `.labcheck.toml` or a repository rules
@@ -300,11 +306,43 @@ public enum Linter {
         return diagnostics
     }
 
+    /// Reads the suppressions of every file in scope (lab files, registered config files, and
+    /// Python files when contracts are configured) and applies them: suppressed findings are
+    /// set aside with their reasons, unused or reason-less suppressions are LC003.
+    static func applySuppressions(_ diagnostics: [Diagnostic], _ request: LintRequest, selection: (labs: [String], configs: [String], allLabs: [String]),
+                                  labFiles: [LabFile], pythonInScope: Bool, strict: StrictMode,
+                                  log: inout [String]) throws -> ([Diagnostic], [SuppressedFinding]) {
+        var suppressions: [Suppression] = []
+        var sources: [String: SourceText] = [:]
+        for file in labFiles {
+            suppressions += SuppressionCheck.scan(file.source.bytes, file: file.path)
+            sources[file.path] = file.source
+        }
+        var others = selection.configs
+        if pythonInScope { others += request.snapshot.paths.filter { $0.hasSuffix(".py") && request.scope.contains($0) } }
+        // Read on every core; only files that mention `labcheck:` are kept for scanning.
+        var marked = [[UInt8]?](repeating: nil, count: others.count)
+        _ = try marked.withUnsafeMutableBufferPointer { out in
+            // Each call writes only its own element `k`.
+            nonisolated(unsafe) let out = out
+            return try request.snapshot.readEach(others) { k, bytes in
+                if SuppressionCheck.mentionsMarker(bytes) { out[k] = Array(bytes) }
+            }
+        }
+        for (path, bytes) in zip(others, marked) {
+            guard let bytes else { continue }
+            let found = SuppressionCheck.scan(bytes, file: path)
+            if !found.isEmpty { suppressions += found; sources[path] = SourceText(bytes) }
+        }
+        let (kept, suppressed, problems) = SuppressionCheck.apply(diagnostics, suppressions, strict: strict.run.on, sourceLines: sources)
+        for s in suppressed { log.append("suppressed: \(s.diagnostic.file):\(s.diagnostic.start): \(s.diagnostic.id) (\(s.reason))") }
+        return (kept + problems, suppressed)
+    }
+
     /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
-    static func checkImports(_ request: LintRequest, labFiles: [LabFile], allLabPaths: [String], conventions: StageConventions,
-                             cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
+    static func checkImports(_ request: LintRequest, contracts: [ImportContract], problems: [Diagnostic], labFiles: [LabFile], allLabPaths: [String],
+                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
         let configuration = request.configuration
-        let (contracts, problems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules)
         guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
             return problems

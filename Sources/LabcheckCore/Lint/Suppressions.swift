@@ -1,0 +1,117 @@
+import LabcheckTOML
+
+/// `# labcheck: ignore[LC300] <reason>` at the end of a line (a Python import line, a line of
+/// stage code, a TOML or YAML line) suppresses findings of those ids that start on that line.
+public struct Suppression: Sendable, Hashable {
+    public let file: String
+    public let line: Int
+    public let column: Int
+    public let ids: [String]
+    /// The reason; nil when none is written (then it suppresses nothing, and says so).
+    public let reason: String?
+}
+
+/// A finding a suppression hid, with its reason: listed by `-v`, carried in JSON and SARIF.
+public struct SuppressedFinding: Sendable {
+    public let diagnostic: Diagnostic
+    public let reason: String
+}
+
+/// LC003: a suppression that suppresses nothing, or that gives no reason.
+public enum SuppressionCheck: Check {
+    public static let descriptions = [
+        CheckDescription(
+            id: "LC003", slug: "unused-suppression", severity: .warning,
+            summary: "a suppression that suppresses nothing, or has no reason (error in strict mode)",
+            what: "Reports a `# labcheck: ignore[LCnnn] <reason>` comment that hides no finding on its line, and one without a reason (which hides nothing). A warning normally; an error in strict mode.",
+            why: "A suppression outlives the problem it excused: left in place, it would silently hide the next, different problem on that line. A reason says why the exception is acceptable, for the next reader.",
+            example: "import app.impl   # labcheck: ignore[LC300] removed in 2.0",
+            fix: "Remove the suppression (the finding is gone), correct its id, or write the reason after `]`.",
+            triggering: [.lab("[[m]]\nid = 'a'  ↓# labcheck: ignore[LC104] the old loader needs it\n"),
+                         .lab("[[m]]\nid = 'a'\nfoo = 1  ↓# labcheck: ignore[LC104]\n")],
+            nonTriggering: [.lab("[[m]]\nid = 'a'\nfoo = 1  # labcheck: ignore[LC104] the old loader needs it\n")]
+        ),
+    ]
+
+    /// Whether `bytes` contain `labcheck:` at all (the fast test before parsing lines).
+    public static func mentionsMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let marker = Array("labcheck:".utf8)
+        let n = bytes.count, m = marker.count
+        guard n >= m else { return false }
+        var i = 0
+        while i <= n - m {
+            if bytes[i] == 0x6C && bytes[i + 1] == 0x61 {   // "la": then compare the rest
+                var k = 2
+                while k < m && bytes[i + k] == marker[k] { k += 1 }
+                if k == m { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// The suppressions written in `bytes` (a file of the snapshot).
+    public static func scan(_ bytes: [UInt8], file: String) -> [Suppression] {
+        let marker = Array("labcheck:".utf8)
+        guard bytes.firstRange(of: marker) != nil else { return [] }
+        var out: [Suppression] = []
+        var line = 1, lineStart = 0
+        var i = 0
+        while i <= bytes.count {
+            if i == bytes.count || bytes[i] == 0x0A {
+                if let s = parse(bytes[lineStart..<i], file: file, line: line) { out.append(s) }
+                line += 1
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// `# labcheck: ignore[ID, ID] reason` in one line, if present.
+    static func parse(_ text: ArraySlice<UInt8>, file: String, line: Int) -> Suppression? {
+        let s = String(decoding: text, as: UTF8.self)
+        guard let hash = s.range(of: "# labcheck: ignore[") ?? s.range(of: "#labcheck: ignore[") else { return nil }
+        let rest = s[hash.upperBound...]
+        guard let close = rest.firstIndex(of: "]") else { return nil }
+        let ids = rest[..<close].split(separator: ",").map { String($0).trimmingSpaces.uppercased() }.filter { !$0.isEmpty }
+        var reason = String(rest[rest.index(after: close)...]).trimmingSpaces
+        if reason.hasSuffix("\r") { reason.removeLast() }
+        reason = reason.trimmingSpaces
+        let column = s[..<hash.lowerBound].unicodeScalars.count + 1
+        return Suppression(file: file, line: line, column: column, ids: ids, reason: reason.isEmpty ? nil : reason)
+    }
+
+    /// Applies suppressions: the findings kept, those suppressed, and LC003 for every
+    /// suppression without a reason or that suppressed nothing. Configuration errors
+    /// (LC001/LC002) and LC003 itself cannot be suppressed.
+    public static func apply(_ diagnostics: [Diagnostic], _ suppressions: [Suppression], strict: Bool,
+                             sourceLines: [String: SourceText]) -> (kept: [Diagnostic], suppressed: [SuppressedFinding], problems: [Diagnostic]) {
+        var byPlace: [String: [Int: [Suppression]]] = [:]
+        for s in suppressions { byPlace[s.file, default: [:]][s.line, default: []].append(s) }
+        var used = Set<Suppression>()
+        var kept: [Diagnostic] = []
+        var suppressed: [SuppressedFinding] = []
+        for d in diagnostics {
+            let unsuppressable = d.id == "LC001" || d.id == "LC002" || d.id == "LC003"
+            if !unsuppressable, let s = byPlace[d.file]?[d.start.line]?.first(where: { $0.ids.contains(d.id) && $0.reason != nil }), let reason = s.reason {
+                used.insert(s)
+                suppressed.append(SuppressedFinding(diagnostic: d, reason: reason))
+            } else {
+                kept.append(d)
+            }
+        }
+        var problems: [Diagnostic] = []
+        for s in suppressions where !used.contains(s) {
+            let message = s.reason == nil
+                ? "suppression of \(s.ids.joined(separator: ", ")) has no reason, so it suppresses nothing"
+                : "suppression of \(s.ids.joined(separator: ", ")) suppresses nothing on this line"
+            let help = s.reason == nil ? "write why after `]`: `# labcheck: ignore[\(s.ids.joined(separator: ","))] <reason>`"
+                : "remove it: nothing with \(s.ids.count == 1 ? "that id" : "those ids") is reported here (any more)"
+            problems.append(Diagnostic(id: "LC003", severity: strict ? .error : .warning, message: message, file: s.file,
+                                       start: SourcePosition(line: s.line, column: s.column), end: SourcePosition(line: s.line, column: s.column + 1),
+                                       sourceLine: sourceLines[s.file]?.lineText(s.line), help: help))
+        }
+        return (kept, suppressed, problems)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+import LabcheckTestSupport
+
+/// Suppressions with reasons (DESIGN §10) end to end: on a Python import line, in stage code,
+/// without a reason, unused; carried in JSON and SARIF.
+final class SuppressionCLITests: XCTestCase {
+    private func labcheck(_ f: GitFixture, _ args: [String]) throws -> CommandResult {
+        try LabcheckBinary.run(args, in: f.root, environment: f.environment)
+    }
+
+    private func repository(run: String, lab: String = "[[m]]\nid = 'a'\nC = 'x = 1'\n") throws -> GitFixture {
+        let f = try GitFixture()
+        try f.commit([".labcheck.toml": "[[contracts]]\nname = 'kit stays generic'\ntype = 'forbidden'\nsource = ['kit']\nforbidden = ['app']\n",
+                      "kit/__init__.py": "", "app/__init__.py": "", "app/impl.py": "", "kit/run.py": run, "lab_stages.toml": lab])
+        return f
+    }
+
+    func testASuppressionWithAReasonHidesTheFindingAndIsCarriedInJSONAndSARIF() throws {
+        let f = try repository(run: "import app.impl  # labcheck: ignore[LC300] removed in 2.0\n")
+        let text = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertEqual(text.status, 0, "\(text)")
+        XCTAssertFalse(text.stdout.contains("LC300"), text.stdout)
+        XCTAssertTrue(text.stderr.contains("suppressed: kit/run.py:1:8: LC300 (removed in 2.0)"), text.stderr)
+        let json = try labcheck(f, ["check", "--all", "--format", "json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let suppressed = try XCTUnwrap(object["suppressed"] as? [[String: Any]])
+        XCTAssertEqual(suppressed.first?["id"] as? String, "LC300")
+        XCTAssertEqual(suppressed.first?["reason"] as? String, "removed in 2.0")
+        let sarif = try labcheck(f, ["check", "--all", "--format", "sarif"])
+        XCTAssertTrue(sarif.stdout.contains("\"suppressions\": [{\"kind\": \"inSource\", \"justification\": \"removed in 2.0\"}]"), sarif.stdout)
+    }
+
+    func testNoReasonOrNothingToSuppressIsLC003AndAnErrorInStrictMode() throws {
+        let f = try repository(run: "import app.impl  # labcheck: ignore[LC300]\nimport kit  # labcheck: ignore[LC300] old\n")
+        let r = try labcheck(f, ["check", "--all"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.stdout.contains("kit/run.py:1:8: error[LC300]"), "a reason-less suppression hides nothing: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("kit/run.py:1:18: warning[LC003]: suppression of LC300 has no reason, so it suppresses nothing"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("kit/run.py:2:13: warning[LC003]: suppression of LC300 suppresses nothing on this line"), r.stdout)
+        let strict = try labcheck(f, ["check", "--all", "--strict"])
+        XCTAssertTrue(strict.stdout.contains("error[LC003]"), strict.stdout)
+    }
+
+    func testASuppressionInStageCodePointsAtItsTOMLLine() throws {
+        let lab = "[[m]]\nid = 'a'\nC = '''\nimport json\nimport app.impl  # labcheck: ignore[LC300] the demo stage may\n'''\n"
+        let contract = "[[contracts]]\nname = 'labs stay generic'\ntype = 'forbidden'\nsource = ['__lab__']\nforbidden = ['app']\n"
+        let f = try repository(run: "", lab: lab)
+        try f.write(".labcheck.toml", contract)
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stderr.contains("suppressed: lab_stages.toml:5:8: LC300 (the demo stage may)"), r.stderr)
+        try f.write("lab_stages.toml", lab.replacingOccurrences(of: "  # labcheck: ignore[LC300] the demo stage may", with: ""))
+        try f.git("add", ".")
+        XCTAssertTrue(try labcheck(f, ["check", "--all"]).stdout.contains("lab_stages.toml:5:8: error[LC300]"))
+    }
+}
