@@ -105,6 +105,21 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// The bytes of a hex string (two digits a byte).
+    init(hexBytes hex: String) {
+        let digits = Array(hex.utf8).map { c -> UInt8 in
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return 0
+            }
+        }
+        self = stride(from: 0, to: digits.count - 1, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+    }
+}
+
 /// One file of a tree or index: its blob id and mode.
 struct FileEntry: Sendable {
     let id: ObjectID
@@ -272,6 +287,47 @@ public final class GitRepository {
         if code < 0 { throw GitError.unknownRevision(revision) }
         defer { git_object_free(object) }
         return ObjectID(git_object_id(object).pointee).description
+    }
+
+    /// The best common ancestor of two revisions (as `git merge-base A B`), in hex.
+    public func mergeBase(_ a: String, _ b: String) throws -> String {
+        var one = try ObjectID(bytes: Array(hexBytes: commitID(of: a))).oid, two = try ObjectID(bytes: Array(hexBytes: commitID(of: b))).oid
+        var out = git_oid()
+        let code = git_merge_base(&out, pointer, &one, &two)
+        if code == GIT_ENOTFOUND.rawValue { throw GitError.unknownRevision("a common ancestor of \(a) and \(b) (they share no history)") }
+        try check(code, "git_merge_base")
+        return ObjectID(out).description
+    }
+
+    /// Renamed files between two trees, or a tree and the index (`newTree` nil): old path ->
+    /// new path, found by libgit2's similarity detection (as `git diff -M`).
+    public func renames(from oldTree: String, to newTree: String?) throws -> [String: String] {
+        var old: OpaquePointer? = nil
+        var oldID = try treeID(of: oldTree).oid
+        try check(git_tree_lookup(&old, pointer, &oldID), "git_tree_lookup")
+        defer { git_tree_free(old) }
+        var diff: OpaquePointer? = nil
+        if let newTree {
+            var new: OpaquePointer? = nil
+            var newID = try treeID(of: newTree).oid
+            try check(git_tree_lookup(&new, pointer, &newID), "git_tree_lookup")
+            defer { git_tree_free(new) }
+            try check(git_diff_tree_to_tree(&diff, pointer, old, new, nil), "git_diff_tree_to_tree")
+        } else {
+            try withIndex { index in try check(git_diff_tree_to_index(&diff, pointer, old, index, nil), "git_diff_tree_to_index") }
+        }
+        defer { git_diff_free(diff) }
+        var options = git_diff_find_options()
+        try check(git_diff_find_options_init(&options, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "git_diff_find_options_init")
+        options.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        try check(git_diff_find_similar(diff, &options), "git_diff_find_similar")
+        var out: [String: String] = [:]
+        for i in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, i), delta.pointee.status == GIT_DELTA_RENAMED,
+                  let from = delta.pointee.old_file.path, let to = delta.pointee.new_file.path else { continue }
+            out[String(cString: from)] = String(cString: to)
+        }
+        return out
     }
 
     /// Whether HEAD points at a branch with no commit yet.

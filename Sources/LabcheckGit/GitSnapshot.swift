@@ -233,6 +233,8 @@ public struct DiffBase: SnapshotReader {
 
     public var paths: [String] { files.keys.sorted() }
 
+    public func contentID(_ path: String) -> String? { files[path]?.id.description }
+
     /// The bytes of a file of the base tree.
     public func read(_ path: String) throws -> [UInt8] {
         guard let entry = files[path] else { throw GitError.libgit2(call: "read", code: -3, message: "\(path) is not in the diff base") }

@@ -54,7 +54,16 @@ public final class Workspace {
         log += repository.openLog
         snapshot = try GitSnapshot(repository: repository, mode: request.mode)
         log.append("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
-        baseSpec = Self.baseSpec(request, repository)
+        var spec = Self.baseSpec(request, repository)
+        // `--base REV` means what `git diff REV...TIP` compares with: their merge-base, so work
+        // done on the target branch since is not counted as this change's.
+        let tip: String = if case .revision(let rev) = request.mode { rev } else { "HEAD" }
+        if let base = request.baseRevision, tip != "HEAD" || !repository.headIsUnborn {
+            let mergeBase = try repository.mergeBase(base, tip)
+            log.append("diff base: the merge-base of \(base) and \(tip), \(mergeBase.prefix(12))")
+            spec = (mergeBase, false)
+        }
+        baseSpec = spec
         if request.all {
             log.append("diff base: read only if a lab file needs it (--all)")
             scope = .all
@@ -74,6 +83,27 @@ public final class Workspace {
         if let base = request.baseRevision { return (base, false) }
         guard case .revision(let rev) = request.mode else { return (nil, false) }
         return (try? repository.commitID(of: rev + "^")) != nil ? (rev + "^", false) : (nil, true)
+    }
+
+    /// Files renamed between the diff base and the snapshot (old path -> new path), by
+    /// libgit2's similarity detection; exact renames only for a work-tree snapshot.
+    public func renames() throws -> [String: String] {
+        let base = try diffBase()
+        switch request.mode {
+        case .revision(let rev):
+            guard let revision = baseSpec.revision else { return [:] }
+            return try repository.renames(from: revision, to: rev)
+        case .staged:
+            guard let revision = baseSpec.revision ?? (repository.headIsUnborn ? nil : "HEAD") else { return [:] }
+            return try repository.renames(from: revision, to: nil)
+        case .worktree:
+            var out: [String: String] = [:]
+            let current = Set(snapshot.paths)
+            var byID: [String: String] = [:]
+            for path in snapshot.paths where !base.paths.contains(path) { if let id = snapshot.contentID(path) { byID[id] = path } }
+            for path in base.paths where !current.contains(path) { if let id = base.contentID(path), let to = byID[id] { out[path] = to } }
+            return out
+        }
     }
 
     /// The diff base, read on first use.

@@ -104,6 +104,9 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Do not report these checks: ids or prefixes. LC001/LC002 are always reported.")
     var ignore: [String] = []
 
+    @Flag(name: .long, help: "Report only findings absent at the diff base (matched by fingerprint, not line): adopt labcheck on a repository with existing violations.")
+    var newOnly = false
+
     @Flag(name: .long, help: "Exit 0 even when errors are found (configuration and git failures still exit 2 and 3).")
     var exitZero = false
 
@@ -120,6 +123,33 @@ struct CheckCommand: ParsableCommand {
     var partial = false
 
     @OptionGroup var output: OutputOptions
+
+    /// The ratchet (DESIGN §11): the findings of the snapshot minus those of the diff base,
+    /// matched as a multiset of fingerprints (id, file after renames, message, source line; no
+    /// line numbers), so a finding that moved is not new and two of a kind where there was one is.
+    static func onlyNew(_ findings: [Diagnostic], workspace: Workspace, rules: RuleSet, strict: Bool, cache: ImportScanCache,
+                        log: (String) -> Void) throws -> [Diagnostic] {
+        let base = try workspace.diffBase()
+        let configuration = try RepositoryConfiguration.load(base, bundled: rules)
+        guard !configuration.isInvalid else {
+            log("ratchet: the diff base's configuration is invalid; every finding counts as new")
+            return findings
+        }
+        let baseRun = try Linter.run(LintRequest(snapshot: base, scope: .all, configuration: configuration, strictFlag: strict, importCache: cache))
+        let renames = try workspace.renames()
+        var counts: [String: Int] = [:]
+        for var d in baseRun.diagnostics {
+            d.file = renames[d.file] ?? d.file
+            counts[DiagnosticFingerprint.of(d), default: 0] += 1
+        }
+        var out: [Diagnostic] = []
+        for d in findings {
+            let fingerprint = DiagnosticFingerprint.of(d)
+            if let n = counts[fingerprint], n > 0, d.id != "LC001", d.id != "LC002" { counts[fingerprint] = n - 1 } else { out.append(d) }
+        }
+        log("ratchet: \(findings.count - out.count) finding(s) also at the diff base (\(base.label)\(renames.isEmpty ? "" : ", \(renames.count) rename(s) followed")), not reported")
+        return out
+    }
 
     /// Whether `--select`/`--ignore` keep a finding (configuration errors are always kept).
     func isSelected(_ d: Diagnostic) -> Bool {
@@ -163,7 +193,9 @@ struct CheckCommand: ParsableCommand {
         let snapshot = workspace.snapshot
         result.log.forEach(output.log)
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        let reported = result.diagnostics.filter(isSelected)
+        var findings = result.diagnostics
+        if newOnly { findings = try Self.onlyNew(findings, workspace: workspace, rules: rules, strict: strict, cache: result.importCache, log: output.log) }
+        let reported = findings.filter(isSelected)
         if reported.count != result.diagnostics.count { output.log("filter: \(result.diagnostics.count - reported.count) finding(s) not reported (--select/--ignore)") }
         var context = RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)
         context.suppressed = result.suppressed

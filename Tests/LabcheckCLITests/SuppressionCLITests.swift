@@ -27,6 +27,11 @@ final class SuppressionCLITests: XCTestCase {
         let suppressed = try XCTUnwrap(object["suppressed"] as? [[String: Any]])
         XCTAssertEqual(suppressed.first?["id"] as? String, "LC300")
         XCTAssertEqual(suppressed.first?["reason"] as? String, "removed in 2.0")
+        // A warm run (every file from the scan cache) knows the same suppressions.
+        let warm = try labcheck(f, ["check", "--all", "--format", "json", "-v"])
+        XCTAssertTrue(warm.stderr.contains("from the scan cache"), warm.stderr)
+        XCTAssertFalse(warm.stderr.contains(" 0 of "), "the second run must be warm: \(warm.stderr)")
+        XCTAssertEqual(warm.stdout, json.stdout)
         let sarif = try labcheck(f, ["check", "--all", "--format", "sarif"])
         XCTAssertTrue(sarif.stdout.contains("\"suppressions\": [{\"kind\": \"inSource\", \"justification\": \"removed in 2.0\"}]"), sarif.stdout)
     }
@@ -54,5 +59,42 @@ final class SuppressionCLITests: XCTestCase {
         try f.write("lab_stages.toml", lab.replacingOccurrences(of: "  # labcheck: ignore[LC300] the demo stage may", with: ""))
         try f.git("add", ".")
         XCTAssertTrue(try labcheck(f, ["check", "--all"]).stdout.contains("lab_stages.toml:5:8: error[LC300]"))
+    }
+}
+
+/// The ratchet (DESIGN §11): `--new-only` against the merge-base, fingerprints without line
+/// numbers, renames followed, counted as a multiset.
+final class RatchetCLITests: XCTestCase {
+    private func labcheck(_ f: GitFixture, _ args: [String]) throws -> CommandResult {
+        try LabcheckBinary.run(args, in: f.root, environment: f.environment)
+    }
+
+    func testOnlyWhatTheBranchAddsIsReported() throws {
+        let f = try GitFixture()
+        try f.commit([".labcheck.toml": "[[contracts]]\nname = 'kit stays generic'\ntype = 'forbidden'\nsource = ['kit']\nforbidden = ['app']\n",
+                      "kit/__init__.py": "", "app/__init__.py": "", "app/impl.py": "", "app/other.py": "",
+                      "kit/old.py": "import app.impl\n"], message: "existing violation")
+        try f.git("checkout", "-q", "-b", "feature")
+        // Moved down a line and renamed: not new. A second copy of the same import: new.
+        try f.git("mv", "kit/old.py", "kit/moved.py")
+        try f.write("kit/moved.py", "import os\nimport app.impl\n")
+        try f.write("kit/new.py", "import app.other\n")
+        try f.git("add", ".")
+        try f.git("commit", "-q", "-m", "feature")
+        // Meanwhile main fixes the old violation: against the merge-base it is still not new.
+        try f.git("checkout", "-q", "main")
+        try f.write("kit/old.py", "x = 1\n")
+        try f.git("add", ".")
+        try f.git("commit", "-q", "-m", "fix on main")
+        try f.git("checkout", "-q", "feature")
+        let all = try labcheck(f, ["check", "--rev", "HEAD", "--base", "main", "--all"])
+        XCTAssertEqual(all.stdout.components(separatedBy: "error[LC300]").count - 1, 2, all.stdout)
+        let r = try labcheck(f, ["check", "--rev", "HEAD", "--base", "main", "--all", "--new-only", "-v"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertEqual(r.stdout.components(separatedBy: "error[LC300]").count - 1, 1, r.stdout)
+        XCTAssertTrue(r.stdout.contains("kit/new.py:1:8: error[LC300]"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("diff base: the merge-base of main and HEAD"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("ratchet: 1 finding(s) also at the diff base"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("1 rename(s) followed"), r.stderr)
     }
 }

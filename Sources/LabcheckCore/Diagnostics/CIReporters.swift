@@ -1,12 +1,14 @@
 import LabcheckTOML
 
 /// A fingerprint of a finding that does not depend on where in the file it is: the check id,
-/// the file, the message and the trimmed source line, hashed (FNV-1a, 64 bits, hex). Moving the
-/// finding to another line keeps it; changing what it is about changes it.
+/// the file, and the trimmed source line it points at (the message when it has none), hashed
+/// (FNV-1a, 64 bits, hex). Moving the finding to another line keeps it; changing the line it is
+/// about changes it. Module names, which a rename changes, are not part of it.
 public enum DiagnosticFingerprint {
     public static func of(_ d: Diagnostic) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for part in [d.id, d.file, d.message, (d.sourceLine ?? "").trimmingSpaces] {
+        let subject = d.sourceLine.map { $0.trimmingSpaces } ?? d.message
+        for part in [d.id, d.file, subject] {
             for b in part.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
             h = (h ^ 0xFF) &* 0x100_0000_01b3   // a separator no UTF-8 byte equals
         }

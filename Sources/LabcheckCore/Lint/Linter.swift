@@ -221,10 +221,11 @@ public enum Linter {
         diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
         var importCache = request.importCache
         let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules)
-        diagnostics += try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles, allLabPaths: selection.allLabs,
-                                        conventions: conventions, cache: &importCache, log: &log)
+        let (importFindings, pythonSuppressions) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
+                                                                     allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
+        diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
-                                                       pythonInScope: !contracts.isEmpty, strict: strict, log: &log)
+                                                       python: pythonSuppressions.filter { request.scope.contains($0.file) }, strict: strict, log: &log)
         let configurationInvalid = kept.contains { $0.id == "LC001" || $0.id == "LC002" }
         var result = LintResult(diagnostics: kept.sorted(by: Diagnostic.sortKey), filesChecked: selection.labs.count + selection.configs.count,
                                 configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
@@ -310,30 +311,23 @@ public enum Linter {
     /// Python files when contracts are configured) and applies them: suppressed findings are
     /// set aside with their reasons, unused or reason-less suppressions are LC003.
     static func applySuppressions(_ diagnostics: [Diagnostic], _ request: LintRequest, selection: (labs: [String], configs: [String], allLabs: [String]),
-                                  labFiles: [LabFile], pythonInScope: Bool, strict: StrictMode,
+                                  labFiles: [LabFile], python: [Suppression], strict: StrictMode,
                                   log: inout [String]) throws -> ([Diagnostic], [SuppressedFinding]) {
-        var suppressions: [Suppression] = []
+        var suppressions: [Suppression] = python
         var sources: [String: SourceText] = [:]
         for file in labFiles {
             suppressions += SuppressionCheck.scan(file.source.bytes, file: file.path)
             sources[file.path] = file.source
         }
-        var others = selection.configs
-        if pythonInScope { others += request.snapshot.paths.filter { $0.hasSuffix(".py") && request.scope.contains($0) } }
-        // Read on every core; only files that mention `labcheck:` are kept for scanning.
-        var marked = [[UInt8]?](repeating: nil, count: others.count)
-        _ = try marked.withUnsafeMutableBufferPointer { out in
-            // Each call writes only its own element `k`.
-            nonisolated(unsafe) let out = out
-            return try request.snapshot.readEach(others) { k, bytes in
-                if SuppressionCheck.mentionsMarker(bytes) { out[k] = Array(bytes) }
-            }
-        }
-        for (path, bytes) in zip(others, marked) {
-            guard let bytes else { continue }
+        // Registered config files are few: read here. Python files' suppressions come from the
+        // import phase (found while scanning, or from the scan cache by blob id).
+        for path in selection.configs {
+            let bytes = try request.snapshot.read(path)
             let found = SuppressionCheck.scan(bytes, file: path)
             if !found.isEmpty { suppressions += found; sources[path] = SourceText(bytes) }
         }
+        // Source lines for LC003 reports in Python files.
+        for path in Set(python.map(\.file)) where sources[path] == nil { sources[path] = SourceText(try request.snapshot.read(path)) }
         let (kept, suppressed, problems) = SuppressionCheck.apply(diagnostics, suppressions, strict: strict.run.on, sourceLines: sources)
         for s in suppressed { log.append("suppressed: \(s.diagnostic.file):\(s.diagnostic.start): \(s.diagnostic.id) (\(s.reason))") }
         return (kept + problems, suppressed)
@@ -341,11 +335,11 @@ public enum Linter {
 
     /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
     static func checkImports(_ request: LintRequest, contracts: [ImportContract], problems: [Diagnostic], labFiles: [LabFile], allLabPaths: [String],
-                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
+                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> ([Diagnostic], [Suppression]) {
         let configuration = request.configuration
         guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
-            return problems
+            return (problems, [])
         }
         var allLabs = labFiles
         let checked = Set(labFiles.map(\.path))
@@ -356,6 +350,7 @@ public enum Linter {
         }
         let input = ImportBoundaries.Input(snapshot: request.snapshot, config: configuration.config, contracts: contracts, labFiles: allLabs,
                                            conventions: conventions, scope: request.scope, verbose: request.verbose)
-        return problems + (try ImportBoundaries.check(input, cache: &cache, log: &log))
+        let (found, suppressions) = try ImportBoundaries.check(input, cache: &cache, log: &log)
+        return (problems + found, suppressions)
     }
 }

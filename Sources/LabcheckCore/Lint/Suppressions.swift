@@ -35,19 +35,29 @@ public enum SuppressionCheck: Check {
 
     /// Whether `bytes` contain `labcheck:` at all (the fast test before parsing lines).
     public static func mentionsMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // A suppression is a comment: find each `#` sixteen bytes at a time, then compare.
         let marker = Array("labcheck:".utf8)
-        let n = bytes.count, m = marker.count
-        guard n >= m else { return false }
+        let n = bytes.count
+        guard n >= marker.count + 1, let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawBufferPointer(start: base, count: n)
+        let hash = Block16.Bytes(repeating: 0x23)
         var i = 0
-        while i <= n - m {
-            if bytes[i] == 0x6C && bytes[i + 1] == 0x61 {   // "la": then compare the rest
-                var k = 2
-                while k < m && bytes[i + k] == marker[k] { k += 1 }
-                if k == m { return true }
+        while i < n {
+            if i + 16 <= n && !Block16.any(Block16.load(raw, i) .== hash) { i += 16; continue }
+            if bytes[i] == 0x23 {
+                var k = i + 1
+                if k < n && bytes[k] == 0x20 { k += 1 }
+                if k + marker.count <= n && (0..<marker.count).allSatisfy({ bytes[k + $0] == marker[$0] }) { return true }
             }
             i += 1
         }
         return false
+    }
+
+    /// The suppressions written in a file's bytes, without its path (for the scan cache).
+    public static func scanCached(_ bytes: UnsafeBufferPointer<UInt8>) -> [CachedSuppression] {
+        guard mentionsMarker(bytes) else { return [] }
+        return scan(Array(bytes), file: "").map { CachedSuppression(line: $0.line, column: $0.column, ids: $0.ids, reason: $0.reason) }
     }
 
     /// The suppressions written in `bytes` (a file of the snapshot).

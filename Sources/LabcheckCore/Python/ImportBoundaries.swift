@@ -79,11 +79,12 @@ public enum ImportBoundaries {
 
     /// The phases, in order: discover -> read and scan (cache) -> resolve -> graph -> contracts
     /// -> report.
-    public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws -> [Diagnostic] {
+    public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws -> (diagnostics: [Diagnostic], suppressions: [Suppression]) {
         var timer = LapTimer()
         var graph = ImportGraph()
+        var suppressions: [Suppression] = []
         let files = discover(input, graph: &graph, log: &log)
-        let outcomes = try readAndScan(files, input.snapshot, cache: &cache, log: &log, timer: &timer)
+        let outcomes = try readAndScan(files, input.snapshot, cache: &cache, log: &log, timer: &timer, suppressions: &suppressions)
         let resolutions = resolve(files, outcomes, in: graph)
         var diagnostics = buildGraph(&graph, files: files, outcomes: outcomes, resolutions: resolutions, scope: input.scope)
         diagnostics += addStageCode(&graph, input, log: &log)
@@ -94,7 +95,7 @@ public enum ImportBoundaries {
         log.append("python: \(input.contracts.count) contract(s) checked in \(timer.lap())")
         diagnostics += report(input.contracts, checked, log: &log)
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
-        return diagnostics
+        return (diagnostics, suppressions)
     }
 
     /// Phase 1: every `.py` file of the snapshot as a module of the configured roots (a second
@@ -128,11 +129,12 @@ public enum ImportBoundaries {
     /// every core. New results are cached unless the file changed while it was read; entries of
     /// files no longer in the snapshot are dropped.
     static func readAndScan(_ files: [SourceFile], _ snapshot: any SnapshotReader, cache: inout ImportScanCache,
-                            log: inout [String], timer: inout LapTimer) throws -> [ScanOutcome] {
+                            log: inout [String], timer: inout LapTimer, suppressions: inout [Suppression]) throws -> [ScanOutcome] {
         var outcomes = [ScanOutcome?](repeating: nil, count: files.count)
         var pending: [Int] = []
         var pendingIDs = Set<String>()
         var hits = 0, twins = 0
+        var fresh: [Int: [CachedSuppression]] = [:]
         for (k, file) in files.enumerated() {
             if let id = file.contentID, let cached = cache[id] { outcomes[k] = cached; hits += 1 }
             else if let id = file.contentID, pendingIDs.contains(id) { twins += 1 }
@@ -140,14 +142,19 @@ public enum ImportBoundaries {
         }
         var scanned = [ScanOutcome](repeating: .success([]), count: pending.count)
         var sizes = [Int](repeating: 0, count: pending.count)
+        var marks = [[CachedSuppression]](repeating: [], count: pending.count)
         let observation = try scanned.withUnsafeMutableBufferPointer { out in
             try sizes.withUnsafeMutableBufferPointer { size in
-                // Each call of the body writes only its own element `j`: no two threads share one.
-                nonisolated(unsafe) let out = out
-                nonisolated(unsafe) let size = size
-                return try snapshot.readEach(pending.map { files[$0].module.file }) { j, bytes in
-                    size[j] = bytes.count
-                    out[j] = PythonImportScanner.scan(bytes)
+                try marks.withUnsafeMutableBufferPointer { mark in
+                    // Each call of the body writes only its own element `j`: no two threads share one.
+                    nonisolated(unsafe) let out = out
+                    nonisolated(unsafe) let size = size
+                    nonisolated(unsafe) let mark = mark
+                    return try snapshot.readEach(pending.map { files[$0].module.file }) { j, bytes in
+                        size[j] = bytes.count
+                        out[j] = PythonImportScanner.scan(bytes)
+                        mark[j] = SuppressionCheck.scanCached(bytes)
+                    }
                 }
             }
         }
@@ -155,13 +162,19 @@ public enum ImportBoundaries {
         if let summary = observation.summary { log.append("python: \(summary)") }
         for (j, k) in pending.enumerated() {
             outcomes[k] = scanned[j]
-            if let id = files[k].contentID, !observation.changed.contains(files[k].module.file) { cache.store(id, scanned[j]) }
+            if let id = files[k].contentID, !observation.changed.contains(files[k].module.file) { cache.store(id, scanned[j], suppressions: marks[j]) }
+            fresh[k] = marks[j]
         }
         var ids = Set<String>()
         for (k, file) in files.enumerated() {
             // A duplicate of a pending file: its twin's result is in the cache now.
             if outcomes[k] == nil, let id = file.contentID { outcomes[k] = cache[id] }
             if let id = file.contentID { ids.insert(id) }
+        }
+        // Every file's suppression comments: from this scan, else from the cache entry of its blob.
+        for (k, file) in files.enumerated() {
+            let list = fresh[k] ?? file.contentID.flatMap { cache.suppressions[$0] } ?? []
+            suppressions += list.map { $0.at(file.module.file) }
         }
         cache.retain(ids)
         log.append("python: \(hits) of \(files.count) file(s) from the scan cache" + (twins > 0 ? ", \(twins) identical to another file and scanned once" : ""))

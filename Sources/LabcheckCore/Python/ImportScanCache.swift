@@ -7,24 +7,32 @@ import LabcheckTOML
 /// never trusted.
 public struct ImportScanCache: Sendable {
     public private(set) var entries: [String: Result<[PythonImport], PythonScanError>] = [:]
+    /// The suppression comments of the files that have any, by content id (a file of `entries`
+    /// that is not here has none: every scan records them).
+    public private(set) var suppressions: [String: [CachedSuppression]] = [:]
     /// Whether entries were added or dropped since loading (the caller then writes it back).
     public private(set) var changed = false
-    /// The file's first bytes; the byte after `LCISC` is the format version (2: with a string table).
-    static let magic: [UInt8] = Array("LCISC\u{2}\n".utf8)
+    /// The file's first bytes; the byte after `LCISC` is the format version (2: with a string
+    /// table; 3: with suppression comments).
+    static let magic: [UInt8] = Array("LCISC\u{3}\n".utf8)
 
     public init() {}
 
     public subscript(id: String) -> Result<[PythonImport], PythonScanError>? { entries[id] }
 
-    mutating func store(_ id: String, _ outcome: Result<[PythonImport], PythonScanError>) {
+    mutating func store(_ id: String, _ outcome: Result<[PythonImport], PythonScanError>, suppressions found: [CachedSuppression]) {
         entries[id] = outcome
+        suppressions[id] = found.isEmpty ? nil : found
         changed = true
     }
 
     /// Keeps only the given ids (those of the current snapshot).
     public mutating func retain(_ ids: Set<String>) {
         let before = entries.count
-        if entries.keys.contains(where: { !ids.contains($0) }) { entries = entries.filter { ids.contains($0.key) } }
+        if entries.keys.contains(where: { !ids.contains($0) }) {
+            entries = entries.filter { ids.contains($0.key) }
+            suppressions = suppressions.filter { ids.contains($0.key) }
+        }
         if entries.count != before { changed = true }
     }
 
@@ -70,6 +78,18 @@ public struct ImportScanCache: Sendable {
             case .failure(let e):
                 out.append(1)
                 int(e.line); int(e.column); str(e.message)
+            }
+        }
+        let marked = suppressions.keys.sorted().filter { entries[$0] != nil }
+        int(marked.count)
+        for id in marked {
+            str(id)
+            let list = suppressions[id] ?? []
+            int(list.count)
+            for sup in list {
+                int(sup.line); int(sup.column); int(sup.ids.count)
+                for x in sup.ids { str(x) }
+                if let reason = sup.reason { out.append(1); str(reason) } else { out.append(0) }
             }
         }
         var sum = Self.checksum(out).littleEndian
@@ -136,7 +156,34 @@ public struct ImportScanCache: Sendable {
             }
             cache.entries[id] = .success(imports)
         }
+        guard let markedCount = int(), markedCount <= end - p else { return nil }
+        for _ in 0..<markedCount {
+            guard let id = str(), let n = int(), n <= end - p else { return nil }
+            var list: [CachedSuppression] = []
+            for _ in 0..<n {
+                guard let line = int(), let column = int(), let idCount = int(), idCount <= end - p else { return nil }
+                var ids: [String] = []
+                for _ in 0..<idCount { guard let x = str() else { return nil }; ids.append(x) }
+                guard let hasReason = byte() else { return nil }
+                var reason: String? = nil
+                if hasReason == 1 { guard let r = str() else { return nil }; reason = r }
+                list.append(CachedSuppression(line: line, column: column, ids: ids, reason: reason))
+            }
+            cache.suppressions[id] = list
+        }
         guard p == end else { return nil }
         return cache
     }
+}
+
+/// A suppression comment of a file, without the file's path (a cached blob may stand at
+/// several paths).
+public struct CachedSuppression: Sendable, Hashable {
+    public let line: Int
+    public let column: Int
+    public let ids: [String]
+    public let reason: String?
+
+    /// At `path`.
+    public func at(_ path: String) -> Suppression { Suppression(file: path, line: line, column: column, ids: ids, reason: reason) }
 }
