@@ -10,15 +10,44 @@ public enum HookInstaller {
         case replacedForeignHook(path: String, backup: String)
     }
 
+    /// What `uninstall` did.
+    public enum Removal: Equatable, Sendable {
+        case removed(path: String)
+        case restored(path: String, from: String)
+        case nothing(path: String)
+    }
+
+    /// Removes labcheck's hook and puts back the newest backup `--force` kept, if any. A hook
+    /// labcheck did not install is never removed.
+    public static func uninstall(from repository: GitRepository, hook: String = "pre-commit", marker: String = PreCommitHook.marker) throws -> Removal {
+        let directory = try hooksDirectory(repository)
+        let path = (directory as NSString).appendingPathComponent(hook)
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: path) else { return .nothing(path: path) }
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        guard existing.contains(marker) else { throw Failure.notOurs(path: path) }
+        var backups = [path + ".labcheck-backup"]
+        var n = 2
+        while fm.fileExists(atPath: path + ".labcheck-backup-\(n)") { backups.append(path + ".labcheck-backup-\(n)"); n += 1 }
+        if let newest = backups.reversed().first(where: { fm.fileExists(atPath: $0) }) {
+            guard rename(newest, path) == 0 else { throw Failure.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+            return .restored(path: path, from: newest)
+        }
+        guard unlink(path) == 0 else { throw Failure.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        return .removed(path: path)
+    }
+
     /// Refusals, each with what to do instead.
     public enum Failure: Error, CustomStringConvertible {
         case foreignHook(path: String)
+        case notOurs(path: String)
         case cannotWrite(path: String, reason: String)
 
         public var description: String {
             switch self {
             case .foreignHook(let path):
-                return "a pre-commit hook that labcheck did not install already exists at \(path); re-run with --force to replace it (it is kept as a backup), or call `labcheck check --staged` from that hook"
+                return "a hook that labcheck did not install already exists at \(path); re-run with --force to replace it (it is kept as a backup), or call `labcheck check --staged` from that hook"
+            case .notOurs(let path): return "the hook at \(path) was not installed by labcheck; it is left in place"
             case .cannotWrite(let path, let reason): return "cannot write the hook at \(path): \(reason)"
             }
         }
@@ -39,16 +68,17 @@ public enum HookInstaller {
 
     /// Writes the hook. A hook labcheck installed before is replaced; any other hook is only
     /// replaced with `force`, after copying it to `pre-commit.labcheck-backup[-N]`.
-    public static func install(into repository: GitRepository, script: String, force: Bool) throws -> Outcome {
+    public static func install(into repository: GitRepository, script: String, force: Bool, hook: String = "pre-commit",
+                               marker: String = PreCommitHook.marker) throws -> Outcome {
         let directory = try hooksDirectory(repository)
-        let path = (directory as NSString).appendingPathComponent("pre-commit")
+        let path = (directory as NSString).appendingPathComponent(hook)
         let fm = FileManager.default
         var outcome = Outcome.installed(path: path)
         do {
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if fm.fileExists(atPath: path) {
                 let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                if existing.contains(PreCommitHook.marker) {
+                if existing.contains(marker) {
                     outcome = .updated(path: path)
                 } else {
                     guard force else { throw Failure.foreignHook(path: path) }

@@ -17,7 +17,7 @@ struct Labcheck: ParsableCommand {
         """,
         version: version,
         subcommands: [CheckCommand.self, StatusCommand.self, RenderCommand.self, ConvertCommand.self, ExplainCommand.self, RulesCommand.self,
-                      DemoCommand.self, InstallHookCommand.self, DebugCommand.self],
+                      DemoCommand.self, InstallHookCommand.self, UninstallHookCommand.self, DebugCommand.self],
         defaultSubcommand: CheckCommand.self
     )
 }
@@ -39,7 +39,7 @@ enum ExitStatus {
 /// What the process does before it parses its arguments.
 enum LaunchPlan {
     /// Subcommands that never open a repository: they do not start libgit2 at all.
-    static let withoutRepository: Set<String> = ["explain", "install-hook", "demo", "debug", "help"]
+    static let withoutRepository: Set<String> = ["explain", "install-hook", "uninstall-hook", "demo", "debug", "help"]
 
     /// Whether the command line will open a repository, so that starting libgit2 in the
     /// background pays off. A wrong guess costs time, never correctness: libgit2 is initialised

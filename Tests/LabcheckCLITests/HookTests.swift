@@ -34,7 +34,7 @@ final class HookTests: XCTestCase {
     func testCheckedInHookFileIsTheScriptLabcheckInstalls() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let checkedIn = try String(contentsOf: root.appendingPathComponent("hooks/pre-commit"), encoding: .utf8)
-        XCTAssertEqual(checkedIn, PreCommitHook.script(command: "labcheck"))
+        XCTAssertEqual(checkedIn, PreCommitHook.script())
     }
 
     func testStagedErrorBlocksTheCommit() throws {
@@ -128,5 +128,59 @@ final class HookTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: hook.appendingPathExtension("labcheck-backup"), encoding: .utf8), "#!/bin/sh\necho mine\n")
         // Re-installing over its own hook needs no --force.
         XCTAssertEqual(try LabcheckBinary.run(["install-hook"], in: f.root, environment: f.environment).status, 0)
+    }
+
+    func testUninstallRestoresTheReplacedHookAndNeverRemovesAForeignOne() throws {
+        let f = try GitFixture()
+        try f.commit(["a": "a"])
+        let hook = f.root.appendingPathComponent(".git/hooks/pre-commit")
+        try Data("#!/bin/sh\necho mine\n".utf8).write(to: hook)
+        let refused = try LabcheckBinary.run(["uninstall-hook"], in: f.root, environment: f.environment)
+        XCTAssertEqual(refused.status, 1, "\(refused)")
+        XCTAssertEqual(try String(contentsOf: hook, encoding: .utf8), "#!/bin/sh\necho mine\n")
+        XCTAssertEqual(try LabcheckBinary.run(["install-hook", "--force"], in: f.root, environment: f.environment).status, 0)
+        let restored = try LabcheckBinary.run(["uninstall-hook"], in: f.root, environment: f.environment)
+        XCTAssertEqual(restored.status, 0, "\(restored)")
+        XCTAssertEqual(try String(contentsOf: hook, encoding: .utf8), "#!/bin/sh\necho mine\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: hook.path + ".labcheck-backup"))
+    }
+
+    func testTheHookPrefersLabcheckOnPATHAndFallsBackToItsInstallPath() throws {
+        let f = try repositoryWithHook()
+        let script = try String(contentsOf: f.root.appendingPathComponent(".git/hooks/pre-commit"), encoding: .utf8)
+        XCTAssertTrue(script.contains("if command -v labcheck >/dev/null 2>&1; then LABCHECK=labcheck"), script)
+        XCTAssertTrue(script.contains("elif [ -x \"\(LabcheckBinary.path)\" ]"), script)
+        // A labcheck on PATH is the one that runs.
+        let bin = f.sibling("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let fake = bin.appendingPathComponent("labcheck")
+        try Data("#!/bin/sh\necho fake labcheck ran >&2\nexit 1\n".utf8).write(to: fake)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        try f.write("README", "x\n")
+        try f.git("add", "README")
+        let r = try f.git(arguments: ["commit", "-q", "-m", "x"], extraEnvironment: ["PATH": bin.path + ":" + (f.environment["PATH"] ?? "")], allowFailure: true)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("fake labcheck ran"), "\(r)")
+    }
+
+    func testPrePushChecksThePushedCommitsAgainstTheRemote() throws {
+        let f = try GitFixture()
+        try f.commit(["lab/lab_stages.toml": Labs.clean])
+        let remote = f.sibling("remote.git")
+        try f.git("init", "-q", "--bare", remote.path)
+        try f.git("remote", "add", "origin", remote.path)
+        try f.git("push", "-q", "origin", "main")
+        let installed = try LabcheckBinary.run(["install-hook", "--pre-push"], in: f.root, environment: f.environment)
+        XCTAssertEqual(installed.status, 0, "\(installed)")
+        try f.write("lab/lab_stages.toml", Labs.duplicateID)
+        try f.git("commit", "-q", "-am", "bad")
+        let blocked = try f.git("push", "-q", "origin", "main", allowFailure: true)
+        XCTAssertNotEqual(blocked.status, 0, "\(blocked)")
+        XCTAssertTrue((blocked.stdout + blocked.stderr).contains("error[LC101]"), "\(blocked)")
+        try f.write("lab/lab_stages.toml", Labs.clean + "# fixed\n")
+        try f.git("commit", "-q", "-am", "fixed")
+        XCTAssertEqual(try f.git("push", "-q", "origin", "main", allowFailure: true).status, 0)
+        XCTAssertEqual(try LabcheckBinary.run(["uninstall-hook", "--pre-push"], in: f.root, environment: f.environment).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: f.root.appendingPathComponent(".git/hooks/pre-push").path))
     }
 }
