@@ -352,8 +352,16 @@ struct ByteParser {
     }
 
     /// Where an existing entry was defined, for "first defined at" messages; the byte offset.
+    /// `'name' (a string, first defined at 3:1)`: what the existing key is and where.
     private func describe(_ entry: TOMLEntry) -> String {
-        "'\(entry.key)' (a \(entry.value.value.typeName))"
+        let offset = min(entry.keySpan.start, n)
+        var line = 1, lineStart = 0
+        for i in 0..<offset where b[i] == 0x0A { line += 1; lineStart = i + 1 }
+        var column = 1
+        for i in lineStart..<offset where b[i] & 0xC0 != 0x80 { column += 1 }
+        let type = entry.value.value.typeName
+        let article = "aeiou".contains(type.first ?? "x") ? "an" : "a"
+        return "'\(entry.key)' (\(article) \(type), first defined at \(line):\(column))"
     }
 
     // MARK: Headers

@@ -199,6 +199,7 @@ struct CheckCommand: ParsableCommand {
         if reported.count != result.diagnostics.count { output.log("filter: \(result.diagnostics.count - reported.count) finding(s) not reported (--select/--ignore)") }
         var context = RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)
         context.suppressed = result.suppressed
+        context.files = result.files
         try output.emit(reported, context: context)
         let code = result.configurationInvalid ? ExitStatus.usage
             : (reported.contains { $0.severity == .error } && !exitZero ? ExitStatus.findings : ExitStatus.clean)

@@ -77,7 +77,7 @@ final class TOMLRobustnessTests: XCTestCase {
         XCTAssertEqual(error(Array("a = \n".utf8))?.description, "1:5: expected a value (string, number, boolean, date, array or inline table), found end of line")
         XCTAssertEqual(error(Array("a = [1 2]\n".utf8))?.description, "1:8: expected ',' or ']' in the array, found '2'")
         XCTAssertEqual(error(Array("[a\nb = 1\n".utf8))?.description, "1:3: expected ']' to close the table header, found end of line")
-        XCTAssertEqual(error(Array("a = 1\na = 2\n".utf8))?.description, "2:1: duplicate key 'a' (a integer)")
+        XCTAssertEqual(error(Array("a = 1\na = 2\n".utf8))?.description, "2:1: duplicate key 'a' (an integer, first defined at 1:1)")
         XCTAssertEqual(error(Array("s = \"\\q\"\n".utf8))?.position, SourcePosition(line: 1, column: 6))
         XCTAssertEqual(error(Array("a = 1 b = 2\n".utf8))?.description, "1:7: expected end of line, found 'b'")
     }

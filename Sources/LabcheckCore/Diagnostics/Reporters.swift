@@ -13,6 +13,12 @@ public struct RunContext: Sendable {
     public var filesChecked: Int
     /// Findings hidden by suppressions (JSON and SARIF carry them, with their reasons).
     public var suppressed: [SuppressedFinding] = []
+    /// The files checked, by kind: lab files, Python files (in scope, when contracts are
+    /// configured), registered config files. Defaults to `filesChecked` lab files.
+    public var files: (lab: Int, python: Int, config: Int)? = nil
+
+    /// The count of each kind of file checked.
+    public var fileCounts: (lab: Int, python: Int, config: Int) { files ?? (filesChecked, 0, 0) }
 
     public init(snapshot: String, filesChecked: Int) {
         self.snapshot = snapshot
@@ -47,7 +53,11 @@ public struct TextReporter: Sendable {
         for d in diagnostics { out += render(d) + "\n" }
         let s = DiagnosticSummary(diagnostics)
         func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        out += "labcheck: \(plural(s.errors, "error")), \(plural(s.warnings, "warning")), \(plural(s.infos, "note")) in \(plural(context.filesChecked, "file")) checked (\(context.snapshot) snapshot)\n"
+        let counts = context.fileCounts
+        var kinds = [(counts.lab, "lab file"), (counts.python, "Python file"), (counts.config, "config file")].filter { $0.0 > 0 }.map { plural($0.0, $0.1) }
+        if kinds.isEmpty { kinds = ["0 files"] }
+        let files = kinds.count == 1 ? kinds[0] : kinds.dropLast().joined(separator: ", ") + " and " + kinds[kinds.count - 1]
+        out += "labcheck: \(plural(s.errors, "error")), \(plural(s.warnings, "warning")), \(plural(s.infos, "info")) in \(files) checked (\(context.snapshot) snapshot)\n"
         return out
     }
 
@@ -87,7 +97,9 @@ public struct JSONReporter: Sendable {
 
     public func render(_ diagnostics: [Diagnostic], context: RunContext) -> String {
         var out = "{\n  \"schema\": \"labcheck.diagnostics\",\n  \"version\": \(Self.schemaVersion),\n"
+        let counts = context.fileCounts
         out += "  \"snapshot\": \(JSONText.quoted(context.snapshot)),\n  \"files_checked\": \(context.filesChecked),\n"
+        out += "  \"files\": {\"lab\": \(counts.lab), \"python\": \(counts.python), \"config\": \(counts.config)},\n"
         out += "  \"diagnostics\": ["
         for (i, d) in diagnostics.enumerated() {
             out += i == 0 ? "\n" : ",\n"

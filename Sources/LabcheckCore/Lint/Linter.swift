@@ -199,6 +199,9 @@ public struct LintResult {
     public var importCache: ImportScanCache
     /// Findings hidden by a `# labcheck: ignore[...] <reason>` comment.
     public var suppressed: [SuppressedFinding] = []
+    /// Files checked by kind: lab files, Python files in scope (when contracts are configured),
+    /// registered config files.
+    public var files: (lab: Int, python: Int, config: Int) = (0, 0, 0)
 }
 
 /// Runs the checks over a snapshot: select the files in scope, check lab files, check
@@ -230,6 +233,8 @@ public enum Linter {
         var result = LintResult(diagnostics: kept.sorted(by: Diagnostic.sortKey), filesChecked: selection.labs.count + selection.configs.count,
                                 configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
         result.suppressed = suppressed
+        let python = contracts.isEmpty ? 0 : request.snapshot.paths.count { $0.hasSuffix(".py") && request.scope.contains($0) }
+        result.files = (selection.labs.count, python, selection.configs.count)
         return result
     }
 
