@@ -47,6 +47,17 @@ final class SuppressionCLITests: XCTestCase {
         XCTAssertTrue(strict.stdout.contains("error[LC003]"), strict.stdout)
     }
 
+    func testAnIgnoreThatMatchesNothingSuggestsTheNearestImport() throws {
+        let f = try repository(run: "import app.impl\n")
+        try f.write(".labcheck.toml", "[[contracts]]\nname = 'k'\ntype = 'forbidden'\nsource = ['kit']\nforbidden = ['app']\n"
+                    + "ignore = [{ import = 'kit.run -> app.impls', reason = 'legacy' }]\n")
+        try f.git("add", ".")
+        let r = try labcheck(f, ["check", "--all"])
+        XCTAssertEqual(r.status, 2, "\(r)")
+        XCTAssertTrue(r.stdout.contains("ignore 'kit.run -> app.impls' of contract 'k' matches no import"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("did you mean 'kit.run -> app.impl'?"), r.stdout)
+    }
+
     func testASuppressionInStageCodePointsAtItsTOMLLine() throws {
         let lab = "[[m]]\nid = 'a'\nC = '''\nimport json\nimport app.impl  # labcheck: ignore[LC300] the demo stage may\n'''\n"
         let contract = "[[contracts]]\nname = 'labs stay generic'\ntype = 'forbidden'\nsource = ['__lab__']\nforbidden = ['app']\n"

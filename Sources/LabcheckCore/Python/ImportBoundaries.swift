@@ -93,7 +93,7 @@ public enum ImportBoundaries {
         log.append("python: graph built in \(timer.lap())")
         let checked = checkContracts(input.contracts, graph: graph, scope: input.scope)
         log.append("python: \(input.contracts.count) contract(s) checked in \(timer.lap())")
-        diagnostics += report(input.contracts, checked, log: &log)
+        diagnostics += report(input.contracts, checked, graph: graph, log: &log)
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
         return (diagnostics, suppressions)
     }
@@ -273,7 +273,7 @@ public enum ImportBoundaries {
 
     /// Phase 6: the violations, and an error for each ignore that matched nothing.
     static func report(_ contracts: [ImportContract], _ checked: [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])],
-                       log: inout [String]) -> [Diagnostic] {
+                       graph: ImportGraph, log: inout [String]) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for (contract, (found, unused)) in zip(contracts, checked) {
             diagnostics += found
@@ -282,10 +282,26 @@ public enum ImportBoundaries {
                 diagnostics.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002", severity: .error,
                                               message: "ignore '\(ignore.importer) -> \(ignore.imported)' of contract '\(contract.name)' matches no import",
                                               file: ignore.file, start: ignore.position, end: ignore.position,
-                                              help: "remove it: the import it tolerated is gone (ignores must not rot)"))
+                                              help: nearestImport(ignore, in: graph).map { "did you mean '\($0)'? Otherwise remove it: the import it tolerated is gone (ignores must not rot)" }
+                                                ?? "remove it: the import it tolerated is gone (ignores must not rot)"))
             }
         }
         return diagnostics
+    }
+
+    /// The existing import nearest to an ignore that matches nothing: among the imports of its
+    /// importer or of its imported module (else of their top-level packages), by edit distance.
+    static func nearestImport(_ ignore: ImportContract.Ignore, in graph: ImportGraph) -> String? {
+        var exact = Set<String>(), related = Set<String>()
+        let tops = (ignore.importer.split(separator: ".").first.map(String.init) ?? "", ignore.imported.split(separator: ".").first.map(String.init) ?? "")
+        for i in 0..<graph.edgeCount {
+            let e = graph.edge(i)
+            if e.importer == ignore.importer || e.imported == ignore.imported { exact.insert("\(e.importer) -> \(e.imported)") }
+            else if related.count < 2000, isWithin(e.importer, tops.0) && isWithin(e.imported, tops.1) { related.insert("\(e.importer) -> \(e.imported)") }
+        }
+        let target = "\(ignore.importer) -> \(ignore.imported)"
+        let candidates = exact.isEmpty ? related : exact
+        return NearestName.suggestion(for: target, among: Array(candidates).sorted())
     }
 
     /// Fills in the source line of each report (the text output shows it with a caret): from
