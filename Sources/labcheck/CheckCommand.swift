@@ -125,8 +125,9 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     /// The ratchet (DESIGN §11): the findings of the snapshot minus those of the diff base,
-    /// matched as a multiset of fingerprints (id, file after renames, message, source line; no
-    /// line numbers), so a finding that moved is not new and two of a kind where there was one is.
+    /// matched as a multiset of fingerprints (`DiagnosticFingerprint`: no line numbers; lab
+    /// findings by the file after renames), so a finding that moved is not new and two of a
+    /// kind where there was one is.
     static func onlyNew(_ findings: [Diagnostic], workspace: Workspace, rules: RuleSet, strict: Bool, cache: ImportScanCache,
                         log: (String) -> Void) throws -> [Diagnostic] {
         let base = try workspace.diffBase()
@@ -138,10 +139,7 @@ struct CheckCommand: ParsableCommand {
         let baseRun = try Linter.run(LintRequest(snapshot: base, scope: .all, configuration: configuration, strictFlag: strict, importCache: cache))
         let renames = try workspace.renames()
         var counts: [String: Int] = [:]
-        for var d in baseRun.diagnostics {
-            d.file = renames[d.file] ?? d.file
-            counts[DiagnosticFingerprint.of(d), default: 0] += 1
-        }
+        for d in baseRun.diagnostics { counts[DiagnosticFingerprint.of(d, file: renames[d.file] ?? d.file), default: 0] += 1 }
         var out: [Diagnostic] = []
         for d in findings {
             let fingerprint = DiagnosticFingerprint.of(d)

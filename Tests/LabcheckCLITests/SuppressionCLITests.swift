@@ -81,18 +81,22 @@ final class RatchetCLITests: XCTestCase {
     }
 
     func testOnlyWhatTheBranchAddsIsReported() throws {
+        let dup = "[[m]]\nid = 'a'\nC = 'x = 1'\n[[m]]\nid = 'a'\nC = 'x = 2'\n"
         let f = try GitFixture()
         try f.commit([".labcheck.toml": "[[contracts]]\nname = 'kit stays generic'\ntype = 'forbidden'\nsource = ['kit']\nforbidden = ['app']\n",
                       "kit/__init__.py": "", "app/__init__.py": "", "app/impl.py": "", "app/other.py": "",
-                      "kit/old.py": "import app.impl\n"], message: "existing violation")
+                      "kit/old.py": "import app.impl\n", "labs/lab_stages.toml": dup], message: "existing violations")
         try f.git("checkout", "-q", "-b", "feature")
-        // Moved down a line and renamed: not new. A second copy of the same import: new.
-        try f.git("mv", "kit/old.py", "kit/moved.py")
-        try f.write("kit/moved.py", "import os\nimport app.impl\n")
+        // The import moved down a line: not new. The lab file renamed with its duplicate id: not
+        // new. An import of another module: new. A second duplicate in the lab: new.
+        try f.write("kit/old.py", "import os\nimport app.impl\n")
+        try FileManager.default.createDirectory(at: f.root.appendingPathComponent("lab"), withIntermediateDirectories: true)
+        try f.git("mv", "labs/lab_stages.toml", "lab/lab_stages.toml")
+        try f.write("lab/lab_stages.toml", "# moved\n" + dup + "[[n]]\nid = 'b'\nC = 'y'\n[[n]]\nid = 'b'\nC = 'z'\n")
         try f.write("kit/new.py", "import app.other\n")
         try f.git("add", ".")
         try f.git("commit", "-q", "-m", "feature")
-        // Meanwhile main fixes the old violation: against the merge-base it is still not new.
+        // Meanwhile main fixes the old import: against the merge-base it is still not new.
         try f.git("checkout", "-q", "main")
         try f.write("kit/old.py", "x = 1\n")
         try f.git("add", ".")
@@ -100,12 +104,15 @@ final class RatchetCLITests: XCTestCase {
         try f.git("checkout", "-q", "feature")
         let all = try labcheck(f, ["check", "--rev", "HEAD", "--base", "main", "--all"])
         XCTAssertEqual(all.stdout.components(separatedBy: "error[LC300]").count - 1, 2, all.stdout)
+        XCTAssertEqual(all.stdout.components(separatedBy: "error[LC101]").count - 1, 2, all.stdout)
         let r = try labcheck(f, ["check", "--rev", "HEAD", "--base", "main", "--all", "--new-only", "-v"])
         XCTAssertEqual(r.status, 1, "\(r)")
         XCTAssertEqual(r.stdout.components(separatedBy: "error[LC300]").count - 1, 1, r.stdout)
         XCTAssertTrue(r.stdout.contains("kit/new.py:1:8: error[LC300]"), r.stdout)
+        XCTAssertEqual(r.stdout.components(separatedBy: "error[LC101]").count - 1, 1, r.stdout)
+        XCTAssertTrue(r.stdout.contains("duplicate stage id 'b'"), r.stdout)
         XCTAssertTrue(r.stderr.contains("diff base: the merge-base of main and HEAD"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("ratchet: 1 finding(s) also at the diff base"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("ratchet: 2 finding(s) also at the diff base"), r.stderr)
         XCTAssertTrue(r.stderr.contains("1 rename(s) followed"), r.stderr)
     }
 }

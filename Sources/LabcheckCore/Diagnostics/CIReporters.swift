@@ -1,14 +1,23 @@
 import LabcheckTOML
 
-/// A fingerprint of a finding that does not depend on where in the file it is: the check id,
-/// the file, and the trimmed source line it points at (the message when it has none), hashed
-/// (FNV-1a, 64 bits, hex). Moving the finding to another line keeps it; changing the line it is
-/// about changes it. Module names, which a rename changes, are not part of it.
+/// A fingerprint of a finding that does not use line numbers: the check id and its subject —
+/// for imports the contract, importer and imported modules (chains: the contract, the source
+/// and forbidden packages and the chain's end modules), for lab findings the file, module,
+/// stage identity and key path; otherwise the file and the trimmed source line (or the message)
+/// — hashed (FNV-1a, 64 bits, hex). The ratchet compares them as a multiset; SARIF's
+/// `partialFingerprints` and GitLab's `fingerprint` carry them. `file` may be given after
+/// rename detection.
 public enum DiagnosticFingerprint {
-    public static func of(_ d: Diagnostic) -> String {
+    public static func of(_ d: Diagnostic, file: String? = nil) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        let subject = d.sourceLine.map { $0.trimmingSpaces } ?? d.message
-        for part in [d.id, d.file, subject] {
+        let path = file ?? d.file
+        let parts: [String]
+        if let subject = d.subject {
+            parts = subject.hasPrefix("lab|") ? [d.id, path, subject] : [d.id, subject]
+        } else {
+            parts = [d.id, path, d.sourceLine.map { $0.trimmingSpaces } ?? d.message]
+        }
+        for part in parts {
             for b in part.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
             h = (h ^ 0xFF) &* 0x100_0000_01b3   // a separator no UTF-8 byte equals
         }

@@ -26,6 +26,10 @@ public struct Diagnostic: Sendable, Hashable {
     public var help: String?
     /// Further context lines ("first defined here: 3:1").
     public var notes: [String]
+    /// What the finding is about, without a position: for imports the contract and the
+    /// modules, for lab findings the module, stage and key path. The ratchet's and SARIF's
+    /// fingerprint is built from it (`DiagnosticFingerprint`); nil when the producer sets none.
+    public var subject: String? = nil
 
     public init(id: String, severity: Severity, message: String, file: String,
                 start: SourcePosition, end: SourcePosition, sourceLine: String? = nil,

@@ -207,3 +207,49 @@ public enum LabFileReader {
         return false
     }
 }
+
+extension LabFile {
+    /// What a finding at `position` is about, without the position: `lab|module|stage|key.path`
+    /// (the stage by id, or `#n`; the key path of the deepest key or value containing it). The
+    /// ratchet's fingerprint uses it, so a finding that moves stays the same finding.
+    public func subject(at position: SourcePosition) -> String {
+        let offset = byteOffset(position)
+        var stagePart = "|"
+        var table = document.root
+        for stage in stages {
+            let region = StageEditor(file: self, stage: stage, conventions: nil).region
+            if region.start <= offset && offset < max(region.end, region.start + 1) {
+                stagePart = "\(stage.module)|\(stage.id ?? "#\(stage.index + 1)")"
+                table = stage.table
+                break
+            }
+        }
+        // The deepest key whose key or value holds the offset, walked without recursion.
+        var path: [String] = []
+        var current: TOMLTable? = table
+        while let t = current {
+            current = nil
+            for entry in t.entries where (entry.keySpan.start <= offset && offset < entry.keySpan.end) || (entry.value.span.start <= offset && offset < entry.value.span.end) {
+                path.append(entry.key)
+                current = entry.value.table
+                break
+            }
+        }
+        return "lab|\(stagePart)|\(path.joined(separator: "."))"
+    }
+
+    /// The byte offset of a 1-based line and column (in characters).
+    func byteOffset(_ position: SourcePosition) -> Int {
+        let starts = source.lineStarts
+        guard position.line >= 1, position.line <= starts.count else { return source.bytes.count }
+        var offset = starts[position.line - 1]
+        var column = 1
+        let bytes = source.bytes
+        while column < position.column && offset < bytes.count && bytes[offset] != 0x0A {
+            offset += 1
+            while offset < bytes.count && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            column += 1
+        }
+        return offset
+    }
+}

@@ -158,7 +158,18 @@ public enum RefreshPlanner {
 struct StageEditor {
     let file: LabFile
     let stage: LabStage
-    let conventions: StageConventions
+    /// Needed for edits that name stage fields; `region` works without.
+    let conventionsOrNil: StageConventions?
+    var conventions: StageConventions {
+        guard let c = conventionsOrNil else { preconditionFailure("StageEditor made without conventions edits fields") }
+        return c
+    }
+
+    init(file: LabFile, stage: LabStage, conventions: StageConventions?) {
+        self.file = file
+        self.stage = stage
+        self.conventionsOrNil = conventions
+    }
     var bytes: [UInt8] { file.source.bytes }
 
     /// The file's line ending: CRLF when its first line ends so.

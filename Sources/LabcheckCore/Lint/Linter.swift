@@ -288,7 +288,13 @@ public enum Linter {
                     base = old
                 }
                 let context = CheckContext(rules: rules, strict: on, conventions: conventions, base: base)
-                for check in CheckRegistry.labFileChecks { diagnostics += check.check(file, context: context) }
+                for check in CheckRegistry.labFileChecks {
+                    diagnostics += check.check(file, context: context).map { d in
+                        var d = d
+                        if d.subject == nil && d.file == file.path { d.subject = file.subject(at: d.start) }
+                        return d
+                    }
+                }
             }
         }
         return (labFiles, diagnostics)

@@ -295,11 +295,13 @@ public struct ContractChecker: Sendable {
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] && !inTarget[Int(from[i])] {
             guard scope.contains(graph.siteFile(i)) else { continue }
             let e = graph.edge(i)
-            out.append(Diagnostic(id: direct, severity: CheckRegistry.severity(of: direct),
-                                  message: "\(e.importer) imports \(e.imported): \(source) \(verb) \(target) (contract '\(contract.name)')",
-                                  file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
-                                  end: SourcePosition(line: e.site.line, column: e.site.column + max(1, e.length)),
-                                  help: helpText(contract, e), notes: flags(e)))
+            var d = Diagnostic(id: direct, severity: CheckRegistry.severity(of: direct),
+                               message: "\(e.importer) imports \(e.imported): \(source) \(verb) \(target) (contract '\(contract.name)')",
+                               file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
+                               end: SourcePosition(line: e.site.line, column: e.site.column + max(1, e.length)),
+                               help: helpText(contract, e), notes: flags(e))
+            d.subject = "imports|\(contract.name)|\(e.importer)|\(e.imported)"
+            out.append(d)
         }
         guard let indirect else { return out }
         // Chains: repeatedly take the shortest chain from any module of `source` to any module
@@ -360,12 +362,14 @@ public struct ContractChecker: Sendable {
             if !chain.contains(where: { scope.contains($0.site.file) }) { continue }
             let first = chain[0]
             let links = chain.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)\($0.typeChecking ? " (TYPE_CHECKING)" : "")\($0.dynamic ? " (dynamic)" : "")" }
-            out.append(Diagnostic(id: indirect, severity: CheckRegistry.severity(of: indirect),
-                                  message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
-                                  file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
-                                  end: SourcePosition(line: first.site.line, column: first.site.column + max(1, first.length)),
-                                  help: "break one link of the chain, or add an ignore with a reason to the contract",
-                                  notes: links))
+            var d = Diagnostic(id: indirect, severity: CheckRegistry.severity(of: indirect),
+                               message: "\(names[start]) imports \(names[end]) through a chain of \(chain.count) imports: \(source) \(verb) \(target) (contract '\(contract.name)')",
+                               file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
+                               end: SourcePosition(line: first.site.line, column: first.site.column + max(1, first.length)),
+                               help: "break one link of the chain, or add an ignore with a reason to the contract",
+                               notes: links)
+            d.subject = "chain|\(contract.name)|\(source)|\(target)|\(names[start])|\(names[end])"
+            out.append(d)
         }
         return out
     }
