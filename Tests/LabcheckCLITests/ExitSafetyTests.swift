@@ -23,6 +23,8 @@ final class ExitSafetyTests: XCTestCase {
             (["status"], 0, ""),
             (["rules"], 0, ""),
             (["render", "lab/lab_stages.toml", "flight[load]"], 0, ""),
+            (["convert"], 0, ""),
+            (["uninstall-hook"], 0, ""),
         ]
         let (root, environment) = (f.root, f.environment)
         let runs = ProcessInfo.processInfo.environment["LABCHECK_EXIT_RUNS"].flatMap(Int.init) ?? 200
