@@ -86,7 +86,7 @@ struct CheckCommand: ParsableCommand {
         (works in bare repositories); --worktree reads the files on disk. Only files touched \
         between the diff base and the snapshot are checked, unless --all. The diff base is HEAD \
         for --staged and --worktree (the empty tree before the first commit), REV's first parent \
-        for --rev, or --base REV.
+        for --rev, or the merge-base of --base REV and the checked commit (as git diff REV...HEAD).
         """
     )
 

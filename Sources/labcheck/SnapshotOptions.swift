@@ -14,7 +14,7 @@ struct SnapshotOptions: ParsableArguments {
     @Flag(name: .long, help: "Read the files on disk.")
     var worktree = false
 
-    @Option(name: .long, help: "Compare with this revision (touched files, diff-aware checks). Default: HEAD, or REV's first parent for --rev.")
+    @Option(name: .long, help: "Compare with the merge-base of this revision and the checked commit (touched files, diff-aware checks, --new-only). Default: HEAD, or REV's first parent for --rev.")
     var base: String?
 
     @Flag(name: .long, help: "Every file in the snapshot, not only touched ones.")
