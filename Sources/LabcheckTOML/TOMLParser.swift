@@ -242,23 +242,14 @@ struct ByteParser {
     }
 
     /// UTF-8 through the package's one validator; the message then says what is wrong at the
-    /// first bad byte. A byte-order mark is allowed only as the file's first character.
+    /// first bad byte.
     private mutating func validateUTF8() throws {
         if n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)) {
             throw fail("the file is UTF-16 (it starts with a UTF-16 byte-order mark); TOML must be UTF-8", at: 0)
         }
         if let i = UTF8Check.firstInvalid(b) { throw fail(Self.describeInvalidUTF8(b, at: i), at: i) }
-        // Only non-ASCII bytes can start a mark: ASCII is skipped thirty-two bytes per step.
-        let raw = UnsafeRawBufferPointer(b)
-        let high = Block16.Bytes(repeating: 0x80), zero = Block16.Bytes(repeating: 0)
-        var i = 1
-        while i + 2 < n {
-            if i + 32 <= n && (Block16.load(raw, i) | Block16.load(raw, i + 16)) & high == zero { i += 32; continue }
-            if b[i] == 0xEF && b[i + 1] == 0xBB && b[i + 2] == 0xBF {
-                throw fail("a byte-order mark (U+FEFF) is only allowed at the start of the file", at: i)
-            }
-            i += 1
-        }
+        // A U+FEFF after the start is an ordinary character (valid in strings and comments;
+        // anywhere else the grammar rejects it): only a leading byte-order mark is skipped.
     }
 
     /// What is wrong with the ill-formed UTF-8 sequence starting at `i`.

@@ -52,7 +52,7 @@ final class LabFileTests: XCTestCase {
     func testLC101Layout() {
         XCTAssertEqual(ids("[m]\nD = 1\n"), ["LC101"], "a plain table is not a stage list")
         XCTAssertEqual(ids("m = 3\n"), ["LC101"])
-        XCTAssertEqual(ids("m = []\n"), ["LC101"], "empty module")
+        XCTAssertEqual(ids("m = []\n"), [], "an empty module is what AGILab's editor saves when the last stage is deleted")
         XCTAssertEqual(ids("m = [{D = 'a'}, 3]\n"), ["LC101"], "non-table stage")
         XCTAssertEqual(ids("__meta__ = 1\n"), ["LC101"])
         let dup = diagnostics("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\n[[m]]\nid = 'a'\n")
@@ -123,5 +123,15 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(cycles.count, 1)
         XCTAssertTrue(cycles.first?.message.hasPrefix("dependency cycle in module 'm': s0 -> s1 -> s2") ?? false)
         XCTAssertEqual(cycles.first?.start.line, 3 * n)
+    }
+
+    func testAGILabInputsAreNotBlocked() throws {
+        // A lab_steps.toml (AGILab's file name until 2026-05-08) is a lab file by default.
+        let steps = try TestRules.lint(["old/lab_steps.toml": "[[m]]\nid = 'a'\n[[m]]\nid = 'a'\n"])
+        XCTAssertEqual(steps.filesChecked, 1)
+        XCTAssertEqual(steps.diagnostics.map(\.id), ["LC101"])
+        // U+FEFF inside a string or a comment is an ordinary character (only a leading BOM is special).
+        let bom = try TestRules.lint(["lab_stages.toml": "[[m]]\nid = 'a\u{FEFF}b'   # note \u{FEFF}\n"])
+        XCTAssertEqual(bom.diagnostics.map(\.id), [])
     }
 }

@@ -16,7 +16,9 @@ public struct LabcheckConfig: Sendable {
     /// The file name, at the repository root.
     public static let fileName = ".labcheck.toml"
     /// The default lab stage file glob.
-    public static let defaultStageFiles = ["**/lab_stages.toml"]
+    /// AGILab's stage file names: `lab_stages.toml`, and `lab_steps.toml` (its name until
+    /// 2026-05-08, which AGILab still reads).
+    public static let defaultStageFiles = ["**/lab_stages.toml", "**/lab_steps.toml"]
 
     /// `strict`, if set.
     public var strict: Bool? = nil

@@ -151,10 +151,7 @@ public enum LabFileReader {
                 layout("module '\(entry.key)' must be an array of stage tables, found a \(entry.value.value.typeName)", entry.keySpan, help: help)
                 continue
             }
-            if array.items.isEmpty {
-                layout("module '\(entry.key)' has no stages", entry.value.span, help: "remove the empty module or add a stage to it")
-                continue
-            }
+            // `module = []` is valid: AGILab's editor saves it when a module's last stage is deleted.
             var stages: [LabStage] = []
             var firstByID: [String: LabStage] = [:]
             for (index, item) in array.items.enumerated() {
