@@ -75,6 +75,22 @@ public struct LabStage: Sendable {
 
     /// `module[id]`, or `module[#n]` (1-based) for a stage without an id.
     public var displayName: String { id.map { "\(module)[\($0)]" } ?? "\(module)[#\(index + 1)]" }
+
+    /// The stage's own text in `bytes` (its file): from its header (or inline table) to the end
+    /// of its last line. The walk over sub-tables is a loop, not recursion.
+    public func region(in bytes: [UInt8]) -> ByteSpan {
+        var end = span.end
+        var pending = [table]
+        while let t = pending.popLast() {
+            for e in t.entries {
+                end = max(end, e.value.span.end)
+                if let sub = e.value.table { pending.append(sub) }
+            }
+        }
+        guard table.origin != .inline else { return ByteSpan(span.start, span.end) }
+        while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+        return ByteSpan(span.start, min(end + 1, bytes.count))
+    }
 }
 
 /// One module: a top-level key whose value is the module's list of stages.
@@ -214,7 +230,7 @@ extension LabFile {
         var stagePart = "|"
         var table = document.root
         for stage in stages {
-            let region = StageEditor(file: self, stage: stage, conventions: nil).region
+            let region = stage.region(in: source.bytes)
             if region.start <= offset && offset < max(region.end, region.start + 1) {
                 stagePart = "\(stage.module)|\(stage.id ?? "#\(stage.index + 1)")"
                 table = stage.table

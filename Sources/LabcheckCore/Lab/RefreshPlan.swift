@@ -158,18 +158,7 @@ public enum RefreshPlanner {
 struct StageEditor {
     let file: LabFile
     let stage: LabStage
-    /// Needed for edits that name stage fields; `region` works without.
-    let conventionsOrNil: StageConventions?
-    var conventions: StageConventions {
-        guard let c = conventionsOrNil else { preconditionFailure("StageEditor made without conventions edits fields") }
-        return c
-    }
-
-    init(file: LabFile, stage: LabStage, conventions: StageConventions?) {
-        self.file = file
-        self.stage = stage
-        self.conventionsOrNil = conventions
-    }
+    let conventions: StageConventions
     var bytes: [UInt8] { file.source.bytes }
 
     /// The file's line ending: CRLF when its first line ends so.
@@ -178,18 +167,8 @@ struct StageEditor {
         return lf > 0 && bytes[lf - 1] == 0x0D ? "\r\n" : "\n"
     }
 
-    /// The stage's own text: from its header (or inline table) to the end of its last line.
-    var region: ByteSpan {
-        var end = stage.span.end
-        func visit(_ t: TOMLTable) {
-            for e in t.entries {
-                end = max(end, e.value.span.end)
-                if let sub = e.value.table { visit(sub) }
-            }
-        }
-        visit(stage.table)
-        return ByteSpan(stage.span.start, stage.table.origin == .inline ? stage.span.end : lineEnd(end))
-    }
+    /// The stage's own text (`LabStage.region`).
+    var region: ByteSpan { stage.region(in: file.source.bytes) }
 
     func lineStart(_ offset: Int) -> Int {
         var i = offset
