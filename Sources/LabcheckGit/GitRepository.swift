@@ -16,6 +16,9 @@ public enum GitError: Error, CustomStringConvertible, Sendable {
     case unknownRevision(String)
     /// The snapshot needs a work tree or index the repository does not have.
     case bareRepository(String)
+    /// A work-tree file whose stored bytes only git can produce (a clean filter driver, a
+    /// working-tree encoding).
+    case cannotReadAsCommitted(path: String, attribute: String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,9 @@ public enum GitError: Error, CustomStringConvertible, Sendable {
             return "the index has unmerged (conflicted) entries; resolve them and `git add` the result before checking:\n"
                 + paths.map { "  \($0)" }.joined(separator: "\n")
         case .unknownRevision(let rev): return "unknown revision '\(rev)'"
+        case .cannotReadAsCommitted(let path, let attribute):
+            return "cannot read \(path) from the work tree as git would commit it: its attribute \(attribute) makes git store other bytes, "
+                + "and labcheck does not run git's filters; stage it (`git add`) and check the staged snapshot"
         case .bareRepository(let what): return "this is a bare repository: it has no \(what); use --rev REV"
         }
     }
@@ -177,21 +183,39 @@ public final class GitRepository {
         var repo: OpaquePointer? = nil
         let cwd = directory
         func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : (cwd as NSString).appendingPathComponent(p) }
-        let code: Int32
-        if let gitDir = environment["GIT_DIR"], !gitDir.isEmpty {
-            code = git_repository_open_ext(&repo, absolute(gitDir), GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
-            openLog.append("repository: GIT_DIR=\(gitDir)")
-        } else {
-            code = git_repository_open_ext(&repo, cwd, 0, nil)
-            openLog.append("repository: discovered from \(cwd)")
+        let explicitGitDir = environment["GIT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        func open() -> Int32 {
+            if let explicitGitDir { return git_repository_open_ext(&repo, absolute(explicitGitDir), GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
+            return git_repository_open_ext(&repo, cwd, 0, nil)
         }
-        if code == GIT_ENOTFOUND.rawValue && environment["GIT_DIR"].map({ $0.isEmpty }) ?? true {
+        openLog.append(explicitGitDir.map { "repository: GIT_DIR=\($0)" } ?? "repository: discovered from \(cwd)")
+        var code = open()
+        var message = "no git repository found"
+        if code != 0, let e = git_error_last(), let m = e.pointee.message { message = String(cString: m) }
+        if code != 0 {
+            // libgit2 1.5.1 refuses a repository owned by another user unless safe.directory
+            // lists its exact path; git also accepts `*` (the usual CI container setting).
+            // Ownership is the cause exactly when the open succeeds without owner validation.
+            labcheck_git_set_owner_validation(0)
+            code = open()
+            if code == 0 {
+                if GitRepository.safeDirectoryAllowsAll() {
+                    openLog.append("owned by another user: accepted, as git does, because safe.directory = * in the global or system git config")
+                } else {
+                    if let repo { git_repository_free(repo) }
+                    labcheck_git_set_owner_validation(1)
+                    throw GitError.cannotOpen(path: explicitGitDir ?? cwd, reason: "it is owned by another user and git's safe.directory does not list it (\(message)); "
+                                              + "run `git config --global --add safe.directory <path>` if you trust it")
+                }
+            } else {
+                labcheck_git_set_owner_validation(1)
+            }
+        }
+        if code == GIT_ENOTFOUND.rawValue && explicitGitDir == nil {
             throw GitError.notARepository(path: cwd)
         }
         guard code == 0, let repo else {
-            var message = "no git repository found"
-            if let e = git_error_last(), let m = e.pointee.message { message = String(cString: m) }
-            throw GitError.cannotOpen(path: environment["GIT_DIR"] ?? cwd, reason: GitRepository.explainOpenFailure(message))
+            throw GitError.cannotOpen(path: explicitGitDir ?? cwd, reason: GitRepository.explainOpenFailure(message))
         }
         pointer = repo
         if let workTree = environment["GIT_WORK_TREE"], !workTree.isEmpty {
@@ -220,12 +244,35 @@ public final class GitRepository {
         git_repository_free(pointer)
     }
 
+    /// Whether the global or system git config has `safe.directory = *` in effect (an empty
+    /// value resets the list, as in git). The repository's own config is not read: git
+    /// ignores safe.directory there.
+    static func safeDirectoryAllowsAll() -> Bool {
+        var config: OpaquePointer? = nil
+        guard git_config_open_default(&config) == 0, let config else { return false }
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer? = nil
+        guard git_config_multivar_iterator_new(&iterator, config, "safe.directory", nil) == 0, let iterator else { return false }
+        defer { git_config_iterator_free(iterator) }
+        var all = false
+        var entry: UnsafeMutablePointer<git_config_entry>? = nil
+        while git_config_next(&entry, iterator) == 0, let entry {
+            guard let value = entry.pointee.value else { continue }
+            switch String(cString: value) {
+            case "*": all = true
+            case "": all = false
+            default: break
+            }
+        }
+        return all
+    }
+
     /// Turns libgit2's message for a repository it cannot open into the cause in plain words.
     static func explainOpenFailure(_ message: String) -> String {
         if message.contains("'link'") { return "its index uses the split-index extension, which libgit2 1.5 cannot read (\(message)); run `git update-index --no-split-index`" }
         if message.contains("'sdir'") { return "its index is a sparse index, which libgit2 1.5 cannot read (\(message)); run `git sparse-checkout disable` or `git config index.sparse false`" }
         if message.lowercased().contains("objectformat") || message.contains("sha256") { return "it uses the SHA-256 object format, which libgit2 1.5 cannot read (\(message))" }
-        if message.contains("safe.directory") || message.contains("owner") { return "it is owned by another user and git's safe.directory does not allow it (\(message))" }
+        if message.contains("safe.directory") || message.contains("owner") || message.contains("not owned") { return "it is owned by another user and git's safe.directory does not allow it (\(message))" }
         if message.contains("extension") { return "it uses a repository extension libgit2 1.5 does not support (\(message))" }
         return message
     }

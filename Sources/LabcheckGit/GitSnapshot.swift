@@ -24,6 +24,8 @@ public final class GitSnapshot: SnapshotReader {
     /// The index file's mtime when it was read (staged snapshots): entries recorded at or after
     /// it are racily clean and not trusted by stat.
     private let indexTime: timespec?
+    /// Work-tree snapshots: the conversions git applies to files before storing them.
+    private let conversions: [String: ContentConversion.Kind]
 
     /// Reads the snapshot for `mode`. Throws `GitError.unmergedPaths` for an index with
     /// conflicts in staged mode.
@@ -34,16 +36,18 @@ public final class GitSnapshot: SnapshotReader {
             label = "staged"
             (entries, indexTime) = try GitSnapshot.indexEntriesAndTime(repository)
             worktreeRoot = nil
+            conversions = [:]
         case .revision(let rev):
             label = "rev:\(rev)"
             entries = try repository.files(inTree: repository.treeID(of: rev)).filter { GitSnapshot.isRegular($0.value.mode) }
             worktreeRoot = nil
             indexTime = nil
+            conversions = [:]
         case .worktree:
             guard let workdir = repository.workdir else { throw GitError.bareRepository("work tree") }
             label = "worktree"
             worktreeRoot = workdir
-            entries = try GitSnapshot.worktreeEntries(repository, workdir: workdir)
+            (entries, conversions) = try GitSnapshot.worktreeEntries(repository, workdir: workdir)
             indexTime = nil
         }
         paths = entries.keys.sorted()
@@ -94,11 +98,19 @@ public final class GitSnapshot: SnapshotReader {
         return files
     }
 
-    /// Tracked files present on disk plus untracked files git does not ignore, each hashed as
-    /// a blob so the touched set can be computed like for the other snapshots.
-    static func worktreeEntries(_ repository: GitRepository, workdir: String) throws -> [String: FileEntry] {
+    /// Tracked files present on disk (conflicted ones included: their markers are what would
+    /// be committed) plus untracked files git does not ignore, each hashed as the blob git
+    /// would store, so the touched set can be computed like for the other snapshots. Also
+    /// returns the conversions git applies to some of them before storing them.
+    static func worktreeEntries(_ repository: GitRepository, workdir: String) throws -> ([String: FileEntry], [String: ContentConversion.Kind]) {
         var candidates = Set<String>()
-        if let tracked = try? indexEntries(repository, failOnConflicts: false) { candidates.formUnion(tracked.keys) }
+        let indexPaths = try repository.withIndex { index in
+            (0..<git_index_entrycount(index)).compactMap { i -> String? in
+                guard let entry = git_index_get_byindex(index, i), isRegular(entry.pointee.mode) else { return nil }
+                return String(cString: entry.pointee.path)
+            }
+        }
+        candidates.formUnion(indexPaths)
         var options = git_status_options()
         try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
         options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
@@ -129,9 +141,19 @@ public final class GitSnapshot: SnapshotReader {
                 }
             }
         }
+        let conversion = try ContentConversion(repository: repository, paths: paths, indexPaths: indexPaths)
         var files: [String: FileEntry] = [:]
-        for (path, id) in zip(paths, ids) { if let id { files[path] = FileEntry(id: id, mode: 0o100644) } }
-        return files
+        for (k, path) in paths.enumerated() {
+            guard var id = ids[k] else { continue }
+            // Converted by libgit2's own filters: the id of what git would store. A filter
+            // only git can run keeps the raw hash; reading such a file is an error.
+            if let kind = conversion.kinds[path], kind.libgit2Applies, let bytes = FileBytes.read(workdir + path),
+               let cleaned = try ContentConversion.cleaned(bytes, path: path, kind: kind, repository: repository).withUnsafeBytes({ BlobHash.id(of: $0) }) {
+                id = cleaned
+            }
+            files[path] = FileEntry(id: id, mode: 0o100644)
+        }
+        return (files, conversion.kinds)
     }
 
     /// The bytes of a file in the snapshot.
@@ -141,6 +163,7 @@ public final class GitSnapshot: SnapshotReader {
             guard let bytes = FileBytes.read(worktreeRoot + path) else {
                 throw GitError.libgit2(call: "read", code: -3, message: "cannot read \(worktreeRoot + path)")
             }
+            if let kind = conversions[path] { return try ContentConversion.cleaned(bytes, path: path, kind: kind, repository: repository) }
             return bytes
         }
         return try repository.blob(entry.id)
@@ -158,7 +181,14 @@ public final class GitSnapshot: SnapshotReader {
             for (k, path) in paths.enumerated() { try read(path).withUnsafeBufferPointer { body(k, $0) } }
             return ReadObservation()
         }
-        let wanted = paths.map { entries[$0] }
+        // A file is never taken from the work tree by its stat data when git converts it on
+        // the way in (a clean filter, end-of-line conversion, working-tree-encoding, ident):
+        // the stat data then vouches for the file, not for its bytes being the blob's. Nor is
+        // a converted file of a work-tree snapshot taken as is: it is read and converted below.
+        let converted = worktreeRoot != nil ? Set(conversions.keys)
+            : Set(try ContentConversion(repository: repository, paths: paths, indexPaths: self.paths).kinds.keys)
+        let wanted = paths.map { converted.contains($0) && worktreeRoot != nil ? nil : entries[$0] }
+        let statTrusted = paths.map { !converted.contains($0) }
         var fromDisk = [UInt8](repeating: 0, count: paths.count)   // 1 verified by stat, 2 by hash
         // A few interleaved runs of files per core, each with one reused read buffer. A file is
         // used when the index's stat data says it is the staged one (as `git status` decides),
@@ -171,7 +201,7 @@ public final class GitSnapshot: SnapshotReader {
                 let buffer = FileBytes.Buffer()
                 for k in stride(from: run, to: paths.count, by: runs) {
                     guard let want = wanted[k], let (bytes, after) = FileBytes.read(workdir + paths[k], into: buffer) else { continue }
-                    if let indexTime, let stat = want.stat, stat.matches(after, mode: want.mode, indexTime: indexTime) {
+                    if let indexTime, statTrusted[k], let stat = want.stat, stat.matches(after, mode: want.mode, indexTime: indexTime) {
                         done[k] = 1
                     } else if BlobHash.id(of: UnsafeRawBufferPointer(bytes)) == want.id {
                         done[k] = 2
@@ -188,8 +218,11 @@ public final class GitSnapshot: SnapshotReader {
         let (byStat, byHash) = (fromDisk.count { $0 == 1 }, fromDisk.count { $0 == 2 })
         if worktreeRoot != nil {
             // A work-tree file read again has whatever it holds now, not the snapshot's hash.
-            return ReadObservation(summary: "\(byHash) file(s) read from the work tree as hashed for the snapshot, \(rest.count) changed since and read again",
-                                   changed: Set(rest.map { paths[$0] }))
+            let changed = rest.map { paths[$0] }.filter { !converted.contains($0) }
+            let convertedNote = rest.count > changed.count ? "\(rest.count - changed.count) converted as git would store them, " : ""
+            return ReadObservation(summary: "\(byHash) file(s) read from the work tree as hashed for the snapshot, \(convertedNote)"
+                                   + "\(changed.count) changed since and read again",
+                                   changed: Set(changed))
         }
         return ReadObservation(summary: "\(byStat + byHash) file(s) read from the work tree (\(byStat) matched the index's stat data, "
                                    + "\(byHash) their staged blob id by hash), \(rest.count) from the object database")

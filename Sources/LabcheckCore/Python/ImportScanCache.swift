@@ -13,8 +13,10 @@ public struct ImportScanCache: Sendable {
     /// Whether entries were added or dropped since loading (the caller then writes it back).
     public private(set) var changed = false
     /// The file's first bytes; the byte after `LCISC` is the format version (2: with a string
-    /// table; 3: with suppression comments).
-    static let magic: [UInt8] = Array("LCISC\u{3}\n".utf8)
+    /// table; 3: with suppression comments; 4: same layout, but scans made by earlier versions
+    /// are not trusted: they may have read a converted work-tree file instead of its blob, and
+    /// the scanner now normalises identifiers and reads more dynamic-import forms).
+    static let magic: [UInt8] = Array("LCISC\u{4}\n".utf8)
 
     public init() {}
 
