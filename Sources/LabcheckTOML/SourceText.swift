@@ -24,6 +24,10 @@ public final class SourceText: @unchecked Sendable {
     /// The raw bytes, exactly as read from the snapshot.
     public let bytes: [UInt8]
     private var lineStartsStorage: [Int]?
+    /// Scalars before each block of `blockSize` bytes, built on the first position asked for
+    /// far from its line's start: columns on very long lines cost one block's walk, not the line's.
+    private var scalarsBeforeBlock: [Int]?
+    private static let blockSize = 4096
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -62,15 +66,106 @@ public final class SourceText: @unchecked Sendable {
         let li = lineIndex(of: clamped)
         let start = lineStarts[li]
         var column = 1
-        var i = start
-        while i < clamped {
-            // Count scalar starts: every byte that is not a UTF-8 continuation byte.
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        if clamped - start > 2 * Self.blockSize {
+            column += scalars(upTo: clamped) - scalars(upTo: start)
+        } else {
+            column += scalarStarts(start, clamped)
         }
         // Inside a multi-byte scalar: point at that scalar, not the next one.
         if clamped < bytes.count, clamped > start, bytes[clamped] & 0xC0 == 0x80 { column -= 1 }
         return SourcePosition(line: li + 1, column: column)
+    }
+
+    /// Scalar starts (bytes that are not UTF-8 continuation bytes) in `from..<to`.
+    private func scalarStarts(_ from: Int, _ to: Int) -> Int {
+        var n = 0
+        bytes.withUnsafeBufferPointer { buf in
+            for i in from..<to where buf[i] & 0xC0 != 0x80 { n += 1 }
+        }
+        return n
+    }
+
+    /// Scalar starts in `0..<offset`, through the block index.
+    private func scalars(upTo offset: Int) -> Int {
+        let index = blockIndex
+        let block = offset / Self.blockSize
+        return index[block] + scalarStarts(block * Self.blockSize, offset)
+    }
+
+    private var blockIndex: [Int] {
+        if let index = scalarsBeforeBlock { return index }
+        var index = [0]
+        index.reserveCapacity(bytes.count / Self.blockSize + 1)
+        var total = 0
+        var from = 0
+        while from + Self.blockSize <= bytes.count {
+            total += scalarStarts(from, from + Self.blockSize)
+            from += Self.blockSize
+            index.append(total)
+        }
+        scalarsBeforeBlock = index
+        return index
+    }
+
+    /// The byte offset of a 1-based line and column (the line's end if it is shorter, the
+    /// text's end past the last line); the inverse of `position(of:)`.
+    public func offset(of position: SourcePosition) -> Int {
+        guard position.line >= 1, position.line <= lineCount else { return bytes.count }
+        return offset(ofColumn: max(1, position.column), lineIndex: position.line - 1)
+    }
+
+    /// The byte offset of a 1-based column of a 0-based line (its end if the line is shorter).
+    private func offset(ofColumn column: Int, lineIndex: Int) -> Int {
+        let range = lineRange(lineIndex)
+        var remaining = column - 1
+        var i = range.lowerBound
+        if range.count > 2 * Self.blockSize {
+            // Jump to the last block that starts before the wanted scalar.
+            let index = blockIndex
+            let target = scalars(upTo: range.lowerBound) + remaining
+            var lo = range.lowerBound / Self.blockSize, hi = min(index.count - 1, range.upperBound / Self.blockSize)
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if index[mid] <= target { lo = mid } else { hi = mid - 1 }
+            }
+            let blockStart = lo * Self.blockSize
+            if blockStart > i {
+                remaining = target - index[lo]
+                i = blockStart
+                while i < range.upperBound && bytes[i] & 0xC0 == 0x80 { i += 1 }   // a block may start inside a scalar
+            }
+        }
+        while i < range.upperBound {
+            if bytes[i] & 0xC0 != 0x80 {
+                if remaining == 0 { return i }
+                remaining -= 1
+            }
+            i += 1
+        }
+        return range.upperBound
+    }
+
+    /// The text of a 1-based line to show with a diagnostic at `column`, and the column its
+    /// first character has: the whole line, or, for a line longer than `limit` bytes, a window
+    /// of about `before` characters before the column and `after` from it. Costs the window,
+    /// not the line, so thousands of diagnostics on one long line stay cheap.
+    public func lineExcerpt(_ line: Int, column: Int, limit: Int = 2048, before: Int = 256, after: Int = 768) -> (text: String, firstColumn: Int) {
+        guard line >= 1, line <= lineCount else { return ("", 1) }
+        let range = lineRange(line - 1)
+        guard range.count > limit else { return (lineText(line), 1) }
+        let at = offset(ofColumn: max(1, column), lineIndex: line - 1)
+        var start = at, back = 0
+        while start > range.lowerBound && back < before {
+            start -= 1
+            if bytes[start] & 0xC0 != 0x80 { back += 1 }
+        }
+        var end = at, forward = 0
+        while end < range.upperBound && forward <= after {
+            end += 1
+            if end == range.upperBound || bytes[end] & 0xC0 != 0x80 { forward += 1 }
+        }
+        let firstColumn = start == range.lowerBound ? 1 : max(1, column - back)
+        return (String(decoding: bytes[start..<end], as: UTF8.self), firstColumn)
     }
 
     /// The byte range of a 0-based line's text, without its LF or CRLF.

@@ -55,4 +55,32 @@ final class ReporterTests: XCTestCase {
         XCTAssertFalse(out.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, out)
         XCTAssertTrue(out.contains("bell\\u{7}\\u{1B}[2J"), out)
     }
+
+    // Issue 14, defect 5: every diagnostic on a very long line used to carry and escape the
+    // whole line, so output time grew with diagnostics x line length. A diagnostic now holds
+    // a window of the line, and the text shows the same characters and caret as before.
+    func testDiagnosticsOnAVeryLongLineCarryAWindowAndKeepTheirCaret() throws {
+        let keys = (0..<300).map { "k\($0) = \"é\"" }.joined(separator: ", ")
+        let lab = "flow = [{ id = \"a\", C = \"import os\", \(keys), pad = \"\(String(repeating: "ü", count: 200_000))\" }]\n"
+        let file = try TestRules.read("labs/flow/lab_stages.toml", lab)
+        let diagnostics = TestRules.check(file, strict: true).filter { $0.id == "LC104" }
+        XCTAssertEqual(diagnostics.count, 301, "one per unknown key, pad included")
+        let line = Array(lab.unicodeScalars.split(separator: "\n")[0])
+        for d in diagnostics {
+            let window = try XCTUnwrap(d.sourceLine)
+            XCTAssertLessThan(window.unicodeScalars.count, 1100, "a window, not the 200,000-character line")
+            // The window is the line's text from its first column on.
+            let from = d.sourceLineFirstColumn - 1
+            XCTAssertEqual(Array(window.unicodeScalars), Array(line[from..<(from + window.unicodeScalars.count)]))
+            let rendered = TextReporter(color: false).render(d).split(separator: "\n").map(String.init)
+            // `1 | …text` then `  |  ^^^`: the caret stands under the key the message names.
+            let key = String(d.message.split(separator: "'")[1])
+            let shown = try XCTUnwrap(rendered.first { $0.hasPrefix("1 | ") })
+            let caret = try XCTUnwrap(rendered.last { $0.contains("^") })
+            let caretStart = caret.distance(from: caret.startIndex, to: try XCTUnwrap(caret.firstIndex(of: "^")))
+            XCTAssertTrue(String(shown.dropFirst(caretStart)).hasPrefix(key), "\(shown)\n\(caret)")
+            XCTAssertEqual(caret.filter { $0 == "^" }.count, key.count)
+            XCTAssertLessThan(shown.count, 200)
+        }
+    }
 }

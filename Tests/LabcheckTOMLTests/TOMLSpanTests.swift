@@ -86,4 +86,32 @@ final class TOMLSpanTests: XCTestCase {
         XCTAssertEqual(after, "data_in")
         XCTAssertEqual(doc.source.position(of: offset).line, 2)
     }
+
+    // Columns on very long lines go through a block index (issue 14, defect 5): they must
+    // equal a plain count of characters, and `offset(of:)` must invert `position(of:)`.
+    func testPositionsOnVeryLongLinesEqualAPlainCount() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "é", "€", "😀", " ", "="]
+        var text = "first line\n"
+        for _ in 0..<30_000 { text += alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+        text += "\nlast\n"
+        let source = SourceText(text)
+        let bytes = Array(text.utf8)
+        var expected: [Int: SourcePosition] = [:]   // every scalar start -> its position
+        var line = 1, column = 1
+        for (offset, byte) in bytes.enumerated() where byte & 0xC0 != 0x80 {
+            expected[offset] = SourcePosition(line: line, column: column)
+            if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+        }
+        for offset in expected.keys.shuffled(using: &generator).prefix(3000) {
+            let position = source.position(of: offset)
+            XCTAssertEqual(position, expected[offset], "offset \(offset)")
+            if bytes[offset] != 0x0A { XCTAssertEqual(source.offset(of: position), offset, "\(position)") }
+        }
+        // Inside a multi-byte character: that character.
+        if let inside = (1..<bytes.count).first(where: { bytes[$0] & 0xC0 == 0x80 && $0 > 5000 }),
+           let owner = (0...inside).last(where: { bytes[$0] & 0xC0 != 0x80 }) {
+            XCTAssertEqual(source.position(of: inside), expected[owner])
+        }
+    }
 }

@@ -40,7 +40,7 @@ public enum ConfigFileCheck: Check {
             (tree, fileStrict) = try parse(path: path, source: source)
         } catch let error as ConfigParseError {
             return [Diagnostic(id: "LC201", severity: .error, message: "\(path) is not valid \(error.format): \(error.message)", file: path,
-                               start: error.position, end: error.position, sourceLine: source.lineText(error.position.line),
+                               start: error.position, end: error.position, source: source,
                                help: "a registered config file must parse before its keys can be checked")]
         } catch {
             // Never a silent pass: a file that cannot be read is reported like a parse error.
@@ -57,10 +57,10 @@ public enum ConfigFileCheck: Check {
                 let parent = dotted.split(separator: ".").dropLast().joined(separator: ".")
                 let help = suggestion.map { "did you mean '\(parent.isEmpty ? "" : parent + ".")\($0)'?" } ?? "schema '\(schema.id)' (\(schema.path)) has no such key"
                 out.append(Diagnostic(id: "LC200", severity: strict ? .error : .warning, message: "unknown key '\(dotted)' in \(path) (schema \(schema.id))",
-                                      file: path, start: entry.keyStart, end: entry.keyEnd, sourceLine: source.lineText(entry.keyStart.line), help: help))
+                                      file: path, start: entry.keyStart, end: entry.keyEnd, source: source, help: help))
             case .wrongType(let dotted, let expected, let found, let node):
                 out.append(Diagnostic(id: "LC201", severity: .error, message: "'\(dotted)' must be \(expected.rawValue), found \(found.rawValue)",
-                                      file: path, start: node.start, end: node.end, sourceLine: source.lineText(node.start.line),
+                                      file: path, start: node.start, end: node.end, source: source,
                                       help: "declared in \(schema.path)"))
             case .missing(let dotted):
                 out.append(Diagnostic(id: "LC201", severity: .error, message: "\(path) is missing required key '\(dotted)'", file: path,

@@ -20,8 +20,11 @@ public struct Diagnostic: Sendable, Hashable {
     public var start: SourcePosition
     /// One past the last character of the offending text.
     public var end: SourcePosition
-    /// The text of the start line, for reporters that show it (unsanitised; reporters escape it).
+    /// The text of the start line, for reporters that show it (unsanitised; reporters escape
+    /// it); for a very long line, a window of it around the start (`SourceText.lineExcerpt`).
     public var sourceLine: String?
+    /// The column of `sourceLine`'s first character (1 unless it is a window of a long line).
+    public var sourceLineFirstColumn = 1
     /// A suggestion for fixing it.
     public var help: String?
     /// Further context lines ("first defined here: 3:1").
@@ -45,13 +48,26 @@ public struct Diagnostic: Sendable, Hashable {
         self.notes = notes
     }
 
+    /// A diagnostic whose source line is taken from `source` (a window of it for a long line).
+    public init(id: String, severity: Severity, message: String, file: String,
+                start: SourcePosition, end: SourcePosition, source: SourceText?,
+                help: String? = nil, notes: [String] = []) {
+        self.init(id: id, severity: severity, message: message, file: file, start: start, end: end, help: help, notes: notes)
+        if let source { attachSourceLine(from: source) }
+    }
+
+    /// Sets the source line from `source`, at the diagnostic's start.
+    public mutating func attachSourceLine(from source: SourceText) {
+        (sourceLine, sourceLineFirstColumn) = source.lineExcerpt(start.line, column: start.column)
+    }
+
     /// A diagnostic covering `span` of `source`.
     public init(id: String, severity: Severity, message: String, file: String,
                 span: ByteSpan, in source: SourceText, help: String? = nil, notes: [String] = []) {
         let start = source.position(of: span.start)
         let end = source.position(of: max(span.start, span.end))
         self.init(id: id, severity: severity, message: message, file: file, start: start, end: end,
-                  sourceLine: source.lineText(start.line), help: help, notes: notes)
+                  source: source, help: help, notes: notes)
     }
 
     /// Orders diagnostics by file, position, id and message, so output is deterministic.

@@ -69,15 +69,27 @@ public struct TextReporter: Sendable {
         if let line = d.sourceLine {
             // Escape the line, then place the caret under the escaped text of the span.
             let scalars = Array(line.unicodeScalars)
-            let startIndex = min(max(0, d.start.column - 1), scalars.count)
-            let endIndex = d.end.line == d.start.line ? min(max(startIndex, d.end.column - 1), scalars.count) : scalars.count
-            var before = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[0..<startIndex])))
-            var marked = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[startIndex..<endIndex])))
-            var after = TerminalText.sanitize(String(String.UnicodeScalarView(scalars[endIndex...])))
-            // Window very long lines (code stored on one line) around the marked text.
-            if before.unicodeScalars.count > Self.context { before = "…" + String(String.UnicodeScalarView(before.unicodeScalars.suffix(Self.context))) }
-            if marked.unicodeScalars.count > Self.maxMarked { marked = String(String.UnicodeScalarView(marked.unicodeScalars.prefix(Self.maxMarked))) + "…" }
-            if after.unicodeScalars.count > Self.context { after = String(String.UnicodeScalarView(after.unicodeScalars.prefix(Self.context))) + "…" }
+            let first = d.sourceLineFirstColumn   // the line may be a window of a long line
+            let startIndex = min(max(0, d.start.column - first), scalars.count)
+            let endIndex = d.end.line == d.start.line ? min(max(startIndex, d.end.column - first), scalars.count) : scalars.count
+            // Window long lines (code stored on one line) around the marked text: cut first,
+            // then escape only what is shown.
+            func text(_ range: Range<Int>) -> String { TerminalText.sanitize(String(String.UnicodeScalarView(scalars[range]))) }
+            var cutBefore = startIndex > Self.context || first > 1
+            let cutMarked = endIndex - startIndex > Self.maxMarked
+            let afterEnd = min(scalars.count, endIndex + Self.context)
+            let cutAfter = afterEnd < scalars.count
+            var before = text(max(0, startIndex - Self.context)..<startIndex)
+            var marked = text(startIndex..<min(endIndex, startIndex + Self.maxMarked))
+            var after = text(endIndex..<afterEnd)
+            // Escapes lengthen the text: keep the window's width in shown characters.
+            if before.unicodeScalars.count > Self.context {
+                before = String(String.UnicodeScalarView(before.unicodeScalars.suffix(Self.context)))
+                cutBefore = true
+            }
+            if cutBefore { before = "…" + before }
+            if cutMarked || marked.unicodeScalars.count > Self.maxMarked { marked = String(String.UnicodeScalarView(marked.unicodeScalars.prefix(Self.maxMarked))) + "…" }
+            if after.unicodeScalars.count > Self.context { after = String(String.UnicodeScalarView(after.unicodeScalars.prefix(Self.context))) + "…" } else if cutAfter { after += "…" }
             let caretCount = max(1, marked.unicodeScalars.count)
             out += "\n\(gutter) |\n\(paint(String(d.start.line), "1;34")) | \(before)\(marked)\(after)"
             out += "\n\(gutter) | " + String(repeating: " ", count: before.unicodeScalars.count) + paint(String(repeating: "^", count: caretCount), d.severity == .error ? "1;31" : "1;33")

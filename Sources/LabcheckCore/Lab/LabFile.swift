@@ -225,44 +225,73 @@ extension LabFile {
     /// What a finding at `position` is about, without the position: `lab|module|stage|key.path`
     /// (the stage by id, or `#n`; the key path of the deepest key or value containing it). The
     /// ratchet's fingerprint uses it, so a finding that moves stays the same finding.
-    public func subject(at position: SourcePosition) -> String {
-        let offset = byteOffset(position)
-        var stagePart = "|"
-        var table = document.root
+    public func subject(at position: SourcePosition) -> String { subjects(at: [position])[0] }
+
+    /// `subject(at:)` for many positions at once, in one pass over the stages and the tables
+    /// that hold a position: thousands of findings in one file cost about what one does.
+    public func subjects(at positions: [SourcePosition]) -> [String] {
+        let offsets = positions.map { source.offset(of: $0) }
+        let order = offsets.indices.sorted { offsets[$0] < offsets[$1] }
+        let sorted = order.map { offsets[$0] }
+        /// Indices into `order` of the positions in `lo..<hi` (offsets), by binary search.
+        func within(_ lo: Int, _ hi: Int, among range: Range<Int>) -> Range<Int> {
+            func lowerBound(_ x: Int) -> Int {
+                var a = range.lowerBound, b = range.upperBound
+                while a < b { let m = (a + b) / 2; if sorted[m] < x { a = m + 1 } else { b = m } }
+                return a
+            }
+            return lowerBound(lo)..<max(lowerBound(lo), lowerBound(hi))
+        }
+        var stagePart = [String](repeating: "|", count: positions.count)
+        var table = [TOMLTable?](repeating: nil, count: positions.count)   // nil: the document's root
+        var claimed = [Bool](repeating: false, count: positions.count)
         for stage in stages {
             let region = stage.region(in: source.bytes)
-            if region.start <= offset && offset < max(region.end, region.start + 1) {
-                stagePart = "\(stage.module)|\(stage.id ?? "#\(stage.index + 1)")"
-                table = stage.table
-                break
+            for k in within(region.start, max(region.end, region.start + 1), among: 0..<sorted.count) where !claimed[k] {
+                claimed[k] = true
+                stagePart[k] = "\(stage.module)|\(stage.id ?? "#\(stage.index + 1)")"
+                table[k] = stage.table
             }
         }
-        // The deepest key whose key or value holds the offset, walked without recursion.
-        var path: [String] = []
-        var current: TOMLTable? = table
-        while let t = current {
-            current = nil
-            for entry in t.entries where (entry.keySpan.start <= offset && offset < entry.keySpan.end) || (entry.value.span.start <= offset && offset < entry.value.span.end) {
-                path.append(entry.key)
-                current = entry.value.table
-                break
+        // The deepest key whose key or value holds each offset: a work list of (table, the
+        // sorted positions in it), no recursion; within a table the first entry that holds a
+        // position takes it.
+        var path = [[String]](repeating: [], count: positions.count)
+        var groups: [ObjectIdentifier: (TOMLTable, [Int])] = [:]
+        for k in 0..<sorted.count {
+            let t = table[k] ?? document.root
+            groups[ObjectIdentifier(t), default: (t, [])].1.append(k)
+        }
+        var work = Array(groups.values)
+        while let (t, members) = work.popLast() {
+            // `members` are indices into `sorted`, ascending.
+            let local = members.map { sorted[$0] }
+            var taken = [Bool](repeating: false, count: members.count)
+            var deeper: [ObjectIdentifier: (TOMLTable, [Int])] = [:]
+            func lowerBound(_ x: Int) -> Int {
+                var a = 0, b = local.count
+                while a < b { let m = (a + b) / 2; if local[m] < x { a = m + 1 } else { b = m } }
+                return a
             }
+            for entry in t.entries {
+                for span in [entry.keySpan, entry.value.span] where span.end > span.start {
+                    var j = lowerBound(span.start)
+                    while j < local.count && local[j] < span.end {
+                        if !taken[j] {
+                            taken[j] = true
+                            path[members[j]].append(entry.key)
+                            if let sub = entry.value.table { deeper[ObjectIdentifier(sub), default: (sub, [])].1.append(members[j]) }
+                        }
+                        j += 1
+                    }
+                }
+            }
+            for (_, group) in deeper { work.append((group.0, group.1.sorted())) }
         }
-        return "lab|\(stagePart)|\(path.joined(separator: "."))"
-    }
-
-    /// The byte offset of a 1-based line and column (in characters).
-    func byteOffset(_ position: SourcePosition) -> Int {
-        let starts = source.lineStarts
-        guard position.line >= 1, position.line <= starts.count else { return source.bytes.count }
-        var offset = starts[position.line - 1]
-        var column = 1
-        let bytes = source.bytes
-        while column < position.column && offset < bytes.count && bytes[offset] != 0x0A {
-            offset += 1
-            while offset < bytes.count && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
-            column += 1
+        var out = [String](repeating: "", count: positions.count)
+        for (k, original) in order.enumerated() {
+            out[original] = "lab|\(stagePart[k])|\(path[k].joined(separator: "."))"
         }
-        return offset
+        return out
     }
 }

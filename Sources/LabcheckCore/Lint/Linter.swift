@@ -288,13 +288,11 @@ public enum Linter {
                     base = old
                 }
                 let context = CheckContext(rules: rules, strict: on, conventions: conventions, base: base)
-                for check in CheckRegistry.labFileChecks {
-                    diagnostics += check.check(file, context: context).map { d in
-                        var d = d
-                        if d.subject == nil && d.file == file.path { d.subject = file.subject(at: d.start) }
-                        return d
-                    }
-                }
+                var found: [Diagnostic] = []
+                for check in CheckRegistry.labFileChecks { found += check.check(file, context: context) }
+                let unnamed = found.indices.filter { found[$0].subject == nil && found[$0].file == file.path }
+                for (k, subject) in zip(unnamed, file.subjects(at: unnamed.map { found[$0].start })) { found[k].subject = subject }
+                diagnostics += found
             }
         }
         return (labFiles, diagnostics)

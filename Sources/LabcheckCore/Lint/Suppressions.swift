@@ -120,7 +120,7 @@ public enum SuppressionCheck: Check {
                 : "remove it: nothing with \(s.ids.count == 1 ? "that id" : "those ids") is reported here (any more)"
             problems.append(Diagnostic(id: "LC003", severity: strict ? .error : .warning, message: message, file: s.file,
                                        start: SourcePosition(line: s.line, column: s.column), end: SourcePosition(line: s.line, column: s.column + 1),
-                                       sourceLine: sourceLines[s.file]?.lineText(s.line), help: help))
+                                       source: sourceLines[s.file], help: help))
         }
         return (kept, suppressed, problems)
     }

@@ -239,7 +239,7 @@ public enum ImportBoundaries {
                     guard input.scope.contains(file.path) else { continue }
                     let p = file.source.position(of: map.sourceOffset(line: e.line, column: e.column))
                     diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan the code of stage \(stage.displayName) for imports: \(e.message)",
-                                                  file: file.path, start: p, end: p, sourceLine: file.source.lineText(p.line)))
+                                                  file: file.path, start: p, end: p, source: file.source))
                 }
             }
         }
@@ -308,40 +308,22 @@ public enum ImportBoundaries {
     /// the lab file for stage code, else by reading the reported Python files of the snapshot.
     static func addSourceLines(_ diagnostics: inout [Diagnostic], snapshot: any SnapshotReader, labFiles: [LabFile]) throws {
         let labs = Dictionary(labFiles.map { ($0.path, $0.source) }, uniquingKeysWith: { first, _ in first })
-        var wanted: [String: Set<Int>] = [:]
+        var wanted = Set<String>()
         for (k, d) in diagnostics.enumerated() where d.sourceLine == nil {
-            if let source = labs[d.file] { diagnostics[k].sourceLine = source.lineText(d.start.line) } else { wanted[d.file, default: []].insert(d.start.line) }
+            if let source = labs[d.file] { diagnostics[k].attachSourceLine(from: source) } else { wanted.insert(d.file) }
         }
         guard !wanted.isEmpty else { return }
-        let files = wanted.keys.sorted()
-        let lineSets = files.map { wanted[$0]! }
-        var byFile = [[Int: String]](repeating: [:], count: files.count)
-        try byFile.withUnsafeMutableBufferPointer { out in
+        let files = wanted.sorted()
+        // Each reported file read once; its lines are cut from it (a window of a long line).
+        var sources = [SourceText?](repeating: nil, count: files.count)
+        try sources.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out   // each call writes only its own element
-            _ = try snapshot.readEach(files) { k, bytes in
-                let needed = lineSets[k]
-                let last = needed.max()!
-                var line = 1, start = 0
-                for (offset, byte) in bytes.enumerated() where byte == 0x0A {
-                    if needed.contains(line) { out[k][line] = text(bytes, start, offset) }
-                    line += 1
-                    start = offset + 1
-                    if line > last { break }
-                }
-                if line <= last && needed.contains(line) { out[k][line] = text(bytes, start, bytes.count) }
-            }
+            _ = try snapshot.readEach(files) { k, bytes in out[k] = SourceText(Array(bytes)) }
         }
         let index = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($1, $0) })
         for k in diagnostics.indices where diagnostics[k].sourceLine == nil {
-            if let f = index[diagnostics[k].file] { diagnostics[k].sourceLine = byFile[f][diagnostics[k].start.line] }
+            if let f = index[diagnostics[k].file], let source = sources[f] { diagnostics[k].attachSourceLine(from: source) }
         }
-    }
-
-    /// One line of a file, without its line ending; invalid UTF-8 is replaced, not trusted.
-    private static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
-        var e = end
-        if e > start && bytes[e - 1] == 0x0D { e -= 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<e]), as: UTF8.self)
     }
 }
 

@@ -124,7 +124,7 @@ public struct KeySchema: Sendable {
     }
 
     private static func segmentMatches(_ pattern: String, _ name: String) -> Bool {
-        pattern.contains("*") || pattern.contains("?") ? Glob.matchName(pattern, name) : pattern == name
+        pattern.utf8.contains(where: { $0 == 0x2A || $0 == 0x3F }) ? Glob.matchName(pattern, name) : pattern == name   // * or ?, on bytes: Foundation's contains is slow
     }
 
     private func key(matching path: [String]) -> Key? {
@@ -139,7 +139,7 @@ public struct KeySchema: Sendable {
     public func check(_ table: ConfigNode) -> [Finding] {
         var findings: [Finding] = []
         walk(table, prefix: [], into: &findings)
-        for k in keys where k.required && !k.path.contains(where: { $0.contains("*") }) {
+        for k in keys where k.required && !k.path.contains(where: { $0.utf8.contains(0x2A) }) {
             if lookup(table, k.path) == nil { findings.append(.missing(path: k.dotted)) }
         }
         for group in exactlyOneOf {
@@ -176,7 +176,7 @@ public struct KeySchema: Sendable {
                 }
             } else {
                 let siblings = keys.filter { $0.path.count == path.count && zip($0.path.dropLast(), prefix).allSatisfy { Self.segmentMatches($0, $1) } }
-                    .map { $0.path.last! }.filter { !$0.contains("*") }
+                    .map { $0.path.last! }.filter { !$0.utf8.contains(0x2A) }
                 findings.append(.unknown(path: dotted, entry: entry, suggestion: NearestName.suggestion(for: entry.key, among: siblings)))
             }
         }

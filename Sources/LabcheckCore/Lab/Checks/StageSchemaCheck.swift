@@ -66,7 +66,7 @@ public struct StageSchemaCheck: LabFileCheck {
                 let help = suggestion.map { "did you mean '\(prefix)\($0)'?" } ?? "not a field the schema of this stage kind knows; check the spelling"
                 return Diagnostic(id: "LC104", severity: context.strictSeverity, message: "unknown key '\(prefix)\(path)' in \(what)",
                                   file: file.path, start: entry.keyStart, end: entry.keyEnd,
-                                  sourceLine: file.source.lineText(entry.keyStart.line), help: help)
+                                  source: file.source, help: help)
             case .missing(let path):
                 return diagnostic("LC103", file, "\(what) is missing required field '\(path)'", anchor, help: "add `\(path) = ...` to the stage")
             case .notExactlyOne(let group, let present):
