@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "LabcheckTOML"),
         // Pure core: bytes in, diagnostics out. No git, no file system, no processes.
         .target(name: "LabcheckCore", dependencies: ["LabcheckTOML", .product(name: "Yams", package: "Yams")],
+                // The script that generates the NFKC tables from Python's unicodedata.
+                exclude: ["Python/Unicode/generate_nfkc_tables.py"],
                 // Swift 6.3.1's SIL CopyPropagation pass crashes ("Found ownership error") on
                 // several functions of this module in release builds; the pass is only an
                 // optimisation, so it is switched off here until the compiler is fixed.

@@ -9,7 +9,7 @@ struct DebugCommand: ParsableCommand {
         commandName: "debug",
         abstract: "Developer tools (the toml-test harness contract, the parser and import-scanner benchmarks).",
         shouldDisplay: false,
-        subcommands: [TOMLJSON.self, ParseBench.self, ScanBench.self, CheckTable.self]
+        subcommands: [TOMLJSON.self, TOMLJSONFiles.self, ScanImports.self, ParseBench.self, ScanBench.self, CheckTable.self]
     )
 
     /// Prints the README's check table, derived from the check registry (a test keeps the
@@ -36,6 +36,60 @@ struct DebugCommand: ParsableCommand {
             } catch let error as TOMLSyntaxError {
                 throw CommandFailure(exitCode: 1, message: "<stdin>:\(error.position): \(error.message)")
             }
+        }
+    }
+
+    /// Decodes many TOML files in one process, one JSON line per file: `{"file": F, "value": tagged}`
+    /// or `{"file": F, "error": "line:col: message"}`. For the differential tests against tomllib.
+    struct TOMLJSONFiles: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "toml-json-files", abstract: "Decode TOML files to tagged JSON, one line each.")
+
+        @Argument(help: "TOML files.") var files: [String]
+
+        func run() throws {
+            var out = ""
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
+                }
+                out += "{\"file\": \(JSONText.quoted(file)), "
+                do {
+                    let document = try TOMLParser.parse(SourceText([UInt8](data)))
+                    out += "\"value\": \(TaggedJSON.encode(document.root))}\n"
+                } catch let error as TOMLSyntaxError {
+                    out += "\"error\": \(JSONText.quoted("\(error.position): \(error.message)"))}\n"
+                }
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        }
+    }
+
+    /// Scans Python files for imports, one JSON line per file: `{"file": F, "imports": [...]}` or
+    /// `{"file": F, "error": ...}`. For the differential tests against Python's `ast`.
+    struct ScanImports: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "scan-imports", abstract: "Print the imports the scanner finds in Python files, as JSON lines.")
+
+        @Argument(help: "Python files.") var files: [String]
+
+        func run() throws {
+            var out = ""
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
+                }
+                out += "{\"file\": \(JSONText.quoted(file)), "
+                switch PythonImportScanner.scan([UInt8](data)) {
+                case .success(let imports):
+                    let items = imports.map { i in
+                        "{\"kind\": \"\(i.kind.rawValue)\", \"module\": \(JSONText.quoted(i.module)), \"level\": \(i.level), "
+                            + "\"name\": \(i.name.map(JSONText.quoted) ?? "null"), \"line\": \(i.line), \"column\": \(i.column), \"type_checking\": \(i.typeChecking)}"
+                    }
+                    out += "\"imports\": [\(items.joined(separator: ", "))]}\n"
+                case .failure(let error):
+                    out += "\"error\": \(JSONText.quoted("\(error.line):\(error.column): \(error.message)"))}\n"
+                }
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
         }
     }
 

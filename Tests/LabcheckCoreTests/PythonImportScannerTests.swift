@@ -184,4 +184,62 @@ final class PythonImportScannerTests: XCTestCase {
             }
         }
     }
+
+    // Issue 14, defect 7: what Python itself reads.
+
+    private func scanText(_ text: String) throws -> [String] { try describe(PythonImportScanner.scan(Array(text.utf8)).get()) }
+    private func scanBytes(_ bytes: [UInt8]) -> Result<[String], PythonScanError> { PythonImportScanner.scan(bytes).map(describe) }
+
+    /// Python normalises identifiers to NFKC (PEP 3131): `import ｂ` imports `b`.
+    func testIdentifiersAreNFKCNormalised() throws {
+        XCTAssertEqual(try scanText("import ｂ.ｃ\nfrom ｆｏｏ import ｂａｒ\nimport ﬁle, x²\nimport cafe\u{301}\nimport \u{1100}\u{1161}\u{11A8}\n"), [
+            "import b.c 1:8", "from foo bar 2:6", "import file 3:8", "import x2 3:13", "import café 4:8", "import \u{AC01} 5:8",
+        ])
+        // The composed and decomposed spellings are the same module.
+        XCTAssertEqual(try scanText("import caf\u{E9}\n"), try scanText("import cafe\u{301}\n"))
+        // Canonical ordering of combining marks before composition (dot below before acute).
+        XCTAssertEqual(PythonIdentifier.normalized("q\u{301}\u{323}"), "q\u{323}\u{301}")
+        XCTAssertEqual(PythonIdentifier.normalized("\u{1E0B}\u{323}"), "\u{1E0D}\u{307}")
+    }
+
+    /// PEP 263 declarations: latin-1, cp1252 and ascii are read; other codecs are named.
+    func testCodingDeclarations() throws {
+        let latin1: [UInt8] = Array("# -*- coding: latin-1 -*-\nimport b\nx = '".utf8) + [0xE9] + Array("'\nimport caf".utf8) + [0xE9, 0x0A]
+        XCTAssertEqual(try scanBytes(latin1).get(), ["import b 2:8", "import café 4:8"])
+        let cp1252: [UInt8] = Array("#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '".utf8) + [0x80] + Array("'\nimport c\n".utf8)
+        XCTAssertEqual(try scanBytes(cp1252).get(), ["import c 4:8"])
+        let undefined: [UInt8] = Array("# coding: cp1252\nx = '".utf8) + [0x81] + Array("'\n".utf8)
+        XCTAssertThrowsError(try scanBytes(undefined).get()) { XCTAssertTrue("\(($0 as? PythonScanError)?.message ?? "")".contains("undefined in cp1252"), "\($0)") }
+        let ascii: [UInt8] = Array("# coding: ascii\nx = '".utf8) + [0xC3, 0xA9] + Array("'\n".utf8)
+        XCTAssertThrowsError(try scanBytes(ascii).get()) { XCTAssertTrue("\($0)".contains("not ascii"), "\($0)") }
+        XCTAssertThrowsError(try scanBytes(Array("# coding=koi8-r\nimport d\n".utf8)).get()) { error in
+            let e = error as? PythonScanError
+            XCTAssertEqual(e?.line, 1)
+            XCTAssertTrue(e?.message.contains("'koi8-r'") ?? false, "\(error)")
+        }
+        // A declaration on line 3, or on line 2 after code, is no declaration: the file is UTF-8.
+        let late: [UInt8] = Array("import os\n# coding: latin-1\nx = '".utf8) + [0xE9] + Array("'\n".utf8)
+        XCTAssertThrowsError(try scanBytes(late).get()) { XCTAssertTrue("\($0)".contains("not valid UTF-8"), "\($0)") }
+        XCTAssertEqual(try scanText("# coding: utf-8\nimport é\n"), ["import é 2:8"])
+    }
+
+    /// Literal dynamic imports in every form Python accepts; `__import__(b"b")` raises, so it
+    /// is not an import.
+    func testLiteralDynamicImportsInAllTheirForms() throws {
+        XCTAssertEqual(try scanText("""
+        import importlib as il
+        il.import_module("x" 'y')
+        importlib.import_module(\"\"\"tri.q\"\"\")
+        importlib.import_module('a\\x2eb')
+        __import__(b"bytes")
+        __import__("dyn"
+                   ".mod", globals())
+        importlib.import_module("\\N{LATIN SMALL LETTER A}")
+        importlib.import_module(f"fmt")
+        importlib.import_module(u"uni\\u0063ode")
+
+        """), [
+            "import importlib 1:8", "dynamic xy 2:19", "dynamic tri.q 3:28", "dynamic a.b 4:26", "dynamic dyn.mod 6:13", "dynamic unicode 10:27",
+        ])
+    }
 }

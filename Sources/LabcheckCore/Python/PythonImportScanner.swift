@@ -57,8 +57,15 @@ public enum PythonImportScanner {
         guard bytes.count < Int(Int32.max) else {
             return .failure(PythonScanError(message: "file too large to scan (\(bytes.count) bytes; the limit is 2 GiB)", line: 1, column: 1))
         }
-        var scanner = Scanner(bytes)
-        return scanner.run()
+        switch PythonSourceEncoding.utf8(bytes) {
+        case .failure(let error): return .failure(error)
+        case .success(let transcoded?):
+            // Lines are the same; a column counts characters, one per byte in these codecs.
+            return transcoded.withUnsafeBufferPointer { var scanner = Scanner($0); return scanner.run() }
+        case .success(nil):
+            var scanner = Scanner(bytes)
+            return scanner.run()
+        }
     }
 }
 
@@ -73,10 +80,13 @@ private struct Token {
     /// Byte offset of the start of the token's line (its column is computed only when needed).
     private var lineStart32: Int32
     private var depth32: Int32
-    /// For a plain string literal (no f-prefix, no escapes, one line): its content's byte range.
+    /// For a string literal without an f-prefix: its content's byte range (see `flags`).
     /// Kept as offsets so a token stays a plain value (no reference counting per token).
     private var literalStart32: Int32 = -1
     private var literalEnd32: Int32 = -1
+    /// For a string: `Token.bytesLiteral`, `Token.rawLiteral`, `Token.escapes`, `Token.multiline`.
+    var flags: UInt8 = 0
+    static let bytesLiteral: UInt8 = 1, rawLiteral: UInt8 = 2, escapes: UInt8 = 4, multiline: UInt8 = 8
 
     init(kind: Kind, start: Int, end: Int, line: Int, lineStart: Int, depth: Int) {
         self.kind = kind
@@ -155,15 +165,17 @@ private struct Source {
         return c
     }
 
-    func text(_ t: Token) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self) }
+    /// A name token's text as Python reads it: NFKC-normalised (`ｂ` is `b`).
+    func text(_ t: Token) -> String { PythonIdentifier.normalized(String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self)) }
 
     func isNameStart(_ c: UInt8) -> Bool { names[Int(c)] == 1 }
 
     func isNameByte(_ c: UInt8) -> Bool { names[Int(c)] != 0 }
 
     /// Whether the name `b[start..<end]` is a string prefix (r, u, b, f, br, rb, fr, rf in any
-    /// case) directly followed by a quote: then whether it is an f-string and a raw string.
-    func stringPrefix(_ start: Int, _ end: Int) -> (Bool, Bool)? {
+    /// case) directly followed by a quote: then whether it is an f-string, a raw string and a
+    /// bytes literal.
+    func stringPrefix(_ start: Int, _ end: Int) -> (f: Bool, raw: Bool, bytes: Bool)? {
         guard end < n, b[end] == 0x22 || b[end] == 0x27, end - start >= 1, end - start <= 2 else { return nil }
         var f = false, r = false, bytes = false, u = false
         for k in start..<end {
@@ -177,7 +189,7 @@ private struct Source {
         }
         if u && end - start > 1 { return nil }   // u combines with nothing
         if f && bytes { return nil }             // no fb-strings
-        return (f, r)
+        return (f, r, bytes)
     }
 
     /// Whether the source bytes `start..<end` spell `word`.
@@ -273,12 +285,16 @@ private struct Source {
     func isDynamicName(_ start: Int, _ end: Int, aliases: Set<String>) -> Bool {
         if bytesEqual(start, end, "importlib") || bytesEqual(start, end, "__import__") { return true }
         if aliases.isEmpty { return false }
-        return aliases.contains(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self))
+        return aliases.contains(PythonIdentifier.normalized(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)))
     }
 
+    /// The value of a str literal (escapes decoded), or nil for an f-string, a bytes literal or
+    /// an escape this reader does not decode (`\N{...}`).
     func literal(_ t: Token) -> String? {
-        guard t.literalStart >= 0 else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[t.literalStart..<t.literalEnd]), as: UTF8.self)
+        guard t.literalStart >= 0, t.flags & Token.bytesLiteral == 0 else { return nil }
+        let content = UnsafeBufferPointer(rebasing: b[t.literalStart..<t.literalEnd])
+        if t.flags & Token.escapes == 0 || t.flags & Token.rawLiteral != 0 { return String(decoding: content, as: UTF8.self) }
+        return PythonStringEscapes.decode(content)
     }
 
     func isName(_ i: Int, _ word: StaticString, in t: [Token]) -> Bool {
@@ -314,7 +330,7 @@ private struct Source {
         }
         // Written without spaces (`a.b.c`, nearly always): one string straight from the bytes.
         if contiguous {
-            return (String(decoding: UnsafeBufferPointer(rebasing: b[t[i].start..<t[j - 1].end]), as: UTF8.self), j)
+            return (PythonIdentifier.normalized(String(decoding: UnsafeBufferPointer(rebasing: b[t[i].start..<t[j - 1].end]), as: UTF8.self)), j)
         }
         return (stride(from: i, to: j, by: 2).map { text(t[$0]) }.joined(separator: "."), j)
     }
@@ -335,6 +351,10 @@ private struct Scanner {
     var typeCheckingBlocks: [Int] = []
     /// Local names bound to importlib.import_module.
     var importModuleAliases: Set<String> = []
+    /// Local names bound to the importlib module other than `importlib` (`import importlib as il`).
+    var importlibAliases: Set<String> = []
+    /// Both sets: names that may begin a dynamic import besides `importlib` and `__import__`.
+    var dynamicAliases: Set<String> = []
     var logicalIndent = 0
     /// Whether the file spells `importlib` or `__import__` anywhere: if not, no name can start
     /// a dynamic import and `skim` ignores names.
@@ -378,7 +398,7 @@ private struct Scanner {
         let raw = UnsafeRawBufferPointer(b)
         let space = Block16.Bytes(repeating: 0x20)
         while p < n && error == nil {
-            if lineStarted && !recording && importModuleAliases.isEmpty {
+            if lineStarted && !recording && dynamicAliases.isEmpty {
                 if mayImportDynamically { skim(skimClasses, vectors: false) } else { skim(skimClassesStatic, vectors: true) }
                 if p >= n || error != nil { break }
             }
@@ -445,13 +465,13 @@ private struct Scanner {
                     var e = p + 1
                     while e < n && src.isNameByte(b[e]) { e += 1 }
                     p = e
-                    if e - start <= 2, let (isF, isRaw) = src.stringPrefix(start, e) {
-                        scanString(prefixStart: start, isF: isF, isRaw: isRaw)
+                    if e - start <= 2, let (isF, isRaw, isBytes) = src.stringPrefix(start, e) {
+                        scanString(prefixStart: start, isF: isF, isRaw: isRaw, isBytes: isBytes)
                         continue
                     }
                     if !lineStarted {
                         let keyword = src.keyword(start, e)
-                        if keyword == .none && !(mayImportDynamically && src.isDynamicName(start, e, aliases: importModuleAliases)) {
+                        if keyword == .none && !(mayImportDynamically && src.isDynamicName(start, e, aliases: dynamicAliases)) {
                             // The first name of a line that cannot import: skip it without a token.
                             lineStarted = true
                             recording = false
@@ -554,8 +574,8 @@ private struct Scanner {
                 // A quote: its string prefix is the one- or two-byte name right before it.
                 var s = p
                 while s > 0 && p - s < 3 && src.isNameByte(b[s - 1]) { s -= 1 }
-                if p - s >= 1 && p - s <= 2 && (s == 0 || !src.isNameByte(b[s - 1])), let (isF, isRaw) = src.stringPrefix(s, p) {
-                    scanString(prefixStart: s, isF: isF, isRaw: isRaw)
+                if p - s >= 1 && p - s <= 2 && (s == 0 || !src.isNameByte(b[s - 1])), let (isF, isRaw, isBytes) = src.stringPrefix(s, p) {
+                    scanString(prefixStart: s, isF: isF, isRaw: isRaw, isBytes: isBytes)
                 } else {
                     scanString(prefixStart: p, isF: false, isRaw: false)
                 }
@@ -622,7 +642,7 @@ private struct Scanner {
                 }
                 lastSkippedDot = end - start == 1 && b[start] == 0x2E ? start : nil
             case .name:
-                if src.isDynamicName(start, end, aliases: importModuleAliases) {
+                if src.isDynamicName(start, end, aliases: dynamicAliases) {
                     recording = true
                     if let dot = lastSkippedDot {
                         tokens.append(Token(kind: .op, start: dot, end: dot + 1, line: line, lineStart: lineStart, depth: tokenDepth))
@@ -647,7 +667,7 @@ private struct Scanner {
         if recording { tokens.append(token); return }
         if token.kind == .op && token.depth == 0 && token.end - token.start == 1 && b[token.start] == 0x3B {
             recording = true   // `x = 1; import y`: record from the next statement on
-        } else if token.kind == .name && src.isDynamicName(token.start, token.end, aliases: importModuleAliases) {
+        } else if token.kind == .name && src.isDynamicName(token.start, token.end, aliases: dynamicAliases) {
             recording = true
             tokens.append(token)
         }
@@ -655,14 +675,14 @@ private struct Scanner {
     }
 
     /// Scans a string literal whose prefix starts at `prefixStart` and whose quote is at `p`.
-    mutating func scanString(prefixStart: Int, isF: Bool, isRaw: Bool) {
+    mutating func scanString(prefixStart: Int, isF: Bool, isRaw: Bool, isBytes: Bool = false) {
         let startLine = line, startLineStart = lineStart
         var startColumn: Int { src.column(of: prefixStart, lineStart: startLineStart) }
         let q = b[p]
         let triple = p + 2 < n && b[p + 1] == q && b[p + 2] == q
         p += triple ? 3 : 1
         let contentStart = p
-        var simple = !isF
+        var escapes = false, multiline = false
         let raw = UnsafeRawBufferPointer(b)
         let quote = Block16.Bytes(repeating: q), backslash = Block16.Bytes(repeating: 0x5C), lf = Block16.Bytes(repeating: 0x0A)
         let brace = Block16.Bytes(repeating: isF ? 0x7B : q)
@@ -678,8 +698,8 @@ private struct Scanner {
             guard p < n else { break }
             let c = b[p]
             if c == 0x5C { // backslash escapes the next character, also in raw strings
-                simple = false
-                if p + 1 < n && b[p + 1] == 0x0A { newline(at: p + 1) }
+                escapes = true
+                if p + 1 < n && b[p + 1] == 0x0A { newline(at: p + 1); multiline = true }
                 p += 2
                 continue
             }
@@ -690,6 +710,7 @@ private struct Scanner {
             if c == 0x0A {
                 if !triple { fail("unterminated string literal", line: startLine, column: startColumn); return }
                 newline(at: p)
+                multiline = true
             }
             if isF && c == 0x7B {
                 if p + 1 < n && b[p + 1] == 0x7B { p += 2; continue }
@@ -711,9 +732,10 @@ private struct Scanner {
             return
         }
         var token = Token(kind: .string, start: prefixStart, end: p, line: startLine, lineStart: startLineStart, depth: depth)
-        if simple && !triple {
+        if !isF {
             token.literalStart = contentStart
             token.literalEnd = contentEnd
+            token.flags = (isBytes ? Token.bytesLiteral : 0) | (isRaw ? Token.rawLiteral : 0) | (escapes ? Token.escapes : 0) | (multiline ? Token.multiline : 0)
         }
         tokens.append(token)
     }
@@ -738,7 +760,7 @@ private struct Scanner {
                 if src.isNameStart(c) {
                     let start = p
                     while p < n && src.isNameByte(b[p]) { p += 1 }
-                    if let (isF, isRaw) = src.stringPrefix(start, p) {
+                    if let (isF, isRaw, _) = src.stringPrefix(start, p) {
                         let saved = tokens.count
                         scanString(prefixStart: start, isF: isF, isRaw: isRaw)
                         tokens.removeSubrange(saved...)
@@ -806,7 +828,13 @@ private struct Scanner {
             guard let (name, next) = src.dotted(t, i, e) else { return }
             imports.append(PythonImport(kind: .plain, module: name, level: 0, name: nil, line: t[i].line, column: src.col(t[i]), typeChecking: tc))
             i = next
-            if src.isName(i, "as", in: t) { i += 2 }
+            if src.isName(i, "as", in: t) {
+                if name == "importlib" && i + 1 < e && t[i + 1].kind == .name {
+                    importlibAliases.insert(src.text(t[i + 1]))
+                    dynamicAliases.insert(src.text(t[i + 1]))
+                }
+                i += 2
+            }
             guard src.isOp(i, 0x2C, in: t) else { return }
             i += 1
         }
@@ -839,7 +867,9 @@ private struct Scanner {
             let name = src.text(t[i])
             imports.append(PythonImport(kind: .from, module: module, level: level, name: name, line: line, column: column, typeChecking: tc))
             if module == "importlib" && level == 0 && name == "import_module" {
-                importModuleAliases.insert(src.isName(i + 1, "as", in: t) && i + 2 < e ? src.text(t[i + 2]) : name)
+                let alias = src.isName(i + 1, "as", in: t) && i + 2 < e ? src.text(t[i + 2]) : name
+                importModuleAliases.insert(alias)
+                dynamicAliases.insert(alias)
             }
             i += 1
             if src.isName(i, "as", in: t) { i += 2 }
@@ -848,24 +878,41 @@ private struct Scanner {
         }
     }
 
-    /// `importlib.import_module("a.b")`, `import_module("a")` (imported from importlib) and
-    /// `__import__("a")` with a literal first argument.
+    /// `importlib.import_module("a.b")` (also through `import importlib as il`),
+    /// `import_module("a")` (imported from importlib) and `__import__("a")` whose first argument
+    /// is a str literal: escapes decoded, triple quotes, implicitly concatenated pieces. A bytes
+    /// argument is no import (Python raises TypeError), nor is a relative or empty name.
     mutating func findDynamic(_ t: [Token], _ tc: Bool) {
         // Only lines with a string literal can hold a literal dynamic import.
         guard t.contains(where: { $0.kind == .string }) else { return }
         var i = 0
         while i < t.count {
             var argIndex: Int? = nil
-            if src.isName(i, "importlib", in: t) && src.isOp(i + 1, 0x2E, in: t) && src.isName(i + 2, "import_module", in: t) && src.isOp(i + 3, 0x28, in: t) {
+            let isImportlib = src.isName(i, "importlib", in: t) || (t[i].kind == .name && !importlibAliases.isEmpty && importlibAliases.contains(src.text(t[i])))
+            if isImportlib && src.isOp(i + 1, 0x2E, in: t) && src.isName(i + 2, "import_module", in: t) && src.isOp(i + 3, 0x28, in: t)
+                && !(i > 0 && src.isOp(i - 1, 0x2E, in: t)) {
                 argIndex = i + 4
-            } else if (src.isName(i, "__import__", in: t) || (t[i].kind == .name && importModuleAliases.contains(src.text(t[i]))))
+            } else if (src.isName(i, "__import__", in: t) || (t[i].kind == .name && !importModuleAliases.isEmpty && importModuleAliases.contains(src.text(t[i]))))
                         && src.isOp(i + 1, 0x28, in: t) && !(i > 0 && src.isOp(i - 1, 0x2E, in: t)) {
                 argIndex = i + 2
             }
-            if let a = argIndex, a < t.count, t[a].kind == .string, let literal = src.literal(t[a]),
-               src.isOp(a + 1, 0x29, in: t) || src.isOp(a + 1, 0x2C, in: t), !literal.isEmpty, !literal.hasPrefix(".") {
-                imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line, column: src.col(t[a]) + 1 + (b[t[a].start] == 0x22 || b[t[a].start] == 0x27 ? 0 : 1),
-                                            typeChecking: tc))
+            if let a = argIndex, a < t.count, t[a].kind == .string {
+                // Adjacent literals are one string (`"a" "b"` is `"ab"`).
+                var pieces: [String] = []
+                var k = a
+                var readable = true
+                while k < t.count && t[k].kind == .string {
+                    if let piece = src.literal(t[k]) { pieces.append(piece) } else { readable = false }
+                    k += 1
+                }
+                let literal = pieces.joined()
+                if readable, src.isOp(k, 0x29, in: t) || src.isOp(k, 0x2C, in: t), !literal.isEmpty, !literal.hasPrefix("."),
+                   !literal.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+                    let quoteAt = (t[a].start..<t[a].end).first { b[$0] == 0x22 || b[$0] == 0x27 } ?? t[a].start
+                    let tripled = quoteAt + 2 < n && b[quoteAt + 1] == b[quoteAt] && b[quoteAt + 2] == b[quoteAt] && t[a].end - quoteAt >= 6
+                    imports.append(PythonImport(kind: .dynamic, module: literal, level: 0, name: nil, line: t[a].line,
+                                                column: src.col(t[a]) + (quoteAt - t[a].start) + (tripled ? 3 : 1), typeChecking: tc))
+                }
             }
             i += 1
         }
