@@ -242,4 +242,11 @@ final class PythonImportScannerTests: XCTestCase {
             "import importlib 1:8", "dynamic xy 2:19", "dynamic tri.q 3:28", "dynamic a.b 4:26", "dynamic dyn.mod 6:13", "dynamic unicode 10:27",
         ])
     }
+
+    /// Found by the differential test against `ast`: the indentation of a line in the file's
+    /// last sixteen bytes was read as 0, so its import left the TYPE_CHECKING block.
+    func testIndentationNearTheEndOfTheFileKeepsTheTypeCheckingBlock() throws {
+        XCTAssertEqual(try scanText("if TYPE_CHECKING:\n    import c\n    import e\n"), ["import c 2:12 tc", "import e 3:12 tc"])
+        XCTAssertEqual(try scanText("if TYPE_CHECKING:\n    x = 1\n    import e"), ["import e 3:12 tc"])
+    }
 }

@@ -413,6 +413,8 @@ private struct Scanner {
                     q += f
                     if f < 16 { break }
                 }
+                // The last bytes of the file, fewer than sixteen, one at a time.
+                while q < n && q + 16 > n && b[q] == 0x20 { q += 1 }
                 if q >= n || (b[q] != 0x09 && b[q] != 0x0C) {
                     logicalIndent = q - p
                     p = q
