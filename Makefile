@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
 CONFIG ?= debug
 
-.PHONY: all build release demo test stress-exit install uninstall bench bench-toml bench-imports clean
+.PHONY: all build release demo test stress-exit fuzz install uninstall bench bench-toml bench-imports clean
 
 all: build
 
@@ -33,6 +33,14 @@ test: bootstrap
 stress-exit: release
 	LABCHECK_BINARY=$(CURDIR)/.build/release/labcheck LABCHECK_EXIT_RUNS=1000 $(SWIFT) test --filter ExitSafetyTests
 
+## libFuzzer targets (TOML parser, import scanner, lab-file checker, snippet recogniser),
+## built with -sanitize=fuzzer,address into .build-fuzz; each runs FUZZ_SECONDS, FUZZ_JOBS at a
+## time. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+fuzz: bootstrap
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz
+
 ## Install the binary and the bundled rules under $(PREFIX) (bin/ and share/labcheck/).
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/labcheck
@@ -54,4 +62,4 @@ bench-imports: release
 	python3 bench/imports_bench.py --labcheck .build/release/labcheck
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

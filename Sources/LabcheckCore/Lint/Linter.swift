@@ -49,6 +49,12 @@ public struct InMemorySnapshot: SnapshotReader {
         self.files = files.mapValues { Array($0.utf8) }
     }
 
+    /// Files given as raw bytes (any bytes: invalid UTF-8 included).
+    public init(label: String = "memory", bytes: [String: [UInt8]]) {
+        self.label = label
+        self.files = bytes
+    }
+
     public var paths: [String] { files.keys.sorted() }
 
     public func read(_ path: String) throws -> [UInt8] {

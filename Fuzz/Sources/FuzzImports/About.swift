@@ -1,0 +1,3 @@
+/// A second file, so that SwiftPM does not take the entry file as top-level code: the entry
+/// point is the exported `FuzzImports_main`.
+let target = "FuzzImports"
