@@ -46,7 +46,7 @@ final class LabFileTests: XCTestCase {
         let d = diagnostics("[[m]]\nid = \"a\nC = 1\n")
         XCTAssertEqual(d.map(\.id), ["LC100"])
         XCTAssertEqual(d.first?.start, SourcePosition(line: 2, column: 8))
-        XCTAssertEqual(ids("[[m]]\nid = \"a\"\n"), [])
+        XCTAssertEqual(ids("[[m]]\nid = \"a\"\nD = \"d\"\n"), [])
     }
 
     func testLC101Layout() {
@@ -55,11 +55,11 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(ids("m = []\n"), [], "an empty module is what AGILab's editor saves when the last stage is deleted")
         XCTAssertEqual(ids("m = [{D = 'a'}, 3]\n"), ["LC101"], "non-table stage")
         XCTAssertEqual(ids("__meta__ = 1\n"), ["LC101"])
-        let dup = diagnostics("[[m]]\nid = 'a'\n[[m]]\nid = 'b'\n[[m]]\nid = 'a'\n")
+        let dup = diagnostics("[[m]]\nid = 'a'\nD = 1\n[[m]]\nid = 'b'\nD = 1\n[[m]]\nid = 'a'\nD = 1\n")
         XCTAssertEqual(dup.map(\.id), ["LC101"])
-        XCTAssertEqual(dup.first?.start, SourcePosition(line: 6, column: 6))
+        XCTAssertEqual(dup.first?.start, SourcePosition(line: 8, column: 6))
         XCTAssertEqual(dup.first?.notes, ["first used at lab_stages.toml:2:6"])
-        XCTAssertEqual(ids("m2 = [{id = 'a'}]\n[[m]]\nid = 'a'\n[[n]]\nid = 'a'\n"), [], "ids are per module")
+        XCTAssertEqual(ids("m2 = [{id = 'a', C = ''}]\n[[m]]\nid = 'a'\nC = ''\n[[n]]\nid = 'a'\nC = ''\n"), [], "ids are per module")
     }
 
     func testLC102UnknownKindOnlyForStructuredStagesOrNearMisses() {
@@ -127,11 +127,11 @@ final class SupportTests: XCTestCase {
 
     func testAGILabInputsAreNotBlocked() throws {
         // A lab_steps.toml (AGILab's file name until 2026-05-08) is a lab file by default.
-        let steps = try TestRules.lint(["old/lab_steps.toml": "[[m]]\nid = 'a'\n[[m]]\nid = 'a'\n"])
+        let steps = try TestRules.lint(["old/lab_steps.toml": "[[m]]\nid = 'a'\nD = 'd'\n[[m]]\nid = 'a'\nD = 'd'\n"])
         XCTAssertEqual(steps.filesChecked, 1)
         XCTAssertEqual(steps.diagnostics.map(\.id), ["LC101"])
         // U+FEFF inside a string or a comment is an ordinary character (only a leading BOM is special).
-        let bom = try TestRules.lint(["lab_stages.toml": "[[m]]\nid = 'a\u{FEFF}b'   # note \u{FEFF}\n"])
+        let bom = try TestRules.lint(["lab_stages.toml": "[[m]]\nid = 'a\u{FEFF}b'   # note \u{FEFF}\nD = 'd'\n"])
         XCTAssertEqual(bom.diagnostics.map(\.id), [])
     }
 }

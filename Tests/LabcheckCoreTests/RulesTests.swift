@@ -117,7 +117,7 @@ final class RulesTests: XCTestCase {
     }
 
     func testStrictModeSourcesAndTheirSeverities() throws {
-        let lab = "[[m]]\nid = 'a'\nDD = 'x'\n"
+        let lab = "[[m]]\nid = 'a'\nD = 'd'\nDD = 'x'\n"
         XCTAssertEqual(try run(["lab_stages.toml": lab]).diagnostics.map(\.severity), [.warning])
         XCTAssertEqual(try run(["lab_stages.toml": lab], strict: true).diagnostics.map(\.severity), [.error])
         XCTAssertEqual(try run(["lab_stages.toml": lab, ".labcheck.toml": "strict = true\n"]).diagnostics.map(\.severity), [.error])

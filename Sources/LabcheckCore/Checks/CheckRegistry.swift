@@ -8,6 +8,7 @@ public enum CheckRegistry {
         RulesFileCheck.self,
         SyntaxErrorCheck.self,
         StageLayoutCheck.self,
+        StageContentCheck.self,
         UnknownStageKindCheck.self,
         StageSchemaCheck.self,
         StageDependencyCheck.self,

@@ -158,6 +158,7 @@ public enum ExampleRules {
             args = "args"
             dependencies = ["depends_on", "deps", "dependencies"]
             structured_markers = ["template_id", "template_version", "app", "action", "task", "args"]
+            content = ["D", "Q", "C"]
 
             [kinds]
             template = "template"

@@ -38,6 +38,9 @@ public struct StageConventions: Sendable {
     public let actionKey: String
     public let taskKey: String
     public let argsKey: String
+    /// The fields AGILab's editor keeps a stage by (`D`, `Q`, `C`): a stage with none of them
+    /// is dropped on its next save (LC106).
+    public let contentKeys: [String]
 }
 
 /// What kind of stage a stage table is (DESIGN §2). Classification against the template

@@ -43,7 +43,7 @@ extension RuleSet {
         for (key, table) in [("stage", stage), ("kinds", kinds), ("schemas", schemas)] where table == nil && root[key] == nil {
             r.problem("missing required table [\(key)]", whole)
         }
-        let stageKeys = ["kind", "id", "code", "template_id", "template_version", "app", "action", "task", "args", "dependencies", "structured_markers"]
+        let stageKeys = ["kind", "id", "code", "template_id", "template_version", "app", "action", "task", "args", "dependencies", "structured_markers", "content"]
         if let stage { r.rejectUnknownKeys(stage, known: stageKeys, context: "[stage]") }
         if let kinds { r.rejectUnknownKeys(kinds, known: ["template", "raw_python"], context: "[kinds]") }
         if let schemas { r.rejectUnknownKeys(schemas, known: ["template", "raw_python", "legacy", "meta"], context: "[schemas]") }
@@ -62,7 +62,7 @@ extension RuleSet {
               let templateID = text(stage, "template_id", s), let templateVersion = text(stage, "template_version", s),
               let app = text(stage, "app", s), let action = text(stage, "action", s), let task = text(stage, "task", s),
               let args = text(stage, "args", s), let dependencies = list(stage, "dependencies", s),
-              let markers = list(stage, "structured_markers", s),
+              let markers = list(stage, "structured_markers", s), let content = list(stage, "content", s),
               let template = text(kinds, "template", k), let raw = text(kinds, "raw_python", k),
               let templateSchema = text(schemas, "template", sc), let rawSchema = text(schemas, "raw_python", sc),
               let legacySchema = text(schemas, "legacy", sc), let metaSchema = text(schemas, "meta", sc) else { return nil }
@@ -70,6 +70,6 @@ extension RuleSet {
                                 templateKind: template, rawPythonKind: raw, structuredMarkers: Set(markers),
                                 templateSchema: templateSchema, rawPythonSchema: rawSchema, legacySchema: legacySchema, metaSchema: metaSchema,
                                 dependencyKeys: dependencies, templateIDKey: templateID, templateVersionKey: templateVersion,
-                                appKey: app, actionKey: action, taskKey: task, argsKey: args)
+                                appKey: app, actionKey: action, taskKey: task, argsKey: args, contentKeys: content)
     }
 }
