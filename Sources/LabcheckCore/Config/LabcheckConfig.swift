@@ -28,8 +28,14 @@ public struct LabcheckConfig: Sendable {
     public var rules: [String] = []
     /// Import contract presets to use.
     public var contractPresets: [String] = []
-    /// `[python] roots`, if set.
+    /// `[python] roots`, if set as a list, and where each entry is written.
     public var pythonRoots: [String]? = nil
+    public var pythonRootSpans: [(start: SourcePosition, end: SourcePosition)] = []
+    /// `[python] roots = "auto"`: package roots discovered from `pyproject.toml` files.
+    public var pythonRootsAuto = false
+    /// `[python] exclude`: globs of Python files that are not modules of the graph (tests,
+    /// scripts).
+    public var pythonExclude: [Glob] = []
     /// `[[configs]]`: config files checked against a key schema.
     public var registeredConfigs: [ConfigRegistration] = []
     /// The parsed document, for sections later checks read (`contracts`).
@@ -42,7 +48,7 @@ public struct LabcheckConfig: Sendable {
     /// LC001's documentation.
 
     static let topLevelKeys = ["strict", "stage_files", "rules", "contract_presets", "python", "contracts", "configs"]
-    static let pythonKeys = ["roots"]
+    static let pythonKeys = ["roots", "exclude"]
     static let contractKeys = ["name", "type", "source", "forbidden", "allow_indirect", "type_checking", "dynamic",
                                "ignore", "layers", "containers", "modules"]
     static let configKeys = ["files", "schema"]
@@ -101,7 +107,19 @@ public struct LabcheckConfig: Sendable {
         if let python = root["python"] {
             if let t = python.table {
                 unknownKeys(t, known: pythonKeys, prefix: "python.")
-                config.pythonRoots = strings("roots", in: t, prefix: "python.")
+                if let node = t["roots"], let text = node.string {
+                    if text == "auto" { config.pythonRootsAuto = true }
+                    else { problem("'python.roots' must be a list of directories (globs allowed) or \"auto\", found \"\(text)\"", node.span) }
+                } else {
+                    config.pythonRoots = strings("roots", in: t, prefix: "python.")
+                    if config.pythonRoots != nil, let items = t["roots"]?.array?.items {
+                        config.pythonRootSpans = items.map { (source.position(of: $0.span.start), source.position(of: $0.span.end)) }
+                    }
+                    if config.pythonRoots?.isEmpty == true, let node = t["roots"] {
+                        problem("'python.roots' is empty: no Python file would be checked", node.span, help: "remove the key for the default [\"src\", \".\"], or write \"auto\"")
+                    }
+                }
+                config.pythonExclude = (strings("exclude", in: t, prefix: "python.") ?? []).map(Glob.init)
             } else {
                 problem("'python' must be a table, found a \(python.value.typeName)", python.span)
             }

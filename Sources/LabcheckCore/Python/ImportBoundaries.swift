@@ -83,31 +83,103 @@ public enum ImportBoundaries {
         var timer = LapTimer()
         var graph = ImportGraph()
         var suppressions: [Suppression] = []
-        let files = discover(input, graph: &graph, log: &log)
+        let (files, rootProblems) = discover(input, graph: &graph, log: &log)
         let outcomes = try readAndScan(files, input.snapshot, cache: &cache, log: &log, timer: &timer, suppressions: &suppressions)
         let resolutions = resolve(files, outcomes, in: graph)
-        var diagnostics = buildGraph(&graph, files: files, outcomes: outcomes, resolutions: resolutions, scope: input.scope)
+        var diagnostics = rootProblems
+        diagnostics += buildGraph(&graph, files: files, outcomes: outcomes, resolutions: resolutions, scope: input.scope)
         diagnostics += addStageCode(&graph, input, log: &log)
         log.append("python: \(graph.edgeCount) import edge(s), \(graph.unresolved.count) unresolved import(s) of internal packages")
         diagnostics += relativeEscapes(graph, scope: input.scope)
         log.append("python: graph built in \(timer.lap())")
-        let checked = checkContracts(input.contracts, graph: graph, scope: input.scope)
-        log.append("python: \(input.contracts.count) contract(s) checked in \(timer.lap())")
-        diagnostics += report(input.contracts, checked, graph: graph, log: &log)
+        let (contracts, problems) = validateExpressions(input.contracts, graph: graph, log: &log)
+        diagnostics += problems
+        let checked = checkContracts(contracts, graph: graph, scope: input.scope)
+        log.append("python: \(contracts.count) contract(s) checked in \(timer.lap())")
+        diagnostics += report(contracts, checked, graph: graph, log: &log)
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
         return (diagnostics, suppressions)
     }
 
+    /// The package roots of the snapshot: `[python] roots` as written (each entry must match a
+    /// directory; globs such as `src/*/src` expand to the directories they match), `"auto"`
+    /// (the roots of every `pyproject.toml`: `<dir>/src` when it holds Python files, the src
+    /// layout of setuptools, hatch and uv; else `<dir>`), or the default `["src", "."]`, which
+    /// takes what exists. An entry that matches no directory is an LC001 error, never a root
+    /// that silently holds nothing.
+    static func roots(_ input: Input, log: inout [String]) -> ([String], [Diagnostic]) {
+        let config = input.config
+        let paths = input.snapshot.paths
+        var directories = Set<String>()
+        for path in paths {
+            var end = path.endIndex
+            while let slash = path[..<end].lastIndex(of: "/") {
+                guard directories.insert(String(path[..<slash])).inserted else { break }
+                end = slash
+            }
+        }
+        if config.pythonRootsAuto {
+            var found: [String] = []
+            for path in paths where path == "pyproject.toml" || path.hasSuffix("/pyproject.toml") {
+                let dir = String(path.dropLast("pyproject.toml".count))   // "" or "a/b/"
+                let src = dir + "src"
+                let root = paths.contains(where: { $0.hasPrefix(src + "/") && $0.hasSuffix(".py") }) ? src : (dir.isEmpty ? "." : String(dir.dropLast()))
+                found.append(root)
+            }
+            // Deeper roots first, so a nested project's files are not claimed by an outer one.
+            found.sort { ($0.split(separator: "/").count, $0) > ($1.split(separator: "/").count, $1) }
+            log.append("python roots: auto: \(found.count) from pyproject.toml files\(found.isEmpty ? "" : ": " + found.joined(separator: ", "))")
+            if found.isEmpty {
+                return ([], [configProblem(config, "'python.roots' is \"auto\" but the snapshot has no pyproject.toml to discover package roots from", nil)])
+            }
+            return (found, [])
+        }
+        guard let written = config.pythonRoots else {
+            log.append("python roots: src, . (default; set [python] roots in .labcheck.toml)")
+            return (["src", "."], [])
+        }
+        var roots: [String] = []
+        var problems: [Diagnostic] = []
+        for (k, entry) in written.enumerated() {
+            var root = entry
+            while root.hasSuffix("/") { root.removeLast() }
+            if root.hasPrefix("./") { root.removeFirst(2) }
+            if root.isEmpty || root == "." { roots.append("."); continue }
+            let span = k < config.pythonRootSpans.count ? config.pythonRootSpans[k] : nil
+            if root.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) {
+                let glob = Glob(root)
+                let matched = directories.filter { glob.matches($0) }.sorted()
+                log.append("python roots: '\(entry)' matches \(matched.count) director\(matched.count == 1 ? "y" : "ies")\(matched.isEmpty ? "" : ": " + matched.joined(separator: ", "))")
+                if matched.isEmpty { problems.append(configProblem(config, "'python.roots' entry '\(entry)' matches no directory of the snapshot", span)) }
+                roots += matched
+            } else if directories.contains(root) {
+                roots.append(root)
+            } else {
+                let nearest = NearestName.suggestion(for: root, among: directories.sorted())
+                problems.append(configProblem(config, "'python.roots' entry '\(entry)' is not a directory of the snapshot", span,
+                                              help: nearest.map { "did you mean '\($0)'?" }))
+            }
+        }
+        log.append("python roots: \(roots.joined(separator: ", "))")
+        return (roots, problems)
+    }
+
+    static func configProblem(_ config: LabcheckConfig, _ message: String, _ span: (start: SourcePosition, end: SourcePosition)?, help: String? = nil) -> Diagnostic {
+        let start = span?.start ?? SourcePosition(line: 1, column: 1), end = span?.end ?? start
+        return Diagnostic(id: "LC001", severity: .error, message: message, file: LabcheckConfig.fileName, start: start, end: end, help: help)
+    }
+
     /// Phase 1: every `.py` file of the snapshot as a module of the configured roots (a second
     /// file for a module name already taken is skipped, and said).
-    static func discover(_ input: Input, graph: inout ImportGraph, log: inout [String]) -> [SourceFile] {
-        let roots = input.config.pythonRoots ?? ["src", "."]
-        log.append("python roots: \(roots.joined(separator: ", "))\(input.config.pythonRoots == nil ? " (default; set [python] roots in .labcheck.toml)" : "")")
+    static func discover(_ input: Input, graph: inout ImportGraph, log: inout [String]) -> ([SourceFile], [Diagnostic]) {
+        let (roots, problems) = Self.roots(input, log: &log)
         let resolver = ModuleResolver(roots: roots)
         var files: [SourceFile] = []
         var seenNames: [String: String] = [:]
+        var excluded = 0, outside = 0
         for path in input.snapshot.paths where path.hasSuffix(".py") {
-            guard let module = resolver.module(for: path) else { continue }
+            if input.config.pythonExclude.contains(where: { $0.matches(path) }) { excluded += 1; continue }
+            guard let module = resolver.module(for: path) else { outside += 1; continue }
             if let first = seenNames[module.name] {
                 log.append("python: \(path) would be module \(module.name), already taken by \(first); skipped")
                 continue
@@ -119,10 +191,11 @@ public enum ImportBoundaries {
         var counts: [String: Int] = [:]
         for f in files { counts[f.module.root, default: 0] += 1 }
         log.append("python: \(files.count) module(s): " + roots.map { "\(counts[$0] ?? 0) from root \($0)" }.joined(separator: ", "))
+        log.append("python: \(excluded) file(s) excluded by [python] exclude, \(outside) outside every root or not named as a module")
         if input.verbose {
             for f in files.sorted(by: { $0.module.name < $1.module.name }) { log.append("python: module \(f.module.name) from root \(f.module.root) (\(f.module.file))") }
         }
-        return files
+        return (files, problems)
     }
 
     /// Phase 2: the scan of every file, from the cache by content id, else read and scanned on
@@ -269,6 +342,50 @@ public enum ImportBoundaries {
             DispatchQueue.concurrentPerform(iterations: contracts.count) { k in out[k] = checker.check(contracts[k]) }
         }
         return checked
+    }
+
+    /// Phase 5a: never a silent pass. Every module expression of a contract must match a module
+    /// of the graph, or name an external package some module imports; an optional layer may be
+    /// missing. Otherwise a configuration error (LC001 for `.labcheck.toml`, LC002 for a preset)
+    /// at the expression, with the nearest module; such a contract is not checked. `-v` says
+    /// how many modules each expression matched.
+    static func validateExpressions(_ contracts: [ImportContract], graph: ImportGraph, log: inout [String]) -> ([ImportContract], [Diagnostic]) {
+        let modules = graph.moduleNames.sorted()
+        let externals = Set(graph.externalNames)
+        var valid: [ImportContract] = []
+        var problems: [Diagnostic] = []
+        /// How many modules an expression covers (itself and its descendants, or its wildcard matches).
+        func count(_ e: String) -> Int {
+            e.utf8.contains(0x2A) ? modules.count { ImportContract.Ignore.match(e, $0) } : modules.count { isWithin($0, e) }
+        }
+        for contract in contracts {
+            var ok = true
+            for e in contract.expressions {
+                let matched = count(e.text)
+                let isExternal = matched == 0 && !e.text.contains(".") && externals.contains(e.text)
+                log.append("contract '\(contract.name)': \(e.key) '\(e.text)'\(e.optional ? " (optional)" : "") matches "
+                           + (isExternal ? "the external package \(e.text)" : "\(matched) module(s)"))
+                guard matched == 0 && !isExternal && !e.optional else { continue }
+                ok = false
+                let top = String(e.text.split(separator: ".").first ?? "")
+                let message: String
+                var help: String
+                if e.text.contains("."), externals.contains(top), !modules.contains(where: { isWithin($0, top) }) {
+                    message = "contract '\(contract.name)': \(e.key) '\(e.text)' is a submodule of the external package '\(top)'"
+                    help = "the import graph holds external packages by their top-level name (as import-linter's does): write '\(top)'"
+                } else {
+                    message = "contract '\(contract.name)': \(e.key) '\(e.text)' matches no module of the graph and no external package it imports"
+                    let nearest = NearestName.suggestion(for: e.text, among: modules + externals.sorted())
+                    help = nearest.map { "did you mean '\($0)'?" } ?? "check the spelling and [python] roots (-v lists the modules found)"
+                    if e.key == "layers" { help += "; a layer that may be missing is written in parentheses: \"(name)\"" }
+                }
+                problems.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002", severity: .error, message: message,
+                                           file: e.file, start: e.position, end: e.end,
+                                           help: help))
+            }
+            if ok { valid.append(contract) } else { log.append("contract '\(contract.name)': not checked (an expression matches nothing)") }
+        }
+        return (valid, problems)
     }
 
     /// Phase 6: the violations, and an error for each ignore that matched nothing.

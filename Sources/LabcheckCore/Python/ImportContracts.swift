@@ -21,24 +21,65 @@ public struct ImportContract: Sendable {
         /// A module pattern: exact, or with `*` standing for one dotted component
         /// (`**` for any number of them).
         static func match(_ pattern: String, _ module: String) -> Bool {
-            guard pattern.contains("*") else { return pattern == module }
-            let p = pattern.split(separator: ".").map(String.init), m = module.split(separator: ".").map(String.init)
-            func go(_ i: Int, _ j: Int) -> Bool {
-                if i == p.count { return j == m.count }
-                if p[i] == "**" { return (j...m.count).contains { go(i + 1, $0) } }
-                return j < m.count && Glob.matchName(p[i], m[j]) && go(i + 1, j + 1)
+            guard pattern.utf8.contains(0x2A) else { return pattern == module }
+            let p = pattern.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let m = module.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            // ok[j]: the pattern's first i components match the module's first j (a table, row
+            // by row: no recursion, and no exponential backtracking on many `**`).
+            var ok = [Bool](repeating: false, count: m.count + 1)
+            ok[0] = true
+            for component in p {
+                var next = [Bool](repeating: false, count: m.count + 1)
+                if component == "**" {
+                    var reachable = false
+                    for j in 0...m.count {
+                        reachable = reachable || ok[j]
+                        next[j] = reachable
+                    }
+                } else {
+                    for j in 0..<m.count where ok[j] && Glob.matchName(component, m[j]) { next[j + 1] = true }
+                }
+                ok = next
             }
-            return go(0, 0)
+            return ok[m.count]
         }
+    }
+
+    /// One layer of a layers contract: one module, or siblings written `a | b` (independent:
+    /// they must not import each other) or `a : b` (they may). `(name)` is an optional layer.
+    public struct Layer: Sendable {
+        public struct Tail: Sendable {
+            public let name: String
+            public let optional: Bool
+        }
+        public let tails: [Tail]
+        public let independent: Bool
+    }
+
+    /// A module expression as written, for the check that it names something (never a
+    /// silent pass) and for `-v`.
+    public struct Expression: Sendable {
+        /// The contract key it is written under (`source`, `layers`, ...).
+        public let key: String
+        public let text: String
+        public let optional: Bool
+        public let file: String
+        public let position: SourcePosition
+        /// One past the end of the string as written (quotes included).
+        public let end: SourcePosition
     }
 
     public let name: String
     public let kind: Kind
     public let source: [String]
     public let forbidden: [String]
-    /// Layers from highest to lowest; each layer is one or more independent siblings.
-    public let layers: [[String]]
+    /// Layers from highest to lowest, relative to each container (or absolute without one).
+    public let layers: [Layer]
+    /// The parent packages the layers repeat in; empty: the layers are absolute module names.
+    public let containers: [String]
     public let modules: [String]
+    /// Every module expression of the contract, where it is written.
+    public let expressions: [Expression]
     public let allowIndirect: Bool
     public let typeChecking: Inclusion
     public let dynamic: Inclusion
@@ -51,12 +92,14 @@ public struct ImportContract: Sendable {
     public static func read(_ tables: [TOMLNode], file: String, source: SourceText, id: String) -> ([ImportContract], [Diagnostic]) {
         var contracts: [ImportContract] = []
         var problems: [Diagnostic] = []
+        let sourceText = source
         func problem(_ message: String, _ span: ByteSpan, help: String? = nil) {
             problems.append(Diagnostic(id: id, severity: .error, message: message, file: file, span: span, in: source, help: help))
         }
         for node in tables {
             guard let t = node.table else { problem("a contract must be a table", node.span); continue }
-            func strings(_ key: String, required: Bool) -> [String]? {
+            var expressions: [Expression] = []
+            func items(_ key: String, required: Bool) -> [(text: String, span: ByteSpan)]? {
                 guard let v = t[key] else {
                     if required { problem("contract needs '\(key)'", node.span) }
                     return nil
@@ -65,7 +108,23 @@ public struct ImportContract: Sendable {
                     problem("'\(key)' must be a non-empty array of module names", v.span)
                     return nil
                 }
-                return a.items.compactMap(\.string)
+                return a.items.compactMap { item in item.string.map { ($0, item.span) } }
+            }
+            /// Module expressions: dotted names whose components are identifiers, `*` or `**`.
+            /// Anything else (spaces, `:`, `|`, a misplaced `(`) is an error, never a name.
+            func strings(_ key: String, required: Bool, wildcards: Bool = true) -> [String]? {
+                guard let list = items(key, required: required) else { return nil }
+                var out: [String] = []
+                for (text, span) in list {
+                    let trimmed = text.trimmingSpaces
+                    if let why = ImportContract.expressionProblem(trimmed, wildcards: wildcards) {
+                        problem("'\(text)' in '\(key)' is not a module expression: \(why)", span)
+                        continue
+                    }
+                    out.append(trimmed)
+                    expressions.append(Expression(key: key, text: trimmed, optional: false, file: file, position: source.position(of: span.start), end: source.position(of: span.end)))
+                }
+                return out.count == list.count ? out : nil
             }
             let name = t["name"]?.string ?? "(unnamed contract)"
             guard let typeNode = t["type"], let typeText = typeNode.string else { problem("contract '\(name)' needs 'type' (forbidden, layers or independence)", node.span); continue }
@@ -98,32 +157,117 @@ public struct ImportContract: Sendable {
                 }
                 if v.array == nil { problem("'ignore' must be an array of { import, reason } tables", v.span) }
             }
-            var source: [String] = [], forbidden: [String] = [], layers: [[String]] = [], modules: [String] = []
+            var source: [String] = [], forbidden: [String] = [], layers: [Layer] = [], modules: [String] = [], containers: [String] = []
             switch kind {
             case .forbidden:
                 guard let s = strings("source", required: true), let f = strings("forbidden", required: true) else { continue }
                 source = s
                 forbidden = f
             case .layers:
-                guard let l = strings("layers", required: true) else { continue }
-                let containers = strings("containers", required: false) ?? [""]
-                for container in containers {
-                    layers += l.map { layer in
-                        layer.split(separator: "|").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-                            .map { container.isEmpty ? $0 : container + "." + $0 }
+                guard let list = items("layers", required: true) else { continue }
+                if t["containers"] != nil {
+                    guard let c = strings("containers", required: false, wildcards: false) else { continue }
+                    containers = c
+                }
+                var seen: [String: Int] = [:]
+                var valid = true
+                for (index, (text, span)) in list.enumerated() {
+                    switch ImportContract.parseLayer(text) {
+                    case .failure(let why):
+                        problem("layer '\(text)' \(why)", span)
+                        valid = false
+                    case .success(let layer):
+                        for tail in layer.tails {
+                            if let other = seen[tail.name], other != index {
+                                problem("layer '\(tail.name)' is in more than one layer of contract '\(name)'", span)
+                                valid = false
+                            }
+                            seen[tail.name] = index
+                            let position = sourceText.position(of: span.start), end = sourceText.position(of: span.end)
+                            if containers.isEmpty {
+                                expressions.append(Expression(key: "layers", text: tail.name, optional: tail.optional, file: file, position: position, end: end))
+                            } else {
+                                for container in containers {
+                                    expressions.append(Expression(key: "layers", text: container + "." + tail.name, optional: tail.optional, file: file, position: position, end: end))
+                                }
+                            }
+                        }
+                        layers.append(layer)
                     }
                 }
+                let names = seen.keys.sorted()
+                for a in names { for b in names where a != b && isWithin(b, a) {
+                    problem("layer '\(b)' lies inside layer '\(a)': layers cannot contain each other", t["layers"]?.span ?? node.span)
+                    valid = false
+                } }
+                guard valid else { continue }
             case .independence:
                 guard let m = strings("modules", required: true) else { continue }
                 modules = m
             }
             guard let tc = inclusion("type_checking"), let dyn = inclusion("dynamic") else { continue }
-            contracts.append(ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers, modules: modules,
+            contracts.append(ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers,
+                                            containers: containers, modules: modules, expressions: expressions,
                                             allowIndirect: allowIndirect, typeChecking: tc, dynamic: dyn, ignores: ignores,
                                             origin: file))
         }
         return (contracts, problems)
     }
+}
+
+extension ImportContract {
+    /// Why `text` is not a module expression, or nil: dotted components, each an identifier
+    /// (Python's: letters, digits, `_`, non-ASCII) or, where allowed, `*` / `**`.
+    static func expressionProblem(_ text: String, wildcards: Bool) -> String? {
+        if text.isEmpty { return "it is empty" }
+        for component in text.split(separator: ".", omittingEmptySubsequences: false) {
+            if component.isEmpty { return "it has an empty component (two dots, or a dot at an end)" }
+            if component == "*" || component == "**" {
+                if !wildcards { return "wildcards are not supported here" }
+                continue
+            }
+            if component.contains("*") { return "a wildcard stands for a whole component (`a.*.c`, `a.**`), not part of one" }
+            let scalars = component.unicodeScalars
+            guard let first = scalars.first, first == "_" || first.properties.isXIDStart || (first.value >= 0x80 && first.properties.isXIDContinue) else {
+                return "'\(component)' is not a Python identifier"
+            }
+            if let bad = scalars.first(where: { !($0 == "_" || $0.properties.isXIDContinue) }) {
+                return "'\(component)' contains '\(bad)', which no Python module name does"
+            }
+        }
+        return nil
+    }
+
+    /// A layer as import-linter writes it: `a`, `a | b` (independent siblings), `a : b`
+    /// (siblings that may import each other), `(a)` (optional). Mixing `|` and `:`, repeating a
+    /// module, or anything that is not a module name is an error.
+    static func parseLayer(_ text: String) -> Result<Layer, LayerError> {
+        let hasPipe = text.contains("|"), hasColon = text.contains(":")
+        if hasPipe && hasColon { return .failure(LayerError("mixes independent (`|`) and non-independent (`:`) siblings; use one kind per layer")) }
+        let parts = text.split(separator: hasPipe ? "|" : ":", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+        var tails: [Layer.Tail] = []
+        for part in parts {
+            var name = part
+            var optional = false
+            if name.hasPrefix("(") && name.hasSuffix(")") && name.count >= 2 {
+                name = String(name.dropFirst().dropLast()).trimmingSpaces
+                optional = true
+            }
+            if let why = expressionProblem(name, wildcards: false) { return .failure(LayerError("has '\(part)', which is not a module name: \(why)")) }
+            if tails.contains(where: { $0.name == name }) { return .failure(LayerError("names '\(name)' twice")) }
+            tails.append(Layer.Tail(name: name, optional: optional))
+        }
+        return .success(Layer(tails: tails, independent: !hasColon))
+    }
+
+    struct LayerError: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+}
+
+extension ImportContract.LayerError: CustomStringConvertible {
+    var description: String { message }
 }
 
 extension String {
@@ -185,6 +329,18 @@ public struct ContractChecker: Sendable {
         self.rank = rank
     }
 
+    /// Module expressions as concrete packages: a name as it is; a wildcard expression as the
+    /// outermost modules of the graph it matches (their descendants are covered by them).
+    func expand(_ expressions: [String]) -> [String] {
+        var out: [String] = []
+        for e in expressions {
+            guard e.utf8.contains(0x2A) else { out.append(e); continue }
+            let matched = names.filter { ImportContract.Ignore.match(e, $0) }.sorted()
+            for m in matched where !matched.contains(where: { $0 != m && isWithin(m, $0) }) { out.append(m) }
+        }
+        return out
+    }
+
     /// A node mask: which modules lie within any of `packages`.
     func mask(_ packages: [String]) -> [Bool] {
         names.map { n in packages.contains { isWithin(n, $0) } }
@@ -211,29 +367,39 @@ public struct ContractChecker: Sendable {
         var out: [Diagnostic] = []
         switch contract.kind {
         case .forbidden:
-            for s in contract.source {
-                for f in contract.forbidden {
+            for s in expand(contract.source) {
+                for f in expand(contract.forbidden) {
                     out += pairViolations(view, from: s, to: f, excluded: mask([s, f]), direct: "LC300", indirect: contract.allowIndirect ? nil : "LC301",
                                           contract: contract, verb: "is forbidden from importing")
                 }
             }
         case .layers:
-            let all = mask(contract.layers.flatMap { $0 })
-            for (hi, higher) in contract.layers.enumerated() {
-                for lower in contract.layers[(hi + 1)...] {
-                    for l in lower { for h in higher {
-                        out += pairViolations(view, from: l, to: h, excluded: all, direct: "LC302", indirect: "LC302", contract: contract,
-                                              verb: "is in a lower layer and must not import")
+            // Each container on its own: its layers are checked against each other, never
+            // against another container's (import-linter's semantics).
+            let containers: [String?] = contract.containers.isEmpty ? [nil] : contract.containers.map { $0 }
+            for container in containers {
+                let layers = contract.layers.map { layer in
+                    (names: layer.tails.map { tail in container.map { "\($0).\(tail.name)" } ?? tail.name }, independent: layer.independent)
+                }
+                let all = mask(layers.flatMap(\.names))
+                for (hi, higher) in layers.enumerated() {
+                    for lower in layers[(hi + 1)...] {
+                        for l in lower.names { for h in higher.names {
+                            out += pairViolations(view, from: l, to: h, excluded: all, direct: "LC302", indirect: "LC302", contract: contract,
+                                                  verb: "is in a lower layer and must not import")
+                        } }
+                    }
+                    guard higher.independent else { continue }
+                    for a in higher.names { for b in higher.names where a != b {
+                        out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC302", indirect: "LC302", contract: contract,
+                                              verb: "is an independent sibling layer of, and must not import,")
                     } }
                 }
-                for a in higher { for b in higher where a != b {
-                    out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC302", indirect: "LC302", contract: contract,
-                                          verb: "is an independent sibling layer of, and must not import,")
-                } }
             }
         case .independence:
-            let all = mask(contract.modules)
-            for a in contract.modules { for b in contract.modules where a != b {
+            let modules = expand(contract.modules)
+            let all = mask(modules)
+            for a in modules { for b in modules where a != b {
                 out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC303", indirect: "LC303", contract: contract,
                                       verb: "must stay independent of")
             } }

@@ -128,6 +128,10 @@ public struct ImportGraph: Sendable {
 
     public var edgeCount: Int { edgeFrom.count }
 
+    /// The snapshot's modules (stage code included) and the external packages imported, by name.
+    public var moduleNames: [String] { nodeNames.indices.filter { isModule[$0] }.map { nodeNames[$0] } }
+    public var externalNames: [String] { nodeNames.indices.filter { !isModule[$0] }.map { nodeNames[$0] } }
+
     /// Edge `i` with its names and site.
     public func edge(_ i: Int) -> ImportEdge {
         ImportEdge(importer: nodeNames[Int(edgeFrom[i])], imported: nodeNames[Int(edgeTo[i])],

@@ -1,0 +1,120 @@
+import Foundation
+import XCTest
+import LabcheckTestSupport
+
+/// Issue 12: contracts that cannot silently pass, and import-linter's layers semantics. Each
+/// test states the import-linter (2.x) behaviour it matches, or why labcheck differs.
+final class ContractConfigCLITests: XCTestCase {
+    /// Packages app.{core,util}, a.{high,low}, b.{high,low}; app.core.net imports requests.
+    private static let tree: [String: String] = [
+        "src/app/__init__.py": "", "src/app/core/__init__.py": "", "src/app/util/__init__.py": "",
+        "src/app/core/net.py": "import requests\n",
+        "src/a/__init__.py": "", "src/a/high/__init__.py": "", "src/a/low/__init__.py": "",
+        "src/b/__init__.py": "", "src/b/high/__init__.py": "", "src/b/low/__init__.py": "",
+    ]
+
+    private func run(_ config: String, extra: [String: String] = [:], args: [String] = ["check", "--all"]) throws -> CommandResult {
+        let f = try GitFixture()
+        var files = Self.tree.merging(extra) { $1 }
+        files[".labcheck.toml"] = config
+        try f.commit(files)
+        return try LabcheckBinary.run(args, in: f.root, environment: f.environment)
+    }
+
+    private func contract(_ body: String, roots: String = "[\"src\"]") -> String {
+        "[python]\nroots = \(roots)\n\n[[contracts]]\nname = \"c\"\n\(body)\n"
+    }
+
+    // import-linter: a module expression naming no module fails the run ("Module 'x' does not
+    // exist"); labcheck: a configuration error at the expression, with the nearest module.
+    func testAMisspeltModuleIsAConfigurationErrorNotAPass() throws {
+        let r = try run(contract("type = \"forbidden\"\nsource = [\"app.coer\"]\nforbidden = [\"app.util\"]"))
+        XCTAssertEqual(r.status, 2, "\(r)")
+        XCTAssertTrue(r.stdout.contains(".labcheck.toml:7:11: error[LC001]: contract 'c': source 'app.coer' matches no module"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("did you mean 'app.core'?"), r.stdout)
+    }
+
+    // import-linter: external packages are graph nodes by their top-level name only
+    // ("root level external packages (i.e. django, but not django.db.models)").
+    func testAnExternalSubmoduleIsAClearErrorAndTheTopLevelPackageWorks() throws {
+        let sub = try run(contract("type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests.adapters\"]"))
+        XCTAssertEqual(sub.status, 2, "\(sub)")
+        XCTAssertTrue(sub.stdout.contains("'requests.adapters' is a submodule of the external package 'requests'"), sub.stdout)
+        let top = try run(contract("type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests\"]"))
+        XCTAssertEqual(top.status, 1, "\(top)")
+        XCTAssertTrue(top.stdout.contains("src/app/core/net.py:1:8: error[LC300]: app.core.net imports requests"), top.stdout)
+    }
+
+    // import-linter 2.x: `*` stands for one module name component, `**` for any number.
+    func testWildcardsMatchModulesAndAWildcardMatchingNothingIsAnError() throws {
+        let wild = try run(contract("type = \"forbidden\"\nsource = [\"app.*\"]\nforbidden = [\"requests\"]"))
+        XCTAssertEqual(wild.status, 1, "\(wild)")
+        XCTAssertTrue(wild.stdout.contains("app.core is forbidden from importing requests"), wild.stdout)
+        let none = try run(contract("type = \"forbidden\"\nsource = [\"app.*.deep\"]\nforbidden = [\"requests\"]"))
+        XCTAssertEqual(none.status, 2, "\(none)")
+        XCTAssertTrue(none.stdout.contains("source 'app.*.deep' matches no module"), none.stdout)
+        let partial = try run(contract("type = \"forbidden\"\nsource = [\"app.co*\"]\nforbidden = [\"requests\"]"))
+        XCTAssertEqual(partial.status, 2, "\(partial)")
+        XCTAssertTrue(partial.stdout.contains("is not a module expression: a wildcard stands for a whole component"), partial.stdout)
+    }
+
+    // import-linter: `a : b` siblings may import each other, `a | b` may not; a layer mixing
+    // both is invalid ("Layer cannot have a mixture of independent and non-independent elements").
+    func testLayerSiblingsIndependentOrNot() throws {
+        let mutual = ["src/app/core/x.py": "from app import util\n", "src/app/util/y.py": "from app.core import x\n"]
+        let colon = try run(contract("type = \"layers\"\nlayers = [\"app.core : app.util\"]"), extra: mutual)
+        XCTAssertEqual(colon.status, 0, "non-independent siblings may import each other: \(colon)")
+        let pipe = try run(contract("type = \"layers\"\nlayers = [\"app.core | app.util\"]"), extra: mutual)
+        XCTAssertEqual(pipe.status, 1, "\(pipe)")
+        XCTAssertEqual(pipe.stdout.components(separatedBy: "error[LC302]").count - 1, 2, pipe.stdout)
+        let mixed = try run(contract("type = \"layers\"\nlayers = [\"app.core | app.util : app\"]"))
+        XCTAssertEqual(mixed.status, 2, "\(mixed)")
+        XCTAssertTrue(mixed.stdout.contains("mixes independent (`|`) and non-independent (`:`) siblings"), mixed.stdout)
+    }
+
+    // import-linter: containers are each checked on their own; a layer is required unless
+    // written `(name)` ("Missing layer in container 'a': module a.x does not exist").
+    func testContainersAreCheckedOneAtATimeAndOptionalLayersMayBeMissing() throws {
+        let config = contract("type = \"layers\"\ncontainers = [\"a\", \"b\"]\nlayers = [\"high\", \"low\", \"(absent)\"]")
+        let across = try run(config, extra: ["src/b/high/m.py": "from a.low import x\n"])
+        XCTAssertEqual(across.status, 0, "b.high -> a.low crosses containers, not layers: \(across)")
+        let within = try run(config, extra: ["src/a/low/m.py": "from a.high import x\n"])
+        XCTAssertEqual(within.status, 1, "\(within)")
+        XCTAssertTrue(within.stdout.contains("a.low.m imports a.high: a.low is in a lower layer and must not import a.high"), within.stdout)
+        let required = try run(contract("type = \"layers\"\ncontainers = [\"a\", \"b\"]\nlayers = [\"high\", \"low\", \"absent\"]"))
+        XCTAssertEqual(required.status, 2, "\(required)")
+        XCTAssertTrue(required.stdout.contains("layers 'a.absent' matches no module"), required.stdout)
+        XCTAssertTrue(required.stdout.contains("written in parentheses"), required.stdout)
+    }
+
+    // labcheck only: a root that holds nothing is an error; globs expand to directories;
+    // "auto" reads pyproject.toml files.
+    func testRootsThatMatchNothingGlobsAndAuto() throws {
+        let missing = try run(contract("type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests\"]", roots: "[\"src\", \"lib\"]"))
+        XCTAssertEqual(missing.status, 2, "\(missing)")
+        XCTAssertTrue(missing.stdout.contains(".labcheck.toml:2:17: error[LC001]: 'python.roots' entry 'lib' is not a directory of the snapshot"), missing.stdout)
+        let pkg = ["pkgs/one/src/one/__init__.py": "", "pkgs/one/src/one/m.py": "import requests\n", "pkgs/one/pyproject.toml": "[project]\nname = 'one'\n"]
+        let glob = try run(contract("type = \"forbidden\"\nsource = [\"one\"]\nforbidden = [\"requests\"]", roots: "[\"src\", \"pkgs/*/src\"]"), extra: pkg)
+        XCTAssertEqual(glob.status, 1, "\(glob)")
+        XCTAssertTrue(glob.stdout.contains("pkgs/one/src/one/m.py:1:8: error[LC300]"), glob.stdout)
+        let auto = try run(contract("type = \"forbidden\"\nsource = [\"one\"]\nforbidden = [\"requests\"]", roots: "\"auto\""),
+                           extra: pkg, args: ["check", "--all", "-v"])
+        XCTAssertEqual(auto.status, 1, "\(auto)")
+        XCTAssertTrue(auto.stderr.contains("python roots: auto: 1 from pyproject.toml files: pkgs/one/src"), auto.stderr)
+        let nothing = try run(contract("type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests\"]", roots: "[\"src/*/nowhere\"]"))
+        XCTAssertEqual(nothing.status, 2, "\(nothing)")
+        XCTAssertTrue(nothing.stdout.contains("matches no directory of the snapshot"), nothing.stdout)
+    }
+
+    // import-linter has no path excludes (its graph is the packages); labcheck's roots cover
+    // the repository, so `[python] exclude` keeps tests and scripts out of the graph.
+    func testExcludeKeepsFilesOutOfTheGraph() throws {
+        let extra = ["src/app/tests/__init__.py": "", "src/app/tests/test_x.py": "import requests\n"]
+        let config = contract("type = \"forbidden\"\nsource = [\"app.tests\", \"app.core\"]\nforbidden = [\"requests\"]")
+        let included = try run(config, extra: extra)
+        XCTAssertEqual(included.stdout.components(separatedBy: "error[LC300]").count - 1, 2, included.stdout)
+        let excluded = try run(config.replacingOccurrences(of: "roots = [\"src\"]", with: "roots = [\"src\"]\nexclude = [\"src/app/core/net.py\"]"), extra: extra)
+        XCTAssertEqual(excluded.stdout.components(separatedBy: "error[LC300]").count - 1, 1, excluded.stdout)
+        XCTAssertTrue(excluded.stdout.contains("app.tests.test_x imports requests"), excluded.stdout)
+    }
+}
