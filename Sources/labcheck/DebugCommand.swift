@@ -82,7 +82,7 @@ struct DebugCommand: ParsableCommand {
                 case .success(let imports):
                     let items = imports.map { i in
                         "{\"kind\": \"\(i.kind.rawValue)\", \"module\": \(JSONText.quoted(i.module)), \"level\": \(i.level), "
-                            + "\"name\": \(i.name.map(JSONText.quoted) ?? "null"), \"line\": \(i.line), \"column\": \(i.column), \"type_checking\": \(i.typeChecking)}"
+                            + "\"name\": \(i.name.map(JSONText.quoted) ?? "null"), \"line\": \(i.line), \"column\": \(i.column), \"type_checking\": \(i.typeChecking), \"guarded\": \(i.guarded)}"
                     }
                     out += "\"imports\": [\(items.joined(separator: ", "))]}\n"
                 case .failure(let error):

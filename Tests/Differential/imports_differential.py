@@ -7,7 +7,8 @@
         literal dynamic imports) as DIR/case-*.py; files `ast` rejects are not written
     imports_differential.py compare --labcheck-output FILE DIR
         extracts imports with `ast` and compares with `labcheck debug scan-imports` output:
-        the same import statements (kind, module, level, name), lines and TYPE_CHECKING marks.
+        the same import statements (kind, module, level, name), lines, TYPE_CHECKING marks and
+        guarded marks (inside a `try:` whose handler catches ImportError).
         Prints a JSON summary; exit 1 on any difference.
 """
 import argparse
@@ -92,7 +93,14 @@ def statement(r, indent, depth):
         body += statement(r, indent + 1, depth + 1)
     lines = [pad + header] + body
     if header == "try:":
-        lines += [pad + "except ImportError:"] + statement(r, indent + 1, depth + 1)
+        for _ in range(r.randint(1, 2)):
+            handler = r.choice(["except ImportError:", "except ModuleNotFoundError as e:", "except (OSError, ImportError):",
+                                "except ValueError:", "except:", "except Exception:", "except KeyError as ImportError:"])
+            lines += [pad + handler] + statement(r, indent + 1, depth + 1)
+            if handler == "except:":
+                break
+        if r.random() < 0.3:
+            lines += [pad + r.choice(["else:", "finally:"])] + statement(r, indent + 1, depth + 1)
     elif header.startswith("if") and r.random() < 0.4:
         lines += [pad + r.choice(["else:", "elif TYPE_CHECKING:", "elif y:"])] + statement(r, indent + 1, depth + 1)
     return lines
@@ -130,33 +138,52 @@ def is_type_checking(test):
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING" and isinstance(test.value, ast.Name))
 
 
-def extract(tree):
-    out = []
-    aliases = {"import_module": set(), "importlib": {"importlib"}}
+CATCHES = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
-    def visit(node, tc):
+
+def catches_import_error(handler):
+    t = handler.type
+    if t is None:
+        return True
+    items = t.elts if isinstance(t, ast.Tuple) else [t]
+    return any((isinstance(x, ast.Name) and x.id in CATCHES) or (isinstance(x, ast.Attribute) and x.attr in CATCHES) for x in items)
+
+
+def extract(tree):
+    """Imports as (kind, module, level, name, line, type_checking, guarded): guarded when
+    lexically inside the body of a `try:` one of whose handlers catches ImportError."""
+    out = []
+
+    def visit(node, tc, guarded=False):
         if isinstance(node, ast.Import):
             for a in node.names:
-                out.append(("import", a.name, 0, None, a.lineno, tc))
+                out.append(("import", a.name, 0, None, a.lineno, tc, guarded))
             return
         if isinstance(node, ast.ImportFrom):
             for a in node.names:
-                out.append(("from", node.module or "", node.level, a.name, node.lineno, tc))
+                out.append(("from", node.module or "", node.level, a.name, node.lineno, tc, guarded))
+            return
+        if isinstance(node, ast.Try):
+            inner = guarded or any(catches_import_error(h) for h in node.handlers)
+            for child in node.body:
+                visit(child, tc, inner)
+            for part in node.handlers + node.orelse + node.finalbody:
+                visit(part, tc, guarded)
             return
         if isinstance(node, ast.Call) and node.args:
             f, arg = node.func, node.args[0]
             dynamic = (isinstance(f, ast.Name) and f.id in ("__import__", "im")) or (
                 isinstance(f, ast.Attribute) and f.attr == "import_module" and isinstance(f.value, ast.Name) and f.value.id in ("importlib", "il"))
             if dynamic and isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value and not arg.value.startswith("."):
-                out.append(("dynamic", arg.value, 0, None, arg.lineno, tc))
+                out.append(("dynamic", arg.value, 0, None, arg.lineno, tc, guarded))
         if isinstance(node, ast.If) and is_type_checking(node.test):
             for child in node.body:
-                visit(child, True)
+                visit(child, True, guarded)
             for child in node.orelse:
-                visit(child, tc)
+                visit(child, tc, guarded)
             return
         for child in ast.iter_child_nodes(node):
-            visit(child, tc)
+            visit(child, tc, guarded)
 
     visit(tree, False)
     return out
@@ -180,10 +207,11 @@ def compare(args):
         if "imports" not in record:
             problems.append(f"{name_}: labcheck: {record.get('error', 'no output')}")
             continue
-        found = collections.Counter((i["kind"], i["module"], i["level"], i["name"], i["line"], i["type_checking"]) for i in record["imports"])
+        found = collections.Counter((i["kind"], i["module"], i["level"], i["name"], i["line"], i["type_checking"], i["guarded"]) for i in record["imports"])
         counts["imports"] += sum(expected.values())
         counts["dynamic"] += sum(v for k, v in expected.items() if k[0] == "dynamic")
         counts["type_checking"] += sum(v for k, v in expected.items() if k[5])
+        counts["guarded"] += sum(v for k, v in expected.items() if k[6])
         counts["non_ascii"] += sum(v for k, v in expected.items() if not (k[1] + (k[3] or "")).isascii())
         if found != expected:
             problems.append(f"{name_}: missing {sorted((expected - found).elements())}, extra {sorted((found - expected).elements())}")

@@ -117,4 +117,75 @@ final class ContractConfigCLITests: XCTestCase {
         XCTAssertEqual(excluded.stdout.components(separatedBy: "error[LC300]").count - 1, 1, excluded.stdout)
         XCTAssertTrue(excluded.stdout.contains("app.tests.test_x imports requests"), excluded.stdout)
     }
+
+    // import-linter's protected contract: only allowed importers (and the protected package
+    // itself) may import the protected modules, direct imports only; as_packages = false
+    // protects and allows the named modules alone.
+    func testProtectedModulesAndAsPackages() throws {
+        let extra = ["src/app/core/db.py": "", "src/app/core/repo.py": "from app.core import db\n",
+                     "src/app/util/views.py": "import app.core.db\n", "src/a/high/facade.py": "import app.core.db\n",
+                     "src/a/high/chain.py": "import a.high.facade\n"]
+        let config = contract("type = \"protected\"\nprotected = [\"app.core\"]\nallowed_importers = [\"a.high\"]")
+        let r = try run(config, extra: extra)
+        XCTAssertEqual(r.status, 1, "\(r)")
+        let found = r.stdout.split(separator: "\n").filter { $0.contains("error[LC306]") }
+        XCTAssertEqual(found.count, 1, r.stdout)
+        XCTAssertTrue(found.first?.contains("src/app/util/views.py:1:8: error[LC306]: app.util.views imports app.core.db: app.core is protected") ?? false, r.stdout)
+        // As modules only: app.core.db is not app.core itself, so nothing imports what is protected.
+        let modulesOnly = try run(config + "as_packages = false\n", extra: extra)
+        XCTAssertEqual(modulesOnly.status, 0, "\(modulesOnly)")
+        let direct = try run(contract("type = \"protected\"\nprotected = [\"app.core.db\"]\nallowed_importers = [\"app.core.repo\"]\nas_packages = false"), extra: extra)
+        XCTAssertEqual(direct.stdout.components(separatedBy: "error[LC306]").count - 1, 2, "views and facade: \(direct)")
+    }
+
+    // import-linter: unmatched_ignore_imports_alerting = "error" (default), "warn" or "none".
+    func testUnmatchedIgnoreAlerting() throws {
+        let base = contract("type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests\"]\nignore = [{ import = \"app.core.net -> requests\", reason = \"r\" }, { import = \"app.gone -> requests\", reason = \"r\" }]")
+        XCTAssertEqual(try run(base).status, 2)
+        let warn = try run(base + "unmatched_ignore_imports_alerting = \"warn\"\n")
+        XCTAssertEqual(warn.status, 0, "\(warn)")
+        XCTAssertTrue(warn.stdout.contains("warning[LC001]: ignore 'app.gone -> requests'"), warn.stdout)
+        let none = try run(base + "unmatched_ignore_imports_alerting = \"none\"\n")
+        XCTAssertEqual(none.status, 0, "\(none)")
+        XCTAssertFalse(none.stdout.contains("app.gone"), none.stdout)
+    }
+
+    // import-linter's graph has a module for every .py file of a package, names that are not
+    // identifiers included (Django migrations); two files claiming one module name are reported.
+    func testEveryPythonFileIsAModuleAndDuplicateNamesAreReported() throws {
+        let extra = ["src/app/migrations/__init__.py": "", "src/app/migrations/0001_initial.py": "import requests\n",
+                     "lib/app/core/net.py": "import os\n"]
+        let r = try run(contract("type = \"forbidden\"\nsource = [\"app.migrations\"]\nforbidden = [\"requests\"]", roots: "[\"src\", \"lib\"]"), extra: extra)
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.stdout.contains("src/app/migrations/0001_initial.py:1:8: error[LC300]: app.migrations.0001_initial imports requests"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("lib/app/core/net.py:1:1: warning[LC305]: cannot check lib/app/core/net.py: its module name app.core.net is already taken by src/app/core/net.py"), r.stdout)
+    }
+
+    // import-linter: exhaustive = true (with containers) breaks the contract for every child of
+    // a container that is not a layer or in exhaustive_ignores.
+    func testExhaustiveLayers() throws {
+        let extra = ["src/a/extra.py": "", "src/b/vendored/__init__.py": "", "src/b/vendored/x.py": ""]
+        let config = contract("type = \"layers\"\ncontainers = [\"a\", \"b\"]\nlayers = [\"high\", \"low\"]\nexhaustive = true")
+        let r = try run(config, extra: extra)
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.stdout.contains("src/a/extra.py:1:1: error[LC302]: a.extra is not a layer of contract 'c', which is exhaustive"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("src/b/vendored/__init__.py:1:1: error[LC302]: b.vendored is not a layer"), r.stdout)
+        let ignored = try run(config + "exhaustive_ignores = [\"extra\", \"vendored\"]\n", extra: extra)
+        XCTAssertEqual(ignored.status, 0, "\(ignored)")
+        let noContainers = try run(contract("type = \"layers\"\nlayers = [\"a\", \"b\"]\nexhaustive = true"))
+        XCTAssertEqual(noContainers.status, 2, "\(noContainers)")
+        XCTAssertTrue(noContainers.stdout.contains("'exhaustive' needs 'containers'"), noContainers.stdout)
+    }
+
+    // Beyond import-linter: `guarded = "ignore"` skips optional imports (inside a `try:` that
+    // catches ImportError), as `type_checking = "ignore"` skips TYPE_CHECKING ones.
+    func testGuardedImportsCanBeIgnored() throws {
+        let extra = ["src/app/util/opt.py": "try:\n    import requests\nexcept ImportError:\n    requests = None\n"]
+        let config = contract("type = \"forbidden\"\nsource = [\"app.util\"]\nforbidden = [\"requests\"]")
+        let included = try run(config, extra: extra)
+        XCTAssertEqual(included.status, 1, "\(included)")
+        XCTAssertTrue(included.stdout.contains("an optional import, inside a `try:` that catches ImportError"), included.stdout)
+        let ignored = try run(config + "guarded = \"ignore\"\n", extra: extra)
+        XCTAssertEqual(ignored.status, 0, "\(ignored)")
+    }
 }

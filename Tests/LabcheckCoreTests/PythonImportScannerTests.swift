@@ -106,9 +106,12 @@ final class PythonImportScannerTests: XCTestCase {
         XCTAssertEqual(name("tools/run_2.py"), "tools.run_2 .")
         XCTAssertEqual(name("src/pkg/m\u{F3}dulo.py"), "pkg.m\u{F3}dulo src")    // non-ASCII identifiers
         XCTAssertNil(name("__init__.py"))                                           // no module name left
-        XCTAssertNil(name("src/my-pkg/x.py"))                                       // not an identifier
-        XCTAssertNil(name("src/pkg/2fast.py"))
-        XCTAssertNil(name("src/pkg/caf\u{E9}-x.py"))
+        XCTAssertNil(name("src/my-pkg/x.py"))                                       // a package must be an identifier
+        // A module file need not be (Django migrations, Streamlit pages), as in import-linter.
+        XCTAssertEqual(name("src/pkg/2fast.py"), "pkg.2fast src")
+        XCTAssertEqual(name("src/pkg/caf\u{E9}-x.py"), "pkg.caf\u{E9}-x src")
+        XCTAssertNil(name("src/pkg/a.b.py"))                                        // would read as two components
+        XCTAssertNil(name("src/2pkg/__init__.py"))
         XCTAssertNil(name("src/pkg/notes.txt"))
         XCTAssertNil(name(".py"))
     }
@@ -248,5 +251,32 @@ final class PythonImportScannerTests: XCTestCase {
     func testIndentationNearTheEndOfTheFileKeepsTheTypeCheckingBlock() throws {
         XCTAssertEqual(try scanText("if TYPE_CHECKING:\n    import c\n    import e\n"), ["import c 2:12 tc", "import e 3:12 tc"])
         XCTAssertEqual(try scanText("if TYPE_CHECKING:\n    x = 1\n    import e"), ["import e 3:12 tc"])
+    }
+
+    /// Issue 12: imports in the body of a `try:` whose handler catches ImportError are guarded
+    /// (optional); the handler's own imports, and a `try:` catching something else, are not.
+    func testImportsInATryThatCatchesImportErrorAreGuarded() throws {
+        let imports = try PythonImportScanner.scan(Array("""
+        try:
+            import fast_json
+            from accel import speedup
+        except ImportError:
+            import json
+        try:
+            import other
+        except ValueError:
+            pass
+        try: import one_line
+        except (OSError, ModuleNotFoundError): pass
+        def f():
+            try:
+                import nested
+            except:
+                pass
+        import plain
+
+        """.utf8)).get()
+        XCTAssertEqual(imports.filter(\.guarded).map(\.module), ["fast_json", "accel", "one_line", "nested"])
+        XCTAssertEqual(imports.filter { !$0.guarded }.map(\.module), ["json", "other", "plain"])
     }
 }

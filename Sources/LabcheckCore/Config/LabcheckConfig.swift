@@ -50,7 +50,8 @@ public struct LabcheckConfig: Sendable {
     static let topLevelKeys = ["strict", "stage_files", "rules", "contract_presets", "python", "contracts", "configs"]
     static let pythonKeys = ["roots", "exclude"]
     static let contractKeys = ["name", "type", "source", "forbidden", "allow_indirect", "type_checking", "dynamic",
-                               "ignore", "layers", "containers", "modules"]
+                               "ignore", "layers", "containers", "modules", "protected", "allowed_importers", "as_packages",
+                               "unmatched_ignore_imports_alerting", "exhaustive", "exhaustive_ignores", "guarded"]
     static let configKeys = ["files", "schema"]
 
     /// Reads `.labcheck.toml`. Problems are LC001 diagnostics; the defaults stand for any value

@@ -235,7 +235,7 @@ public enum Linter {
         diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
                                                        python: pythonSuppressions.filter { request.scope.contains($0.file) }, strict: strict, log: &log)
-        let configurationInvalid = kept.contains { $0.id == "LC001" || $0.id == "LC002" }
+        let configurationInvalid = kept.contains { ($0.id == "LC001" || $0.id == "LC002") && $0.severity == .error }
         var result = LintResult(diagnostics: kept.sorted(by: Diagnostic.sortKey), filesChecked: selection.labs.count + selection.configs.count,
                                 configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
         result.suppressed = suppressed

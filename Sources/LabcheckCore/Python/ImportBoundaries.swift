@@ -94,6 +94,7 @@ public enum ImportBoundaries {
         log.append("python: graph built in \(timer.lap())")
         let (contracts, problems) = validateExpressions(input.contracts, graph: graph, log: &log)
         diagnostics += problems
+        diagnostics += undeclaredLayers(contracts, files: files, scope: input.scope)
         let checked = checkContracts(contracts, graph: graph, scope: input.scope)
         log.append("python: \(contracts.count) contract(s) checked in \(timer.lap())")
         diagnostics += report(contracts, checked, graph: graph, log: &log)
@@ -176,12 +177,28 @@ public enum ImportBoundaries {
         let resolver = ModuleResolver(roots: roots)
         var files: [SourceFile] = []
         var seenNames: [String: String] = [:]
+        var duplicates: [Diagnostic] = []
         var excluded = 0, outside = 0
+        var candidates: [PythonModule] = []
         for path in input.snapshot.paths where path.hasSuffix(".py") {
             if input.config.pythonExclude.contains(where: { $0.matches(path) }) { excluded += 1; continue }
             guard let module = resolver.module(for: path) else { outside += 1; continue }
+            candidates.append(module)
+        }
+        // Two files giving one module name: the one under the earlier root wins (then by path).
+        let rootOrder = Dictionary(resolver.roots.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        candidates.sort { (rootOrder[$0.root] ?? 0, $0.file) < (rootOrder[$1.root] ?? 0, $1.file) }
+        for module in candidates {
+            let path = module.file
             if let first = seenNames[module.name] {
+                // Never silently: the file is not checked, and the report says why.
                 log.append("python: \(path) would be module \(module.name), already taken by \(first); skipped")
+                if input.scope.contains(path) || input.scope.contains(first) {
+                    duplicates.append(Diagnostic(id: "LC305", severity: .warning,
+                                                 message: "cannot check \(path): its module name \(module.name) is already taken by \(first) (first root wins)",
+                                                 file: path, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
+                                                 help: "rename one of them, or adjust [python] roots / exclude in .labcheck.toml so each module has one file"))
+                }
                 continue
             }
             seenNames[module.name] = path
@@ -195,7 +212,7 @@ public enum ImportBoundaries {
         if input.verbose {
             for f in files.sorted(by: { $0.module.name < $1.module.name }) { log.append("python: module \(f.module.name) from root \(f.module.root) (\(f.module.file))") }
         }
-        return (files, problems)
+        return (files, problems + duplicates)
     }
 
     /// Phase 2: the scan of every file, from the cache by content id, else read and scanned on
@@ -388,6 +405,36 @@ public enum ImportBoundaries {
         return (valid, problems)
     }
 
+    /// `exhaustive = true` on a layers contract: each child of each container (a module or
+    /// package directly inside it) must be one of the layers or of `exhaustive_ignores`; each
+    /// other child is an LC302 violation at its first file (import-linter's exhaustive layers).
+    static func undeclaredLayers(_ contracts: [ImportContract], files: [SourceFile], scope: ReportScope) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for contract in contracts where contract.kind == .layers && contract.exhaustive {
+            let declared = Set(contract.layers.flatMap { $0.tails.map(\.name) } + contract.exhaustiveIgnores)
+            for container in contract.containers {
+                var children: [String: String] = [:]   // child tail -> its first file
+                for f in files.sorted(by: { $0.module.file < $1.module.file }) where isWithin(f.module.name, container) && f.module.name != container {
+                    let rest = f.module.name.dropFirst(container.count + 1)
+                    let tail = String(rest.prefix { $0 != "." })
+                    // The child's own file (`__init__.py` or `tail.py`) if it has one, else the
+                    // first file inside it.
+                    if f.module.name == container + "." + tail { children[tail] = f.module.file }
+                    else if children[tail] == nil { children[tail] = f.module.file }
+                }
+                for (tail, file) in children.sorted(by: { $0.key < $1.key }) where !declared.contains(tail) && scope.contains(file) {
+                    var d = Diagnostic(id: "LC302", severity: CheckRegistry.severity(of: "LC302"),
+                                       message: "\(container).\(tail) is not a layer of contract '\(contract.name)', which is exhaustive: every child of \(container) must be a layer",
+                                       file: file, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
+                                       help: "add '\(tail)' to the contract's layers (in parentheses if it is not in every container), or to exhaustive_ignores")
+                    d.subject = "exhaustive|\(contract.name)|\(container).\(tail)"
+                    out.append(d)
+                }
+            }
+        }
+        return out
+    }
+
     /// Phase 6: the violations, and an error for each ignore that matched nothing.
     static func report(_ contracts: [ImportContract], _ checked: [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])],
                        graph: ImportGraph, log: inout [String]) -> [Diagnostic] {
@@ -395,8 +442,11 @@ public enum ImportBoundaries {
         for (contract, (found, unused)) in zip(contracts, checked) {
             diagnostics += found
             log.append("contract '\(contract.name)' (\(contract.kind.rawValue), from \(contract.origin)): \(found.count) violation(s)")
-            for ignore in unused {
-                diagnostics.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002", severity: .error,
+            for ignore in unused where contract.unmatchedIgnores != .none {
+                // `unmatched_ignore_imports_alerting = "warn"` makes it a warning (which does
+                // not make the configuration invalid); "none" drops it.
+                diagnostics.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002",
+                                              severity: contract.unmatchedIgnores == .warn ? .warning : .error,
                                               message: "ignore '\(ignore.importer) -> \(ignore.imported)' of contract '\(contract.name)' matches no import",
                                               file: ignore.file, start: ignore.position, end: ignore.position,
                                               help: nearestImport(ignore, in: graph).map { "did you mean '\($0)'? Otherwise remove it: the import it tolerated is gone (ignores must not rot)" }

@@ -1,8 +1,9 @@
-/// LC300-LC305, the import-boundary checks (DESIGN §4): their descriptions and examples. The
+/// LC300-LC306, the import-boundary checks (DESIGN §4): their descriptions and examples. The
 /// contract engine (`ImportContracts.swift`, `ImportBoundaries.swift`) reports them.
 public enum ImportContractCheck: Check {
     static let forbiddenConfig = "[[contracts]]\nname = 'kernel stays generic'\ntype = 'forbidden'\nsource = ['kit']\nforbidden = ['app']\n"
     static let layersConfig = "[[contracts]]\nname = 'layers'\ntype = 'layers'\nlayers = ['app.impl | app.stages', 'app.framework', 'app.foundation']\n"
+    static let protectedConfig = "[[contracts]]\nname = 'facade'\ntype = 'protected'\nprotected = ['app.impl']\nallowed_importers = ['app.stages']\n"
     static let independenceConfig = "[[contracts]]\nname = 'apart'\ntype = 'independence'\nmodules = ['apps.alpha', 'apps.beta']\n"
     static let package: [String: String] = ["kit/__init__.py": "", "kit/util.py": "x = 1\n", "app/__init__.py": "", "app/impl.py": "",
                                             "app/stages.py": "", "app/framework.py": "", "app/foundation.py": ""]
@@ -51,6 +52,15 @@ public enum ImportContractCheck: Check {
             nonTriggering: [CheckExample(files: [".labcheck.toml": independenceConfig, "apps/alpha/__init__.py": "import apps.common\n",
                                                  "apps/common.py": "", "apps/beta/core.py": ""])]),
         CheckDescription(
+            id: "LC306", slug: "protected-module-imported", severity: .error,
+            summary: "protected module imported directly by a module that is not an allowed importer",
+            what: "Reports a direct import of a module inside a `protected` contract's protected packages, written outside them and outside every `allowed_importers` package (import-linter's protected contract; `as_packages = false` protects and allows the named modules alone).",
+            why: "A protected module (a private implementation, a database session) is reached only through the facade that owns it; a direct import elsewhere bypasses the facade.",
+            example: "# app/views.py\nimport app.db.session      # only app.repository may import app.db",
+            fix: "Go through an allowed importer, add the importer to `allowed_importers`, or add an ignore with a reason.",
+            triggering: [CheckExample(files: files(protectedConfig, ["kit/run.py": "import ↓app.impl\n"]))],
+            nonTriggering: [CheckExample(files: files(protectedConfig, ["app/stages.py": "import app.impl\n", "app/framework.py": "from app import stages\n"]))]),
+        CheckDescription(
             id: "LC304", slug: "relative-import-escapes-package", severity: .warning,
             summary: "relative import that climbs above its top-level package (or any relative import in stage code)",
             what: "Warns about a relative import that climbs above its top-level package, and about any relative import in a lab stage's code (which has no package).",
@@ -61,8 +71,8 @@ public enum ImportContractCheck: Check {
             nonTriggering: [CheckExample(files: files(forbiddenConfig, ["kit/run.py": "from . import util\n"]))]),
         CheckDescription(
             id: "LC305", slug: "python-file-not-scanned", severity: .warning,
-            summary: "a Python file or stage code that cannot be scanned (not UTF-8, unterminated string, unclosed bracket, NUL): its imports are missing from the graph",
-            what: "Warns that a Python file, or a stage's code, could not be scanned for imports because it is not valid UTF-8 or not Python (an unterminated string, an unclosed bracket, a NUL byte), naming the line and column.",
+            summary: "a Python file or stage code that cannot be scanned (undecodable, unterminated string, unclosed bracket, NUL), or whose module name another file already has: its imports are missing from the graph",
+            what: "Warns that a Python file, or a stage's code, could not be scanned for imports because it cannot be decoded (not UTF-8, or a declared encoding labcheck does not read) or is not Python (an unterminated string, an unclosed bracket, a NUL byte), naming the line and column; or that a file is not checked because another file already gives its module name (the first root wins).",
             why: "Its imports are missing from the graph, so contracts cannot see what it imports.",
             example: "x = \"never closed",
             fix: "Fix the file; it would not run either.",

@@ -2,7 +2,10 @@ import LabcheckTOML
 
 /// An import-boundary contract (DESIGN §4), from `.labcheck.toml` or a preset.
 public struct ImportContract: Sendable {
-    public enum Kind: String, Sendable { case forbidden, layers, independence }
+    public enum Kind: String, Sendable, CaseIterable { case forbidden, layers, independence, protected }
+    /// How an ignore that matches no import is reported (import-linter's
+    /// `unmatched_ignore_imports_alerting`): an error (the default), a warning, or not at all.
+    public enum Alerting: String, Sendable { case error, warn, none }
     public enum Inclusion: String, Sendable { case include, ignore }
 
     /// An import edge a contract tolerates, with the reason it is tolerated.
@@ -78,11 +81,24 @@ public struct ImportContract: Sendable {
     /// The parent packages the layers repeat in; empty: the layers are absolute module names.
     public let containers: [String]
     public let modules: [String]
+    /// `protected`: the protected modules, and the only modules that may import them directly.
+    public let protected: [String]
+    public let allowedImporters: [String]
+    /// `forbidden` and `protected`: whether each module stands for itself and its descendants
+    /// (true, the default) or for itself alone.
+    public let asPackages: Bool
+    public let unmatchedIgnores: Alerting
+    /// `layers` with containers: every child of each container must be a layer, or one of
+    /// `exhaustiveIgnores` (import-linter's `exhaustive` / `exhaustive_ignores`).
+    public let exhaustive: Bool
+    public let exhaustiveIgnores: [String]
     /// Every module expression of the contract, where it is written.
     public let expressions: [Expression]
     public let allowIndirect: Bool
     public let typeChecking: Inclusion
     public let dynamic: Inclusion
+    /// Imports inside a `try:` that catches ImportError (optional imports).
+    public let guarded: Inclusion
     public let ignores: [Ignore]
     /// Where the contract is defined, for messages.
     public let origin: String
@@ -127,10 +143,11 @@ public struct ImportContract: Sendable {
                 return out.count == list.count ? out : nil
             }
             let name = t["name"]?.string ?? "(unnamed contract)"
-            guard let typeNode = t["type"], let typeText = typeNode.string else { problem("contract '\(name)' needs 'type' (forbidden, layers or independence)", node.span); continue }
+            let kinds = Kind.allCases.map(\.rawValue)
+            guard let typeNode = t["type"], let typeText = typeNode.string else { problem("contract '\(name)' needs 'type' (\(kinds.joined(separator: ", ")))", node.span); continue }
             guard let kind = Kind(rawValue: typeText) else {
                 problem("unknown contract type '\(typeText)'", typeNode.span,
-                        help: NearestName.suggestion(for: typeText, among: ["forbidden", "layers", "independence"]).map { "did you mean '\($0)'?" })
+                        help: NearestName.suggestion(for: typeText, among: kinds).map { "did you mean '\($0)'?" } ?? "contract types: \(kinds.joined(separator: ", "))")
                 continue
             }
             func inclusion(_ key: String) -> Inclusion? {
@@ -138,9 +155,18 @@ public struct ImportContract: Sendable {
                 guard let s = v.string, let i = Inclusion(rawValue: s) else { problem("'\(key)' must be \"include\" or \"ignore\"", v.span); return nil }
                 return i
             }
-            var allowIndirect = false
-            if let v = t["allow_indirect"] {
-                if let b = v.bool { allowIndirect = b } else { problem("'allow_indirect' must be true or false", v.span) }
+            func flag(_ key: String, _ defaultValue: Bool) -> Bool {
+                guard let v = t[key] else { return defaultValue }
+                if let b = v.bool { return b }
+                problem("'\(key)' must be true or false", v.span)
+                return defaultValue
+            }
+            let allowIndirect = flag("allow_indirect", false)
+            let asPackages = flag("as_packages", true)
+            var alerting = Alerting.error
+            if let v = t["unmatched_ignore_imports_alerting"] {
+                if let text = v.string, let a = Alerting(rawValue: text) { alerting = a }
+                else { problem("'unmatched_ignore_imports_alerting' must be \"error\", \"warn\" or \"none\"", v.span) }
             }
             var ignores: [Ignore] = []
             if let v = t["ignore"] {
@@ -158,6 +184,14 @@ public struct ImportContract: Sendable {
                 if v.array == nil { problem("'ignore' must be an array of { import, reason } tables", v.span) }
             }
             var source: [String] = [], forbidden: [String] = [], layers: [Layer] = [], modules: [String] = [], containers: [String] = []
+            var protected: [String] = [], allowed: [String] = []
+            let exhaustive = flag("exhaustive", false)
+            var exhaustiveIgnores: [String] = []
+            if t["exhaustive_ignores"] != nil, let list = items("exhaustive_ignores", required: false) { exhaustiveIgnores = list.map { $0.text.trimmingSpaces } }
+            if exhaustive || t["exhaustive_ignores"] != nil {
+                if kind != .layers { problem("'exhaustive' and 'exhaustive_ignores' belong to layers contracts", (t["exhaustive"] ?? t["exhaustive_ignores"])?.span ?? node.span) }
+                else if t["containers"] == nil { problem("'exhaustive' needs 'containers': it checks that every child of each container is a layer", (t["exhaustive"] ?? t["exhaustive_ignores"])?.span ?? node.span) }
+            }
             switch kind {
             case .forbidden:
                 guard let s = strings("source", required: true), let f = strings("forbidden", required: true) else { continue }
@@ -204,11 +238,17 @@ public struct ImportContract: Sendable {
             case .independence:
                 guard let m = strings("modules", required: true) else { continue }
                 modules = m
+            case .protected:
+                guard let p = strings("protected", required: true), let a = strings("allowed_importers", required: true) else { continue }
+                protected = p
+                allowed = a
             }
-            guard let tc = inclusion("type_checking"), let dyn = inclusion("dynamic") else { continue }
+            guard let tc = inclusion("type_checking"), let dyn = inclusion("dynamic"), let guarded = inclusion("guarded") else { continue }
             contracts.append(ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers,
-                                            containers: containers, modules: modules, expressions: expressions,
-                                            allowIndirect: allowIndirect, typeChecking: tc, dynamic: dyn, ignores: ignores,
+                                            containers: containers, modules: modules, protected: protected, allowedImporters: allowed,
+                                            asPackages: asPackages, unmatchedIgnores: alerting, exhaustive: exhaustive, exhaustiveIgnores: exhaustiveIgnores,
+                                            expressions: expressions,
+                                            allowIndirect: allowIndirect, typeChecking: tc, dynamic: dyn, guarded: guarded, ignores: ignores,
                                             origin: file))
         }
         return (contracts, problems)
@@ -341,6 +381,12 @@ public struct ContractChecker: Sendable {
         return out
     }
 
+    /// A node mask: which modules are exactly one of `modules` (`as_packages = false`).
+    func exact(_ modules: [String]) -> [Bool] {
+        let set = Set(modules)
+        return names.map { set.contains($0) }
+    }
+
     /// A node mask: which modules lie within any of `packages`.
     func mask(_ packages: [String]) -> [Bool] {
         names.map { n in packages.contains { isWithin(n, $0) } }
@@ -354,6 +400,7 @@ public struct ContractChecker: Sendable {
         var skipped: UInt8 = 0
         if contract.typeChecking == .ignore { skipped |= ImportGraph.typeCheckingFlag }
         if contract.dynamic == .ignore { skipped |= ImportGraph.dynamicFlag }
+        if contract.guarded == .ignore { skipped |= ImportGraph.guardedFlag }
         let flags = graph.edgeFlags
         edgeLoop: for i in 0..<graph.edgeCount {
             if flags[i] & skipped != 0 { continue }
@@ -370,7 +417,7 @@ public struct ContractChecker: Sendable {
             for s in expand(contract.source) {
                 for f in expand(contract.forbidden) {
                     out += pairViolations(view, from: s, to: f, excluded: mask([s, f]), direct: "LC300", indirect: contract.allowIndirect ? nil : "LC301",
-                                          contract: contract, verb: "is forbidden from importing")
+                                          contract: contract, verb: "is forbidden from importing", asPackages: contract.asPackages)
                 }
             }
         case .layers:
@@ -403,6 +450,25 @@ public struct ContractChecker: Sendable {
                 out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC303", indirect: "LC303", contract: contract,
                                       verb: "must stay independent of")
             } }
+        case .protected:
+            // Direct imports only (import-linter's protected contract): an import of a
+            // protected module from outside it and outside every allowed importer.
+            let allowed = contract.asPackages ? mask(expand(contract.allowedImporters)) : exact(expand(contract.allowedImporters))
+            for p in expand(contract.protected) {
+                let inside = contract.asPackages ? mask([p]) : exact([p])
+                for i in view.live where inside[Int(to[i])] && !inside[Int(from[i])] && !allowed[Int(from[i])] {
+                    guard scope.contains(graph.siteFile(i)) else { continue }
+                    let e = graph.edge(i)
+                    var d = Diagnostic(id: "LC306", severity: CheckRegistry.severity(of: "LC306"),
+                                       message: "\(e.importer) imports \(e.imported): \(p) is protected; only \(contract.allowedImporters.joined(separator: ", ")) may import it (contract '\(contract.name)')",
+                                       file: e.site.file, start: SourcePosition(line: e.site.line, column: e.site.column),
+                                       end: SourcePosition(line: e.site.line, column: e.site.column + max(1, e.length)),
+                                       help: "import it through an allowed importer, add the importer to allowed_importers, or add an ignore with a reason",
+                                       notes: self.flags(e))
+                    d.subject = "imports|\(contract.name)|\(e.importer)|\(e.imported)"
+                    out.append(d)
+                }
+            }
         }
         let unused = contract.ignores.enumerated().filter { !used[$0.offset] }.map(\.element)
         return (out, unused)
@@ -455,9 +521,9 @@ public struct ContractChecker: Sendable {
     /// pair of modules (one inside each), the shortest chain whose intermediate modules lie
     /// outside every `excluded` subtree.
     func pairViolations(_ view: View, from source: String, to target: String, excluded: [Bool], direct: String, indirect: String?,
-                        contract: ImportContract, verb: String) -> [Diagnostic] {
+                        contract: ImportContract, verb: String, asPackages: Bool = true) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        let inSource = mask([source]), inTarget = mask([target])
+        let inSource = asPackages ? mask([source]) : exact([source]), inTarget = asPackages ? mask([target]) : exact([target])
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] && !inTarget[Int(from[i])] {
             guard scope.contains(graph.siteFile(i)) else { continue }
             let e = graph.edge(i)
@@ -544,6 +610,7 @@ public struct ContractChecker: Sendable {
         var notes: [String] = []
         if e.typeChecking { notes.append("inside `if TYPE_CHECKING:` (type_checking = \"ignore\" on the contract skips these)") }
         if e.dynamic { notes.append("a dynamic import (dynamic = \"ignore\" on the contract skips these)") }
+        if e.guarded { notes.append("an optional import, inside a `try:` that catches ImportError (guarded = \"ignore\" on the contract skips these)") }
         return notes
     }
 

@@ -18,6 +18,8 @@ public struct ImportEdge: Sendable, Hashable {
     public let length: Int
     public let typeChecking: Bool
     public let dynamic: Bool
+    /// Inside a `try:` whose handler catches ImportError.
+    public var guarded: Bool = false
 }
 
 /// A Python module of the snapshot: a `.py` file under a root, or a lab stage's code.
@@ -45,8 +47,8 @@ public struct ModuleResolver: Sendable {
     }
 
     /// The module of a `.py` path: the first root (in order) that contains it wins. Works on
-    /// the path's UTF-8 bytes; every `/`-separated component must be an identifier (git paths
-    /// have no empty components).
+    /// the path's UTF-8 bytes; every directory component must be an identifier (git paths have
+    /// no empty components); the file's own name need not be.
     public func module(for path: String) -> PythonModule? {
         let bytes = Array(path.utf8)
         guard bytes.count > 3, bytes.suffix(3).elementsEqual(".py".utf8) else { return nil }
@@ -60,7 +62,12 @@ public struct ModuleResolver: Sendable {
             var parts = bytes[start..<(bytes.count - 3)].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
             var isPackage = false
             if parts.last?.elementsEqual("__init__".utf8) == true { parts.removeLast(); isPackage = true }
-            guard !parts.isEmpty, parts.allSatisfy(Self.isIdentifier) else { return nil }
+            // Packages (directories) must be identifiers; a module file's name need not be one:
+            // `migrations/0001_initial.py` or Streamlit's `pages/2_ORCHESTRATE.py` are modules
+            // (importable through importlib, and they import others), as in import-linter's
+            // graph. A name with a dot (`a.b.py`) would read as two components: not a module.
+            guard let stem = parts.last, !stem.isEmpty, !stem.contains(UInt8(ascii: ".")),
+                  isPackage ? Self.isIdentifier(stem) : true, parts.dropLast().allSatisfy(Self.isIdentifier) else { return nil }
             return PythonModule(name: String(decoding: Array(parts.joined(separator: [UInt8(ascii: ".")])), as: UTF8.self),
                                 file: path, root: root, isPackage: isPackage)
         }
@@ -125,6 +132,7 @@ public struct ImportGraph: Sendable {
     public private(set) var edgeFlags: [UInt8] = []
     public static let typeCheckingFlag: UInt8 = 1
     public static let dynamicFlag: UInt8 = 2
+    public static let guardedFlag: UInt8 = 4
 
     public var edgeCount: Int { edgeFrom.count }
 
@@ -137,7 +145,8 @@ public struct ImportGraph: Sendable {
         ImportEdge(importer: nodeNames[Int(edgeFrom[i])], imported: nodeNames[Int(edgeTo[i])],
                    site: ImportSite(file: fileNames[Int(edgeFile[i])], line: Int(edgeLine[i]), column: Int(edgeColumn[i])),
                    length: Int(edgeLength[i]),
-                   typeChecking: edgeFlags[i] & Self.typeCheckingFlag != 0, dynamic: edgeFlags[i] & Self.dynamicFlag != 0)
+                   typeChecking: edgeFlags[i] & Self.typeCheckingFlag != 0, dynamic: edgeFlags[i] & Self.dynamicFlag != 0,
+                   guarded: edgeFlags[i] & Self.guardedFlag != 0)
     }
 
     /// The file of edge `i`'s site.
@@ -252,7 +261,7 @@ public struct ImportGraph: Sendable {
             }
             if case .node(let id) = resolved, id == selfID { continue }
             let (siteLine, siteColumn) = mapped.map { let s = $0(i.line, i.column); return (s.line, s.column) } ?? (i.line, i.column)
-            let flags = (i.typeChecking ? Self.typeCheckingFlag : 0) | (i.kind == .dynamic ? Self.dynamicFlag : 0)
+            let flags = (i.typeChecking ? Self.typeCheckingFlag : 0) | (i.kind == .dynamic ? Self.dynamicFlag : 0) | (i.guarded ? Self.guardedFlag : 0)
             let line = Int32(clamping: siteLine), column = Int32(clamping: siteColumn)
             if let k = out.targets.indices.last, out.targets[k] == resolved, out.lines[k] == line, out.columns[k] == column, out.flags[k] == flags {
                 continue

@@ -72,7 +72,7 @@ public struct ImportScanCache: Sendable {
                 int(imports.count)
                 for i in imports {
                     out.append(i.kind == .plain ? 0 : (i.kind == .from ? 1 : 2))
-                    out.append(i.typeChecking ? 1 : 0)
+                    out.append((i.typeChecking ? 1 : 0) | (i.guarded ? 2 : 0))
                     int(i.level); int(i.line); int(i.column)
                     int(index[i.module]!)
                     if let name = i.name { out.append(1); int(index[name]!) } else { out.append(0) }
@@ -149,12 +149,12 @@ public struct ImportScanCache: Sendable {
             var imports: [PythonImport] = []
             imports.reserveCapacity(n)
             for _ in 0..<n {
-                guard let k = byte(), k <= 2, let tc = byte(), let level = int(), let line = int(), let column = int(),
+                guard let k = byte(), k <= 2, let tc = byte(), tc <= 3, let level = int(), let line = int(), let column = int(),
                       let module = interned(), let hasName = byte() else { return nil }
                 var name: String? = nil
                 if hasName == 1 { guard let s = interned() else { return nil }; name = s }
                 imports.append(PythonImport(kind: k == 0 ? .plain : (k == 1 ? .from : .dynamic), module: module, level: level, name: name,
-                                            line: line, column: column, typeChecking: tc == 1))
+                                            line: line, column: column, typeChecking: tc & 1 != 0, guarded: tc & 2 != 0))
             }
             cache.entries[id] = .success(imports)
         }

@@ -23,8 +23,12 @@ public struct PythonImport: Sendable, Hashable {
     public var column: Int
     /// Inside an `if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:` block.
     public var typeChecking: Bool
+    /// Inside the body of a `try:` one of whose handlers catches ImportError (`except
+    /// ImportError`, `ModuleNotFoundError`, `Exception`, `BaseException`, a tuple naming one, or
+    /// a bare `except:`): an optional import.
+    public var guarded: Bool = false
 
-    public init(kind: Kind, module: String, level: Int, name: String?, line: Int, column: Int, typeChecking: Bool) {
+    public init(kind: Kind, module: String, level: Int, name: String?, line: Int, column: Int, typeChecking: Bool, guarded: Bool = false) {
         self.kind = kind
         self.module = module
         self.level = level
@@ -32,6 +36,7 @@ public struct PythonImport: Sendable, Hashable {
         self.line = line
         self.column = column
         self.typeChecking = typeChecking
+        self.guarded = guarded
     }
 }
 
@@ -212,6 +217,8 @@ private struct Source {
     /// `if TYPE_CHECKING:` / `if x.TYPE_CHECKING:` (those, and anything unclear, such as a line
     /// continuation, are tokenized in full).
     func headerCannotTestTypeChecking(_ start: Int, _ end: Int) -> Bool {
+        // `try` and `except` headers are read in full: they decide which imports are guarded.
+        if bytesEqual(start, end, "try") || bytesEqual(start, end, "except") { return false }
         guard bytesEqual(start, end, "if") || bytesEqual(start, end, "elif") else { return true }
         var k = end
         func spaces() { while k < n && (b[k] == 0x20 || b[k] == 0x09 || b[k] == 0x0C) { k += 1 } }
@@ -349,6 +356,9 @@ private struct Scanner {
     var imports: [PythonImport] = []
     /// Open `if TYPE_CHECKING:` blocks by header indentation.
     var typeCheckingBlocks: [Int] = []
+    /// Open `try:` statements: the header's indentation, the index in `imports` where the body
+    /// starts, and where it ended (at the first `except`/`else`/`finally` of the statement).
+    var tryBlocks: [(indent: Int, start: Int, end: Int?)] = []
     /// Local names bound to importlib.import_module.
     var importModuleAliases: Set<String> = []
     /// Local names bound to the importlib module other than `importlib` (`import importlib as il`).
@@ -790,6 +800,15 @@ private struct Scanner {
             swap(&t, &tokens)
         }
         while let last = typeCheckingBlocks.last, logicalIndent <= last { typeCheckingBlocks.removeLast() }
+        let continuesTry = src.isName(0, "except", in: t) || src.isName(0, "else", in: t) || src.isName(0, "finally", in: t)
+        while let last = tryBlocks.last, logicalIndent < last.indent || (logicalIndent == last.indent && !continuesTry) { tryBlocks.removeLast() }
+        if continuesTry, let last = tryBlocks.last, last.indent == logicalIndent {
+            if last.end == nil { tryBlocks[tryBlocks.count - 1].end = imports.count }
+            if src.isName(0, "except", in: t), handlerCatchesImportError(t) {
+                for k in last.start..<(last.end ?? imports.count) { imports[k].guarded = true }
+            }
+        }
+        if src.isName(0, "try", in: t) && src.isOp(1, 0x3A, in: t) { tryBlocks.append((logicalIndent, imports.count, nil)) }
         let inTypeChecking = !typeCheckingBlocks.isEmpty
         // Split into statements: at ';' (depth 0) and after a compound header's ':'. Each is
         // handled as soon as it ends (no per-line allocation).
@@ -816,6 +835,25 @@ private struct Scanner {
         }
         statement(t, start, t.count, tcForRest)
         if mayImportDynamically { findDynamic(t, inTypeChecking || tcForRest) }
+    }
+
+    /// Whether an `except` header (`t[0]` is `except`) catches ImportError: bare, or naming
+    /// ImportError, ModuleNotFoundError, Exception or BaseException (alone, dotted as
+    /// `builtins.X`, or in a tuple), up to its `:` or `as`.
+    func handlerCatchesImportError(_ t: [Token]) -> Bool {
+        var i = 1
+        if src.isOp(i, 0x2A, in: t) { i += 1 }   // except* (exception groups)
+        if src.isOp(i, 0x3A, in: t) { return true }
+        while i < t.count && !(t[i].depth == 0 && (src.isOp(i, 0x3A, in: t) || src.isName(i, "as", in: t))) {
+            if t[i].kind == .name && !src.isOp(i + 1, 0x2E, in: t) {
+                switch src.text(t[i]) {
+                case "ImportError", "ModuleNotFoundError", "Exception", "BaseException": return true
+                default: break
+                }
+            }
+            i += 1
+        }
+        return false
     }
 
     mutating func statement(_ t: [Token], _ s: Int, _ e: Int, _ tc: Bool) {
