@@ -188,4 +188,23 @@ final class ContractConfigCLITests: XCTestCase {
         let ignored = try run(config + "guarded = \"ignore\"\n", extra: extra)
         XCTAssertEqual(ignored.status, 0, "\(ignored)")
     }
+
+    // Issue 12, item 6: import findings carry contract, importer, imported and the chain's
+    // links as JSON fields.
+    func testImportFindingsCarryTheirFactsInJSON() throws {
+        let extra = ["src/a/high/run.py": "import a.mid\n", "src/a/mid.py": "import requests\n"]
+        let r = try run(contract("type = \"forbidden\"\nsource = [\"a.high\"]\nforbidden = [\"requests\"]"), extra: extra,
+                        args: ["check", "--all", "--format", "json"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let findings = try XCTUnwrap(doc["diagnostics"] as? [[String: Any]]).compactMap { $0["import"] as? [String: Any] }
+        XCTAssertEqual(findings.count, 1, r.stdout)
+        let f = try XCTUnwrap(findings.first)
+        XCTAssertEqual(f["contract"] as? String, "c")
+        XCTAssertEqual(f["importer"] as? String, "a.high.run")
+        XCTAssertEqual(f["imported"] as? String, "requests")
+        let chain = try XCTUnwrap(f["chain"] as? [[String: Any]])
+        XCTAssertEqual(chain.map { "\($0["importer"] ?? "") -> \($0["imported"] ?? "") \($0["file"] ?? ""):\($0["line"] ?? "")" },
+                       ["a.high.run -> a.mid src/a/high/run.py:1", "a.mid -> requests src/a/mid.py:1"])
+    }
 }

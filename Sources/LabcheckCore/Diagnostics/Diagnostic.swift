@@ -33,6 +33,9 @@ public struct Diagnostic: Sendable, Hashable {
     /// modules, for lab findings the module, stage and key path. The ratchet's and SARIF's
     /// fingerprint is built from it (`DiagnosticFingerprint`); nil when the producer sets none.
     public var subject: String? = nil
+    /// For an import-contract finding: the contract, the modules and the chain, as fields (the
+    /// JSON output carries them, so tools never parse messages).
+    public var importFinding: ImportFinding? = nil
 
     public init(id: String, severity: Severity, message: String, file: String,
                 start: SourcePosition, end: SourcePosition, sourceLine: String? = nil,
@@ -73,6 +76,38 @@ public struct Diagnostic: Sendable, Hashable {
     /// Orders diagnostics by file, position, id and message, so output is deterministic.
     public static func sortKey(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
         (a.file, a.start.line, a.start.column, a.id, a.message) < (b.file, b.start.line, b.start.column, b.id, b.message)
+    }
+}
+
+/// The facts of an import-contract finding.
+public struct ImportFinding: Sendable, Hashable {
+    /// One import of a chain: `importer` imports `imported` at `file:line`.
+    public struct Link: Sendable, Hashable {
+        public let importer: String
+        public let imported: String
+        public let file: String
+        public let line: Int
+
+        public init(importer: String, imported: String, file: String, line: Int) {
+            self.importer = importer
+            self.imported = imported
+            self.file = file
+            self.line = line
+        }
+    }
+
+    public let contract: String
+    /// The module that imports and the module it must not reach (the chain's two ends).
+    public let importer: String
+    public let imported: String
+    /// Every import from `importer` to `imported`, in order: one link for a direct import.
+    public let chain: [Link]
+
+    public init(contract: String, importer: String, imported: String, chain: [Link]) {
+        self.contract = contract
+        self.importer = importer
+        self.imported = imported
+        self.chain = chain
     }
 }
 

@@ -121,7 +121,15 @@ public struct JSONReporter: Sendable {
             out += "\"end\": {\"line\": \(d.end.line), \"column\": \(d.end.column)}, "
             out += "\"message\": \(JSONText.quoted(d.message)), "
             out += "\"help\": \(d.help.map(JSONText.quoted) ?? "null"), "
-            out += "\"notes\": [\(d.notes.map(JSONText.quoted).joined(separator: ", "))]}"
+            out += "\"notes\": [\(d.notes.map(JSONText.quoted).joined(separator: ", "))]"
+            if let f = d.importFinding {
+                let links = f.chain.map { l in
+                    "{\"importer\": \(JSONText.quoted(l.importer)), \"imported\": \(JSONText.quoted(l.imported)), \"file\": \(JSONText.quoted(l.file)), \"line\": \(l.line)}"
+                }
+                out += ", \"import\": {\"contract\": \(JSONText.quoted(f.contract)), \"importer\": \(JSONText.quoted(f.importer)), "
+                    + "\"imported\": \(JSONText.quoted(f.imported)), \"chain\": [\(links.joined(separator: ", "))]}"
+            }
+            out += "}"
         }
         let s = DiagnosticSummary(diagnostics)
         out += diagnostics.isEmpty ? "],\n" : "\n  ],\n"

@@ -466,6 +466,8 @@ public struct ContractChecker: Sendable {
                                        help: "import it through an allowed importer, add the importer to allowed_importers, or add an ignore with a reason",
                                        notes: self.flags(e))
                     d.subject = "imports|\(contract.name)|\(e.importer)|\(e.imported)"
+                    d.importFinding = ImportFinding(contract: contract.name, importer: e.importer, imported: e.imported,
+                                                    chain: [ImportFinding.Link(importer: e.importer, imported: e.imported, file: e.site.file, line: e.site.line)])
                     out.append(d)
                 }
             }
@@ -533,6 +535,8 @@ public struct ContractChecker: Sendable {
                                end: SourcePosition(line: e.site.line, column: e.site.column + max(1, e.length)),
                                help: helpText(contract, e), notes: flags(e))
             d.subject = "imports|\(contract.name)|\(e.importer)|\(e.imported)"
+            d.importFinding = ImportFinding(contract: contract.name, importer: e.importer, imported: e.imported,
+                                            chain: [ImportFinding.Link(importer: e.importer, imported: e.imported, file: e.site.file, line: e.site.line)])
             out.append(d)
         }
         guard let indirect else { return out }
@@ -601,6 +605,8 @@ public struct ContractChecker: Sendable {
                                help: "break one link of the chain, or add an ignore with a reason to the contract",
                                notes: links)
             d.subject = "chain|\(contract.name)|\(source)|\(target)|\(names[start])|\(names[end])"
+            d.importFinding = ImportFinding(contract: contract.name, importer: names[start], imported: names[end],
+                                            chain: chain.map { ImportFinding.Link(importer: $0.importer, imported: $0.imported, file: $0.site.file, line: $0.site.line) })
             out.append(d)
         }
         return out
