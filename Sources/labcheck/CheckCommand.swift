@@ -198,6 +198,7 @@ struct CheckCommand: ParsableCommand {
         var context = RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)
         context.suppressed = result.suppressed
         context.files = result.files
+        context.pythonNotChecked = result.pythonNotChecked
         try output.emit(reported, context: context)
         let code = result.configurationInvalid ? ExitStatus.usage
             : (reported.contains { $0.severity == .error } && !exitZero ? ExitStatus.findings : ExitStatus.clean)

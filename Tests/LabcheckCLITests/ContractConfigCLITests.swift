@@ -207,4 +207,14 @@ final class ContractConfigCLITests: XCTestCase {
         XCTAssertEqual(chain.map { "\($0["importer"] ?? "") -> \($0["imported"] ?? "") \($0["file"] ?? ""):\($0["line"] ?? "")" },
                        ["a.high.run -> a.mid src/a/high/run.py:1", "a.mid -> requests src/a/mid.py:1"])
     }
+
+    // Issue 12, item 2: Python files that are no module of the graph are counted in the
+    // summary (and listed with -v), never dropped without a word.
+    func testTheSummaryCountsPythonFilesThatAreNotChecked() throws {
+        let extra = ["scripts/run.py": "import requests\n", "src/my-tools/x.py": ""]
+        let r = try run(contract("type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests\"]"), extra: extra, args: ["check", "--all", "-v"])
+        XCTAssertTrue(r.stdout.contains("in 10 Python files checked, 2 Python files not checked (outside every root, excluded or a duplicate module; -v lists them)"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("python: not checked: scripts/run.py (outside every root"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("python: not checked: src/my-tools/x.py"), r.stderr)
+    }
 }

@@ -16,6 +16,9 @@ public struct RunContext: Sendable {
     /// The files checked, by kind: lab files, Python files (in scope, when contracts are
     /// configured), registered config files. Defaults to `filesChecked` lab files.
     public var files: (lab: Int, python: Int, config: Int)? = nil
+    /// Python files in scope that are not modules of the graph (outside every root, excluded,
+    /// or a duplicate module name): said in the summary, never silently dropped.
+    public var pythonNotChecked = 0
 
     /// The count of each kind of file checked.
     public var fileCounts: (lab: Int, python: Int, config: Int) { files ?? (filesChecked, 0, 0) }
@@ -57,7 +60,8 @@ public struct TextReporter: Sendable {
         var kinds = [(counts.lab, "lab file"), (counts.python, "Python file"), (counts.config, "config file")].filter { $0.0 > 0 }.map { plural($0.0, $0.1) }
         if kinds.isEmpty { kinds = ["0 files"] }
         let files = kinds.count == 1 ? kinds[0] : kinds.dropLast().joined(separator: ", ") + " and " + kinds[kinds.count - 1]
-        out += "labcheck: \(plural(s.errors, "error")), \(plural(s.warnings, "warning")), \(plural(s.infos, "info")) in \(files) checked (\(context.snapshot) snapshot)\n"
+        let unchecked = context.pythonNotChecked > 0 ? ", \(plural(context.pythonNotChecked, "Python file")) not checked (outside every root, excluded or a duplicate module; -v lists them)" : ""
+        out += "labcheck: \(plural(s.errors, "error")), \(plural(s.warnings, "warning")), \(plural(s.infos, "info")) in \(files) checked\(unchecked) (\(context.snapshot) snapshot)\n"
         return out
     }
 
@@ -111,7 +115,7 @@ public struct JSONReporter: Sendable {
         var out = "{\n  \"schema\": \"labcheck.diagnostics\",\n  \"version\": \(Self.schemaVersion),\n"
         let counts = context.fileCounts
         out += "  \"snapshot\": \(JSONText.quoted(context.snapshot)),\n  \"files_checked\": \(context.filesChecked),\n"
-        out += "  \"files\": {\"lab\": \(counts.lab), \"python\": \(counts.python), \"config\": \(counts.config)},\n"
+        out += "  \"files\": {\"lab\": \(counts.lab), \"python\": \(counts.python), \"config\": \(counts.config), \"python_not_checked\": \(context.pythonNotChecked)},\n"
         out += "  \"diagnostics\": ["
         for (i, d) in diagnostics.enumerated() {
             out += i == 0 ? "\n" : ",\n"

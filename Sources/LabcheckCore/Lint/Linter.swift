@@ -208,6 +208,9 @@ public struct LintResult {
     /// Files checked by kind: lab files, Python files in scope (when contracts are configured),
     /// registered config files.
     public var files: (lab: Int, python: Int, config: Int) = (0, 0, 0)
+    /// Python files in scope that are not modules of the graph (outside every root, excluded
+    /// by `[python] exclude`, or a module name another file has).
+    public var pythonNotChecked = 0
 }
 
 /// Runs the checks over a snapshot: select the files in scope, check lab files, check
@@ -230,7 +233,7 @@ public enum Linter {
         diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
         var importCache = request.importCache
         let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules)
-        let (importFindings, pythonSuppressions) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
+        let (importFindings, pythonSuppressions, pythonModules) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
                                                                      allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
         diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
@@ -239,8 +242,12 @@ public enum Linter {
         var result = LintResult(diagnostics: kept.sorted(by: Diagnostic.sortKey), filesChecked: selection.labs.count + selection.configs.count,
                                 configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
         result.suppressed = suppressed
-        let python = contracts.isEmpty ? 0 : request.snapshot.paths.count { $0.hasSuffix(".py") && request.scope.contains($0) }
+        // Python files in scope: those checked as modules of the graph, and the others (outside
+        // every root, excluded, or a module name another file has), which the summary counts.
+        let inScope = contracts.isEmpty ? [] : request.snapshot.paths.filter { $0.hasSuffix(".py") && request.scope.contains($0) }
+        let python = inScope.count { pythonModules.contains($0) }
         result.files = (selection.labs.count, python, selection.configs.count)
+        result.pythonNotChecked = inScope.count - python
         return result
     }
 
@@ -350,11 +357,11 @@ public enum Linter {
 
     /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
     static func checkImports(_ request: LintRequest, contracts: [ImportContract], problems: [Diagnostic], labFiles: [LabFile], allLabPaths: [String],
-                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> ([Diagnostic], [Suppression]) {
+                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> ([Diagnostic], [Suppression], Set<String>) {
         let configuration = request.configuration
         guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
-            return (problems, [])
+            return (problems, [], [])
         }
         var allLabs = labFiles
         let checked = Set(labFiles.map(\.path))
@@ -365,7 +372,7 @@ public enum Linter {
         }
         let input = ImportBoundaries.Input(snapshot: request.snapshot, config: configuration.config, contracts: contracts, labFiles: allLabs,
                                            conventions: conventions, scope: request.scope, verbose: request.verbose)
-        let (found, suppressions) = try ImportBoundaries.check(input, cache: &cache, log: &log)
-        return (problems + found, suppressions)
+        let (found, suppressions, modules) = try ImportBoundaries.check(input, cache: &cache, log: &log)
+        return (problems + found, suppressions, modules)
     }
 }

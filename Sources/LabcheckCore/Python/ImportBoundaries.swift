@@ -79,7 +79,8 @@ public enum ImportBoundaries {
 
     /// The phases, in order: discover -> read and scan (cache) -> resolve -> graph -> contracts
     /// -> report.
-    public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws -> (diagnostics: [Diagnostic], suppressions: [Suppression]) {
+    public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws
+        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>) {
         var timer = LapTimer()
         var graph = ImportGraph()
         var suppressions: [Suppression] = []
@@ -99,7 +100,7 @@ public enum ImportBoundaries {
         log.append("python: \(contracts.count) contract(s) checked in \(timer.lap())")
         diagnostics += report(contracts, checked, graph: graph, log: &log)
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
-        return (diagnostics, suppressions)
+        return (diagnostics, suppressions, Set(files.map(\.module.file)))
     }
 
     /// The package roots of the snapshot: `[python] roots` as written (each entry must match a
@@ -181,8 +182,16 @@ public enum ImportBoundaries {
         var excluded = 0, outside = 0
         var candidates: [PythonModule] = []
         for path in input.snapshot.paths where path.hasSuffix(".py") {
-            if input.config.pythonExclude.contains(where: { $0.matches(path) }) { excluded += 1; continue }
-            guard let module = resolver.module(for: path) else { outside += 1; continue }
+            if input.config.pythonExclude.contains(where: { $0.matches(path) }) {
+                excluded += 1
+                if input.verbose { log.append("python: not checked: \(path) (excluded by [python] exclude)") }
+                continue
+            }
+            guard let module = resolver.module(for: path) else {
+                outside += 1
+                if input.verbose { log.append("python: not checked: \(path) (outside every root, or its directories are not package names)") }
+                continue
+            }
             candidates.append(module)
         }
         // Two files giving one module name: the one under the earlier root wins (then by path).
