@@ -36,6 +36,9 @@ public struct LabcheckConfig: Sendable {
     /// `[python] exclude`: globs of Python files that are not modules of the graph (tests,
     /// scripts).
     public var pythonExclude: [Glob] = []
+    /// `import_linter`: "auto" (the default: import-linter's own configuration is read when
+    /// found), a path, or nil (`import_linter = false`).
+    public var importLinter: String? = "auto"
     /// `[[configs]]`: config files checked against a key schema.
     public var registeredConfigs: [ConfigRegistration] = []
     /// The parsed document, for sections later checks read (`contracts`).
@@ -47,7 +50,7 @@ public struct LabcheckConfig: Sendable {
 
     /// LC001's documentation.
 
-    static let topLevelKeys = ["strict", "stage_files", "rules", "contract_presets", "python", "contracts", "configs"]
+    static let topLevelKeys = ["strict", "stage_files", "rules", "contract_presets", "python", "contracts", "configs", "import_linter"]
     static let pythonKeys = ["roots", "exclude"]
     static let contractKeys = ["name", "type", "source", "forbidden", "allow_indirect", "type_checking", "dynamic",
                                "ignore", "layers", "containers", "modules", "protected", "allowed_importers", "as_packages",
@@ -104,6 +107,11 @@ public struct LabcheckConfig: Sendable {
             }
         }
         config.rules = strings("rules", in: root) ?? []
+        if let node = root["import_linter"] {
+            if node.bool == false { config.importLinter = nil }
+            else if let text = node.string, !text.isEmpty { config.importLinter = text }
+            else { problem("'import_linter' must be \"auto\", the path of import-linter's configuration, or false", node.span) }
+        }
         config.contractPresets = strings("contract_presets", in: root) ?? []
         if let python = root["python"] {
             if let t = python.table {

@@ -109,6 +109,8 @@ public struct RepositoryConfiguration: Sendable {
     /// The stage conventions of the rules; nil when none were loaded (then `problems` says so).
     public let conventions: StageConventions?
     public let problems: [Diagnostic]
+    /// import-linter's configuration, when `.labcheck.toml` lets it be read and it is found.
+    public var importLinter: ImportLinterConfig? = nil
     /// What loading decided, for `-v`.
     public let log: [String]
 
@@ -152,7 +154,16 @@ public struct RepositoryConfiguration: Sendable {
                                        file: "rules", start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1),
                                        help: "labcheck's bundled rules have rules/conventions/agilab.toml; check LABCHECK_RULES or the installation"))
         }
-        return RepositoryConfiguration(config: config, rules: rules, conventions: rules.conventions, problems: problems, log: log)
+        let importLinter = try ImportLinterConfig.load(setting: config.importLinter, paths: paths, read: snapshot.read)
+        if let importLinter {
+            problems += importLinter.problems
+            log += importLinter.log
+        } else {
+            log.append(config.importLinter == nil ? "import-linter: not read (import_linter = false)" : "import-linter: no configuration found (\(ImportLinterConfig.searchOrder.joined(separator: ", ")))")
+        }
+        var configuration = RepositoryConfiguration(config: config, rules: rules, conventions: rules.conventions, problems: problems, log: log)
+        configuration.importLinter = importLinter
+        return configuration
     }
 
     /// Whether `path` is a lab stage file.
@@ -232,7 +243,7 @@ public enum Linter {
         diagnostics += labDiagnostics
         diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
         var importCache = request.importCache
-        let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules)
+        let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules, importLinter: configuration.importLinter)
         let (importFindings, pythonSuppressions, pythonModules) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
                                                                      allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
         diagnostics += importFindings
@@ -263,7 +274,7 @@ public enum Linter {
             log.append("scope: --all, every lab file in the snapshot (\(labPaths.count))")
             return (labPaths, configPaths, labPaths)
         }
-        let rulesTouched = touched.contains(LabcheckConfig.fileName)
+        let rulesTouched = touched.contains(LabcheckConfig.fileName) || request.configuration.importLinter.map { touched.contains($0.path) } == true
             || touched.contains { path in config.rules.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
         if rulesTouched {
             log.append("scope: .labcheck.toml or a repository rules file changed, so every lab and config file is checked")

@@ -20,8 +20,8 @@ public enum ImportBoundaries {
     }
 
     /// Contracts from `.labcheck.toml` and the presets it names. Problems are LC001/LC002.
-    public static func contracts(config: LabcheckConfig, rules: RuleSet) -> ([ImportContract], [Diagnostic]) {
-        var out: [ImportContract] = []
+    public static func contracts(config: LabcheckConfig, rules: RuleSet, importLinter: ImportLinterConfig? = nil) -> ([ImportContract], [Diagnostic]) {
+        var out: [ImportContract] = importLinter?.contracts ?? []
         var problems: [Diagnostic] = []
         if let doc = config.document, let node = doc.root["contracts"], let array = node.array {
             let (c, p) = ImportContract.read(array.items, file: LabcheckConfig.fileName, source: doc.source, id: "LC001")
@@ -405,7 +405,7 @@ public enum ImportBoundaries {
                     help = nearest.map { "did you mean '\($0)'?" } ?? "check the spelling and [python] roots (-v lists the modules found)"
                     if e.key == "layers" { help += "; a layer that may be missing is written in parentheses: \"(name)\"" }
                 }
-                problems.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002", severity: .error, message: message,
+                problems.append(Diagnostic(id: contract.problemID, severity: .error, message: message,
                                            file: e.file, start: e.position, end: e.end,
                                            help: help))
             }
@@ -454,7 +454,7 @@ public enum ImportBoundaries {
             for ignore in unused where contract.unmatchedIgnores != .none {
                 // `unmatched_ignore_imports_alerting = "warn"` makes it a warning (which does
                 // not make the configuration invalid); "none" drops it.
-                diagnostics.append(Diagnostic(id: contract.origin == LabcheckConfig.fileName ? "LC001" : "LC002",
+                diagnostics.append(Diagnostic(id: contract.problemID,
                                               severity: contract.unmatchedIgnores == .warn ? .warning : .error,
                                               message: "ignore '\(ignore.importer) -> \(ignore.imported)' of contract '\(contract.name)' matches no import",
                                               file: ignore.file, start: ignore.position, end: ignore.position,

@@ -102,6 +102,9 @@ public struct ImportContract: Sendable {
     public let ignores: [Ignore]
     /// Where the contract is defined, for messages.
     public let origin: String
+    /// The id its configuration problems are reported with: LC001 (`.labcheck.toml`,
+    /// import-linter's files), LC002 (a preset of a rules directory).
+    public var problemID: String = "LC001"
 
     /// Reads contracts from `[[contracts]]` tables. Problems are diagnostics with `id`
     /// (LC001 for `.labcheck.toml`, LC002 for presets).
@@ -249,7 +252,7 @@ public struct ImportContract: Sendable {
                                             asPackages: asPackages, unmatchedIgnores: alerting, exhaustive: exhaustive, exhaustiveIgnores: exhaustiveIgnores,
                                             expressions: expressions,
                                             allowIndirect: allowIndirect, typeChecking: tc, dynamic: dyn, guarded: guarded, ignores: ignores,
-                                            origin: file))
+                                            origin: file, problemID: id))
         }
         return (contracts, problems)
     }
