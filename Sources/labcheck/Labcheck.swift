@@ -16,7 +16,7 @@ struct Labcheck: ParsableCommand {
         unmerged entries).
         """,
         version: version,
-        subcommands: [CheckCommand.self, StatusCommand.self, RenderCommand.self, ConvertCommand.self, ExplainCommand.self, RulesCommand.self,
+        subcommands: [CheckCommand.self, StatusCommand.self, GraphCommand.self, RenderCommand.self, ConvertCommand.self, ExplainCommand.self, RulesCommand.self,
                       DemoCommand.self, InstallHookCommand.self, UninstallHookCommand.self, DebugCommand.self],
         defaultSubcommand: CheckCommand.self
     )

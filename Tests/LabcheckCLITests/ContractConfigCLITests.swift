@@ -217,4 +217,61 @@ final class ContractConfigCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("python: not checked: scripts/run.py (outside every root"), r.stderr)
         XCTAssertTrue(r.stderr.contains("python: not checked: src/my-tools/x.py"), r.stderr)
     }
+
+    // Issue 12, item 7: `labcheck graph` draws the layers as ranks and violations in red.
+    func testGraphDrawsLayersAsRanksAndViolationsInRed() throws {
+        let extra = ["src/app/util/u.py": "import app.core\n", "src/app/core/c.py": "import app.util\n", "src/b/high/m.py": "import a.low\n"]
+        let config = contract("type = \"layers\"\nlayers = [\"app.core | b\", \"app.util\"]")
+        let dot = try run(config, extra: extra, args: ["graph", "--depth", "2"])
+        XCTAssertEqual(dot.status, 0, "\(dot)")
+        // Parse the DOT: node ids to labels, rank groups, edges with attributes.
+        var labels: [String: String] = [:]
+        var ranks: [[String]] = []
+        var edges: [(String, String, String)] = []
+        for line in dot.stdout.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if let open = line.range(of: " [label=\""), !line.contains("->") {
+                labels[String(line[..<open.lowerBound])] = String(line[open.upperBound...].dropLast(3))
+            } else if line.hasPrefix("subgraph layer"), let start = line.range(of: "rank=same; "), let end = line.range(of: "; }") {
+                ranks.append(line[start.upperBound..<end.lowerBound].components(separatedBy: "; "))
+            } else if line.contains(" -> "), !line.contains("invis") {
+                let parts = line.components(separatedBy: " -> ")
+                let to = parts[1].components(separatedBy: " ")[0]
+                edges.append((parts[0], to, parts[1]))
+            }
+        }
+        XCTAssertEqual(ranks.map { $0.compactMap { labels[$0] }.sorted() }, [["app.core", "b"], ["app.util"]], dot.stdout)
+        let red = edges.filter { $0.2.contains("color=red") }.map { "\(labels[$0.0] ?? "?") -> \(labels[$0.1] ?? "?")" }
+        XCTAssertEqual(red, ["app.util -> app.core"], dot.stdout)
+        XCTAssertTrue(edges.contains { labels[$0.0] == "app.core" && labels[$0.1] == "app.util" && !$0.2.contains("red") }, "a higher layer may import a lower one")
+        // Mermaid: the same red edge, by its index among the edges.
+        let mermaid = try run(config, extra: extra, args: ["graph", "--format", "mermaid"])
+        let lines = mermaid.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "flowchart TB")
+        let edgeLines = lines.filter { $0.contains("-->") }
+        let styled = try XCTUnwrap(lines.first { $0.contains("linkStyle") })
+        let indexes = styled.trimmingCharacters(in: .whitespaces).components(separatedBy: " ")[1].components(separatedBy: ",").compactMap(Int.init)
+        XCTAssertEqual(indexes.count, 1, mermaid.stdout)
+        let redLine = edgeLines[indexes[0]]
+        XCTAssertTrue(redLine.contains("1 violation"), redLine)
+        let nodeLabel = Dictionary(uniqueKeysWithValues: lines.compactMap { line -> (String, String)? in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard !t.contains("-->"), let open = t.range(of: "[\""), t.hasSuffix("\"]"), !t.hasPrefix("subgraph") else { return nil }
+            return (String(t[..<open.lowerBound]), String(t[open.upperBound...].dropLast(2)))
+        })
+        let ends = redLine.trimmingCharacters(in: .whitespaces).components(separatedBy: " ")
+        XCTAssertEqual(nodeLabel[ends[0]], "app.util", mermaid.stdout)
+        XCTAssertEqual(nodeLabel[ends.last ?? ""], "app.core", mermaid.stdout)
+        // svg needs Graphviz: an SVG when `dot` is installed, a clear error when not.
+        let svg = try run(config, extra: extra, args: ["graph", "--format", "svg"])
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+            XCTAssertEqual(svg.status, 0, "\(svg)")
+            XCTAssertTrue(svg.stdout.contains("<svg"), svg.stdout)
+        } else {
+            XCTAssertEqual(svg.status, 2, "\(svg)")
+            XCTAssertTrue(svg.stderr.contains("needs Graphviz's `dot`, which is not installed"), svg.stderr)
+        }
+        let unknown = try run(config, extra: extra, args: ["graph", "--contract", "cc"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("no contract named 'cc'; did you mean 'c'?"), unknown.stderr)
+    }
 }

@@ -222,6 +222,9 @@ public struct LintResult {
     /// Python files in scope that are not modules of the graph (outside every root, excluded
     /// by `[python] exclude`, or a module name another file has).
     public var pythonNotChecked = 0
+    /// The import graph and the contracts, when contracts are configured (`labcheck graph`).
+    public var importGraph: ImportGraph? = nil
+    public var contracts: [ImportContract] = []
 }
 
 /// Runs the checks over a snapshot: select the files in scope, check lab files, check
@@ -244,7 +247,7 @@ public enum Linter {
         diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
         var importCache = request.importCache
         let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules, importLinter: configuration.importLinter)
-        let (importFindings, pythonSuppressions, pythonModules) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
+        let (importFindings, pythonSuppressions, pythonModules, importGraph) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
                                                                      allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
         diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
@@ -259,6 +262,8 @@ public enum Linter {
         let python = inScope.count { pythonModules.contains($0) }
         result.files = (selection.labs.count, python, selection.configs.count)
         result.pythonNotChecked = inScope.count - python
+        result.importGraph = importGraph
+        result.contracts = contracts
         return result
     }
 
@@ -368,11 +373,11 @@ public enum Linter {
 
     /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
     static func checkImports(_ request: LintRequest, contracts: [ImportContract], problems: [Diagnostic], labFiles: [LabFile], allLabPaths: [String],
-                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> ([Diagnostic], [Suppression], Set<String>) {
+                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> ([Diagnostic], [Suppression], Set<String>, ImportGraph?) {
         let configuration = request.configuration
         guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
-            return (problems, [], [])
+            return (problems, [], [], nil)
         }
         var allLabs = labFiles
         let checked = Set(labFiles.map(\.path))
@@ -383,7 +388,7 @@ public enum Linter {
         }
         let input = ImportBoundaries.Input(snapshot: request.snapshot, config: configuration.config, contracts: contracts, labFiles: allLabs,
                                            conventions: conventions, scope: request.scope, verbose: request.verbose)
-        let (found, suppressions, modules) = try ImportBoundaries.check(input, cache: &cache, log: &log)
-        return (problems + found, suppressions, modules)
+        let (found, suppressions, modules, graph) = try ImportBoundaries.check(input, cache: &cache, log: &log)
+        return (problems + found, suppressions, modules, graph)
     }
 }

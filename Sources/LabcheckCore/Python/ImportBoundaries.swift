@@ -80,7 +80,7 @@ public enum ImportBoundaries {
     /// The phases, in order: discover -> read and scan (cache) -> resolve -> graph -> contracts
     /// -> report.
     public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws
-        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>) {
+        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>, graph: ImportGraph) {
         var timer = LapTimer()
         var graph = ImportGraph()
         var suppressions: [Suppression] = []
@@ -100,7 +100,7 @@ public enum ImportBoundaries {
         log.append("python: \(contracts.count) contract(s) checked in \(timer.lap())")
         diagnostics += report(contracts, checked, graph: graph, log: &log)
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
-        return (diagnostics, suppressions, Set(files.map(\.module.file)))
+        return (diagnostics, suppressions, Set(files.map(\.module.file)), graph)
     }
 
     /// The package roots of the snapshot: `[python] roots` as written (each entry must match a
