@@ -49,6 +49,11 @@ type = layers
 layers =
 """ + "".join(f"    {layer}\n" for layer in LAYERS)
 
+# With --config importlinter, labcheck is given no contracts of its own: it reads .importlinter.
+LABCHECK_ROOTS_ONLY = """[python]
+roots = ["."]
+"""
+
 LABCHECK_CONFIG = f"""[python]
 roots = ["."]
 
@@ -71,6 +76,20 @@ def within(module, package):
 
 def run(cmd, cwd, env=None):
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def configure(repo, mode):
+    """Writes labcheck's configuration for `mode` and commits it when it changed."""
+    text = LABCHECK_ROOTS_ONLY if mode == "importlinter" else LABCHECK_CONFIG
+    path = os.path.join(repo, ".labcheck.toml")
+    if os.path.exists(path) and open(path).read() == text:
+        return
+    with open(path, "w") as fh:
+        fh.write(text)
+    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
+    for cmd in (["git", "add", "-A"], ["git", "commit", "-q", "-m", f"labcheck config: {mode}"]):
+        subprocess.run(cmd, cwd=repo, env=env, check=True)
 
 
 def prepare(out):
@@ -192,6 +211,8 @@ def main():
     ap.add_argument("--labcheck", default=".build/release/labcheck")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    ap.add_argument("--config", choices=["labcheck", "importlinter"], default="labcheck",
+                    help="where labcheck reads the contracts: its own .labcheck.toml, or only import-linter's .importlinter")
     args = ap.parse_args()
     binary = os.path.abspath(args.labcheck)
     # The lint-imports installed for this interpreter, called directly: a version manager's shim
@@ -200,6 +221,7 @@ def main():
     if not os.path.exists(lint_imports):
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "import-linter"], check=True)
     repo = prepare(args.out)
+    configure(repo, args.config)
     py_files = sum(1 for root, _, files in os.walk(repo) if ".git" not in root for f in files if f.endswith(".py"))
 
     run([binary, "check", "--all"], repo)  # warm labcheck's scan cache once
@@ -213,7 +235,8 @@ def main():
             times[name].append(wall)
             rss[name] = max(rss[name], peak)
 
-    print(f"input: {SYMPY}, {py_files} Python files, same two contracts for both tools; median of {args.runs} alternating runs")
+    print(f"input: {SYMPY}, {py_files} Python files, same two contracts for both tools "
+          f"(labcheck reads them from {'.importlinter' if args.config == 'importlinter' else '.labcheck.toml'}); median of {args.runs} alternating runs")
     print(f"lint-imports: {lint_imports}")
     base = statistics.median(times["lint-imports --no-cache"])
     for name, values in times.items():

@@ -25,6 +25,7 @@ final class ExitSafetyTests: XCTestCase {
             (["render", "lab/lab_stages.toml", "flight[load]"], 0, ""),
             (["convert"], 0, ""),
             (["uninstall-hook"], 0, ""),
+            (["graph"], 2, ""),
         ]
         let (root, environment) = (f.root, f.environment)
         let runs = ProcessInfo.processInfo.environment["LABCHECK_EXIT_RUNS"].flatMap(Int.init) ?? 200
