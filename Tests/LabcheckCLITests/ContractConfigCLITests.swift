@@ -274,4 +274,31 @@ final class ContractConfigCLITests: XCTestCase {
         XCTAssertEqual(unknown.status, 2)
         XCTAssertTrue(unknown.stderr.contains("no contract named 'cc'; did you mean 'c'?"), unknown.stderr)
     }
+
+    // import-linter's acyclic_siblings: the dependencies grimp nominates to break the cycles
+    // among a package's children, for the ancestors and their descendants down to `depth`, not
+    // into `skip_descendants`. lint-imports 2.17 on this tree: "No cycles are allowed in app.
+    // It could be made acyclic by removing 1 dependency: .core -> .util (1 import)" (the lighter
+    // side of the cycle) and "No cycles are allowed in app.core. ... .y -> .x (1 import)". (labcheck's nominations were
+    // also compared with grimp's nominate_cycle_breakers on 12 generated packages: identical.)
+    func testAcyclicSiblingsNominatesTheDependenciesGrimpDoes() throws {
+        let extra = ["src/app/core/x.py": "import app.util.v\nimport app.core.y\n", "src/app/core/y.py": "import app.core.x\n",
+                     "src/app/util/v.py": "import app.core.x\nimport app.core.y\n"]
+        let config = contract("type = \"acyclic_siblings\"\nancestors = [\"app\"]")
+        let r = try run(config, extra: extra, args: ["check", "--all", "--format", "json"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let found = try XCTUnwrap(doc["diagnostics"] as? [[String: Any]]).filter { $0["id"] as? String == "LC307" }.compactMap { d -> String? in
+            guard let f = d["import"] as? [String: Any], let chain = f["chain"] as? [Any] else { return nil }
+            return "\(f["importer"] ?? "") -> \(f["imported"] ?? "") (\(chain.count))"
+        }
+        XCTAssertEqual(found.sorted(), ["app.core -> app.util (1)", "app.core.y -> app.core.x (1)"], r.stdout)
+        let shallow = try run(config + "depth = 0\n", extra: extra)
+        XCTAssertEqual(shallow.stdout.components(separatedBy: "error[LC307]").count - 1, 1, "depth 0: app's children only: \(shallow)")
+        let skipped = try run(config + "skip_descendants = [\"app.core\"]\n", extra: extra)
+        XCTAssertEqual(skipped.stdout.components(separatedBy: "error[LC307]").count - 1, 1, "\(skipped)")
+        let both = try run(config + "skip_descendants = [\"app\"]\n", extra: extra)
+        XCTAssertEqual(both.status, 2, "\(both)")
+        XCTAssertTrue(both.stdout.contains("cannot skip 'app': it is also an ancestor"), both.stdout)
+    }
 }

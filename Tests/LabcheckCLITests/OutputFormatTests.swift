@@ -39,7 +39,7 @@ final class OutputFormatTests: XCTestCase {
               res['locations'][0]['physicalLocation']['region']['startLine'], len(res['partialFingerprints']['labcheck/v1']))
         """, stdin: r.stdout, in: f)
         XCTAssertEqual(validate.status, 0, "\(validate)")
-        XCTAssertEqual(validate.stdout, "30 LC101 LC101 error %3A%3Aerror%3A%3Adir%2Ca%3Ab/lab_stages.toml 6 16\n")
+        XCTAssertEqual(validate.stdout, "31 LC101 LC101 error %3A%3Aerror%3A%3Adir%2Ca%3Ab/lab_stages.toml 6 16\n")
         // The fingerprint does not move with the line: the same finding two lines lower.
         let moved = try hostileRepository()
         try moved.write("::error::dir,a:b/lab_stages.toml", "# one\n# two\n" + (try moved.read("::error::dir,a:b/lab_stages.toml")))

@@ -54,7 +54,7 @@ public struct LabcheckConfig: Sendable {
     static let pythonKeys = ["roots", "exclude"]
     static let contractKeys = ["name", "type", "source", "forbidden", "allow_indirect", "type_checking", "dynamic",
                                "ignore", "layers", "containers", "modules", "protected", "allowed_importers", "as_packages",
-                               "unmatched_ignore_imports_alerting", "exhaustive", "exhaustive_ignores", "guarded"]
+                               "unmatched_ignore_imports_alerting", "exhaustive", "exhaustive_ignores", "guarded", "ancestors", "depth", "skip_descendants"]
     static let configKeys = ["files", "schema"]
 
     /// Reads `.labcheck.toml`. Problems are LC001 diagnostics; the defaults stand for any value

@@ -4,6 +4,7 @@ public enum ImportContractCheck: Check {
     static let forbiddenConfig = "[[contracts]]\nname = 'kernel stays generic'\ntype = 'forbidden'\nsource = ['kit']\nforbidden = ['app']\n"
     static let layersConfig = "[[contracts]]\nname = 'layers'\ntype = 'layers'\nlayers = ['app.impl | app.stages', 'app.framework', 'app.foundation']\n"
     static let protectedConfig = "[[contracts]]\nname = 'facade'\ntype = 'protected'\nprotected = ['app.impl']\nallowed_importers = ['app.stages']\n"
+    static let acyclicConfig = "[[contracts]]\nname = 'no cycles'\ntype = 'acyclic_siblings'\nancestors = ['app']\n"
     static let independenceConfig = "[[contracts]]\nname = 'apart'\ntype = 'independence'\nmodules = ['apps.alpha', 'apps.beta']\n"
     static let package: [String: String] = ["kit/__init__.py": "", "kit/util.py": "x = 1\n", "app/__init__.py": "", "app/impl.py": "",
                                             "app/stages.py": "", "app/framework.py": "", "app/foundation.py": ""]
@@ -60,6 +61,15 @@ public enum ImportContractCheck: Check {
             fix: "Go through an allowed importer, add the importer to `allowed_importers`, or add an ignore with a reason.",
             triggering: [CheckExample(files: files(protectedConfig, ["kit/run.py": "import ↓app.impl\n"]))],
             nonTriggering: [CheckExample(files: files(protectedConfig, ["app/stages.py": "import app.impl\n", "app/framework.py": "from app import stages\n"]))]),
+        CheckDescription(
+            id: "LC307", slug: "sibling-import-cycle", severity: .error,
+            summary: "a dependency that closes a cycle among the children of a package (`acyclic_siblings`)",
+            what: "Reports, for each package an `acyclic_siblings` contract covers (its ancestors and their descendants down to `depth`, not into `skip_descendants`), the dependencies between its children that must be removed to make them acyclic, nominated as import-linter (grimp) nominates its cycle breakers; each finding lists the imports that make up the dependency.",
+            why: "Children of a package that import each other in a cycle cannot be understood, tested or moved one at a time.",
+            example: "# app/a.py\nimport app.b\n# app/b.py\nimport app.a      # closes the cycle a -> b -> a",
+            fix: "Move what one child needs from the other into a sibling both may import, or invert the dependency.",
+            triggering: [CheckExample(files: files(acyclicConfig, ["app/impl.py": "import app.stages\n", "app/stages.py": "import ↓app.impl\n"]))],
+            nonTriggering: [CheckExample(files: files(acyclicConfig, ["app/impl.py": "import app.stages\n", "app/stages.py": "import app.framework\n"]))]),
         CheckDescription(
             id: "LC304", slug: "relative-import-escapes-package", severity: .warning,
             summary: "relative import that climbs above its top-level package (or any relative import in stage code)",

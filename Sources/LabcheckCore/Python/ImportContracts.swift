@@ -2,7 +2,7 @@ import LabcheckTOML
 
 /// An import-boundary contract (DESIGN §4), from `.labcheck.toml` or a preset.
 public struct ImportContract: Sendable {
-    public enum Kind: String, Sendable, CaseIterable { case forbidden, layers, independence, protected }
+    public enum Kind: String, Sendable, CaseIterable { case forbidden, layers, independence, protected, acyclicSiblings = "acyclic_siblings" }
     /// How an ignore that matches no import is reported (import-linter's
     /// `unmatched_ignore_imports_alerting`): an error (the default), a warning, or not at all.
     public enum Alerting: String, Sendable { case error, warn, none }
@@ -92,6 +92,11 @@ public struct ImportContract: Sendable {
     /// `exhaustiveIgnores` (import-linter's `exhaustive` / `exhaustive_ignores`).
     public let exhaustive: Bool
     public let exhaustiveIgnores: [String]
+    /// `acyclic_siblings`: the packages whose children must not form a cycle, how many levels
+    /// below each to check too (import-linter's default 10), and packages not descended into.
+    public var ancestors: [String] = []
+    public var depth = 10
+    public var skipDescendants: [String] = []
     /// Every module expression of the contract, where it is written.
     public let expressions: [Expression]
     public let allowIndirect: Bool
@@ -188,6 +193,7 @@ public struct ImportContract: Sendable {
             }
             var source: [String] = [], forbidden: [String] = [], layers: [Layer] = [], modules: [String] = [], containers: [String] = []
             var protected: [String] = [], allowed: [String] = []
+            var ancestors: [String] = [], skipDescendants: [String] = [], depth = 10
             let exhaustive = flag("exhaustive", false)
             var exhaustiveIgnores: [String] = []
             if t["exhaustive_ignores"] != nil, let list = items("exhaustive_ignores", required: false) { exhaustiveIgnores = list.map { $0.text.trimmingSpaces } }
@@ -245,14 +251,34 @@ public struct ImportContract: Sendable {
                 guard let p = strings("protected", required: true), let a = strings("allowed_importers", required: true) else { continue }
                 protected = p
                 allowed = a
+            case .acyclicSiblings:
+                guard let a = strings("ancestors", required: true) else { continue }
+                ancestors = a
+                if t["skip_descendants"] != nil {
+                    guard let s = strings("skip_descendants", required: false) else { continue }
+                    skipDescendants = s
+                    if let both = s.first(where: a.contains) {
+                        problem("cannot skip '\(both)': it is also an ancestor of contract '\(name)'", t["skip_descendants"]?.span ?? node.span)
+                        continue
+                    }
+                }
+                if let v = t["depth"] {
+                    let parsed = v.integer.map(Int.init) ?? v.string.flatMap { Int($0.trimmingSpaces) }
+                    guard let d = parsed, d >= 0 else { problem("'depth' must be a whole number, 0 or more", v.span); continue }
+                    depth = d
+                }
             }
             guard let tc = inclusion("type_checking"), let dyn = inclusion("dynamic"), let guarded = inclusion("guarded") else { continue }
-            contracts.append(ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers,
+            var contract = ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers,
                                             containers: containers, modules: modules, protected: protected, allowedImporters: allowed,
                                             asPackages: asPackages, unmatchedIgnores: alerting, exhaustive: exhaustive, exhaustiveIgnores: exhaustiveIgnores,
                                             expressions: expressions,
                                             allowIndirect: allowIndirect, typeChecking: tc, dynamic: dyn, guarded: guarded, ignores: ignores,
-                                            origin: file, problemID: id))
+                                            origin: file, problemID: id)
+            contract.ancestors = ancestors
+            contract.skipDescendants = skipDescendants
+            contract.depth = depth
+            contracts.append(contract)
         }
         return (contracts, problems)
     }
@@ -372,6 +398,117 @@ public struct ContractChecker: Sendable {
         self.rank = rank
     }
 
+    /// import-linter's acyclic_siblings: for each ancestor, and its descendants down to
+    /// `depth` (not into `skip_descendants`), the dependencies between its children that must be
+    /// removed to make them acyclic, nominated as grimp does: the children ordered by taking
+    /// sources (nothing imports them) round by round, then sinks round by round (each round
+    /// placed before the previous ones), then the rest one at a time by the largest weighted
+    /// out-degree minus in-degree (ties: the name that sorts first); every dependency pointing
+    /// back in that order is a breaker. Weights count the distinct (importer, imported) module
+    /// pairs from one child's subtree into the other's. One LC307 finding per breaker.
+    func siblingCycles(_ view: View, contract: ImportContract) -> [Diagnostic] {
+        var children: [String: Set<String>] = [:]
+        for m in graph.moduleNames {
+            var end = m.endIndex
+            while let dot = m[..<end].lastIndex(of: ".") {
+                children[String(m[..<dot]), default: []].insert(String(m[..<end]))
+                end = dot
+            }
+        }
+        let skip = Set(expand(contract.skipDescendants))
+        var out: [Diagnostic] = []
+        var work: [(String, Int)] = expand(contract.ancestors).sorted().reversed().map { ($0, contract.depth) }
+        var visited = Set<String>()
+        while let (package, remaining) = work.popLast() {
+            guard visited.insert(package).inserted, let kids = children[package], !kids.isEmpty else { continue }
+            if kids.count >= 2 { out += breakers(view, package: package, children: kids.sorted(), contract: contract) }
+            if remaining > 0 { for child in kids.sorted().reversed() where !skip.contains(child) { work.append((child, remaining - 1)) } }
+        }
+        return out
+    }
+
+    private func breakers(_ view: View, package: String, children: [String], contract: ImportContract) -> [Diagnostic] {
+        // Which child each node lies in (-1: none).
+        let prefix = package + "."
+        let index = Dictionary(uniqueKeysWithValues: children.enumerated().map { ($1, $0) })
+        var childOf = [Int](repeating: -1, count: names.count)
+        for (n, name) in names.enumerated() where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            let first = package + "." + rest.prefix { $0 != "." }
+            childOf[n] = index[first] ?? -1
+        }
+        // Distinct module pairs between children, and an edge (import site) for each.
+        var pairs: [Int: [Int64: Int]] = [:]   // child pair key -> (module pair -> first live edge)
+        for i in view.live {
+            let a = childOf[Int(from[i])], b = childOf[Int(to[i])]
+            guard a >= 0, b >= 0, a != b else { continue }
+            let key = a * children.count + b
+            let modules = Int64(from[i]) << 32 | Int64(to[i])
+            if pairs[key]?[modules] == nil { pairs[key, default: [:]][modules] = i }
+        }
+        let n = children.count
+        var imports = [Set<Int>](repeating: [], count: n), importers = [Set<Int>](repeating: [], count: n)
+        var weight: [Int: Int] = [:]
+        for (key, modulePairs) in pairs {
+            let (a, b) = (key / n, key % n)
+            imports[a].insert(b)
+            importers[b].insert(a)
+            weight[key] = modulePairs.count
+        }
+        var alive = Set(0..<n)
+        func remove(_ m: Int) {
+            alive.remove(m)
+            for b in imports[m] { importers[b].remove(m) }
+            for a in importers[m] { imports[a].remove(m) }
+            imports[m] = []
+            importers[m] = []
+        }
+        var sources: [Int] = [], sinks: [Int] = [], middle: [Int] = []
+        while true {
+            let round = alive.filter { importers[$0].isEmpty }.sorted()
+            if round.isEmpty { break }
+            sources += round
+            round.forEach(remove)
+        }
+        while true {
+            let round = alive.filter { imports[$0].isEmpty }.sorted()
+            if round.isEmpty { break }
+            round.forEach(remove)
+            sinks.insert(contentsOf: round, at: 0)
+        }
+        while !alive.isEmpty {
+            var chosen = -1, bestDelta = Int.min
+            for m in alive.sorted() {   // children are sorted by name: a tie keeps the first
+                let delta = imports[m].reduce(0) { $0 + (weight[m * n + $1] ?? 0) } - importers[m].reduce(0) { $0 + (weight[$1 * n + m] ?? 0) }
+                if delta > bestDelta { (chosen, bestDelta) = (m, delta) }
+            }
+            guard chosen >= 0 else { break }
+            middle.append(chosen)
+            remove(chosen)
+        }
+        var position = [Int](repeating: 0, count: n)
+        for (k, m) in (sources + middle + sinks).enumerated() { position[m] = k }
+        var out: [Diagnostic] = []
+        for key in pairs.keys.sorted() {
+            let (a, b) = (key / n, key % n)
+            guard position[b] < position[a], let modulePairs = pairs[key] else { continue }
+            let sites = modulePairs.values.map { graph.edge($0) }.sorted { ($0.site.file, $0.site.line, $0.importer, $0.imported) < ($1.site.file, $1.site.line, $1.importer, $1.imported) }
+            guard let first = sites.first, sites.contains(where: { scope.contains($0.site.file) }) else { continue }
+            var d = Diagnostic(id: "LC307", severity: CheckRegistry.severity(of: "LC307"),
+                               message: "\(children[a]) depends on \(children[b]), closing a cycle among the children of \(package): remove this dependency "
+                                   + "(\(sites.count) import\(sites.count == 1 ? "" : "s")) to make them acyclic (contract '\(contract.name)')",
+                               file: first.site.file, start: SourcePosition(line: first.site.line, column: first.site.column),
+                               end: SourcePosition(line: first.site.line, column: first.site.column + max(1, first.length)),
+                               help: "move what \(children[a]) needs from \(children[b]) into a sibling both may import, or invert the dependency",
+                               notes: sites.map { "\($0.site.file):\($0.site.line): \($0.importer) -> \($0.imported)" })
+            d.subject = "cycle|\(contract.name)|\(package)|\(children[a])|\(children[b])"
+            d.importFinding = ImportFinding(contract: contract.name, importer: children[a], imported: children[b],
+                                            chain: sites.map { ImportFinding.Link(importer: $0.importer, imported: $0.imported, file: $0.site.file, line: $0.site.line) })
+            out.append(d)
+        }
+        return out
+    }
+
     /// Module expressions as concrete packages: a name as it is; a wildcard expression as the
     /// outermost modules of the graph it matches (their descendants are covered by them).
     func expand(_ expressions: [String]) -> [String] {
@@ -453,6 +590,8 @@ public struct ContractChecker: Sendable {
                 out += pairViolations(view, from: a, to: b, excluded: all, direct: "LC303", indirect: "LC303", contract: contract,
                                       verb: "must stay independent of")
             } }
+        case .acyclicSiblings:
+            out += siblingCycles(view, contract: contract)
         case .protected:
             // Direct imports only (import-linter's protected contract): an import of a
             // protected module from outside it and outside every allowed importer.

@@ -144,10 +144,11 @@ public struct ImportLinterConfig: Sendable {
         "protected_modules": "protected", "allowed_importers": "allowed_importers", "as_packages": "as_packages",
         "unmatched_ignore_imports_alerting": "unmatched_ignore_imports_alerting", "exhaustive": "exhaustive",
         "exhaustive_ignores": "exhaustive_ignores", "ignore_imports": "ignore", "id": nil, "broken_contract_guidance": nil,
+        "ancestors": "ancestors", "depth": "depth", "skip_descendants": "skip_descendants",
     ]
     static let booleanOptions: Set<String> = ["allow_indirect_imports", "as_packages", "exhaustive"]
     static let listOptions: Set<String> = ["source_modules", "forbidden_modules", "layers", "containers", "modules", "protected_modules",
-                                           "allowed_importers", "exhaustive_ignores", "ignore_imports"]
+                                           "allowed_importers", "exhaustive_ignores", "ignore_imports", "ancestors", "skip_descendants"]
 
     static func translate(path: String, session: [String: Value], contracts: [(String, [String: Value])], problems readProblems: [Diagnostic]) -> ImportLinterConfig {
         var problems = readProblems
@@ -221,7 +222,7 @@ public struct ImportLinterConfig: Sendable {
 extension ImportContract {
     /// The same contract with its positions mapped (expressions and ignores).
     func mapped(_ map: (SourcePosition) -> SourcePosition) -> ImportContract {
-        ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers, containers: containers, modules: modules,
+        var copy = ImportContract(name: name, kind: kind, source: source, forbidden: forbidden, layers: layers, containers: containers, modules: modules,
                        protected: protected, allowedImporters: allowedImporters, asPackages: asPackages, unmatchedIgnores: unmatchedIgnores,
                        exhaustive: exhaustive, exhaustiveIgnores: exhaustiveIgnores,
                        expressions: expressions.map { e in
@@ -232,5 +233,9 @@ extension ImportContract {
                        allowIndirect: allowIndirect, typeChecking: typeChecking, dynamic: dynamic, guarded: guarded,
                        ignores: ignores.map { Ignore(importer: $0.importer, imported: $0.imported, reason: $0.reason, file: $0.file, position: map($0.position)) },
                        origin: origin, problemID: problemID)
+        copy.ancestors = ancestors
+        copy.depth = depth
+        copy.skipDescendants = skipDescendants
+        return copy
     }
 }
