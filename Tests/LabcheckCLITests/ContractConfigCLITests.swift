@@ -301,4 +301,31 @@ final class ContractConfigCLITests: XCTestCase {
         XCTAssertEqual(both.status, 2, "\(both)")
         XCTAssertTrue(both.stdout.contains("cannot skip 'app': it is also an ancestor"), both.stdout)
     }
+
+    // import-linter: ignore_imports accept `*` (one component) and `**` (any number) on either
+    // side; an ignore that matches some import is used, one that matches none is an error.
+    func testWildcardIgnores() throws {
+        let extra = ["src/app/core/deep/__init__.py": "", "src/app/core/deep/net2.py": "import requests\n"]
+        let base = "type = \"forbidden\"\nsource = [\"app\"]\nforbidden = [\"requests\"]\n"
+        let one = try run(contract(base + "ignore = [{ import = \"app.core.* -> requests\", reason = \"r\" }]"), extra: extra)
+        XCTAssertEqual(one.stdout.components(separatedBy: "error[LC300]").count - 1, 1, "`*` is one component: deep.net2 stays: \(one)")
+        XCTAssertTrue(one.stdout.contains("app.core.deep.net2 imports requests"), one.stdout)
+        let any = try run(contract(base + "ignore = [{ import = \"app.** -> requests\", reason = \"r\" }]"), extra: extra)
+        XCTAssertEqual(any.status, 0, "`**` covers both: \(any)")
+        let none = try run(contract(base + "ignore = [{ import = \"app.*.gone -> requests\", reason = \"r\" }]"), extra: extra)
+        XCTAssertEqual(none.status, 2, "\(none)")
+        XCTAssertTrue(none.stdout.contains("ignore 'app.*.gone -> requests' of contract 'c' matches no import"), none.stdout)
+    }
+
+    // import-linter's forbidden as_packages = False: source and forbidden modules stand for
+    // themselves, not their descendants.
+    func testForbiddenAsPackagesFalse() throws {
+        let extra = ["src/app/core/__init__.py": "import requests\n"]
+        let config = contract("type = \"forbidden\"\nsource = [\"app.core\"]\nforbidden = [\"requests\"]")
+        let packages = try run(config, extra: extra)
+        XCTAssertEqual(packages.stdout.components(separatedBy: "error[LC300]").count - 1, 2, "app.core and app.core.net: \(packages)")
+        let modules = try run(config + "as_packages = false\n", extra: extra)
+        XCTAssertEqual(modules.stdout.components(separatedBy: "error[LC300]").count - 1, 1, "app.core itself only: \(modules)")
+        XCTAssertTrue(modules.stdout.contains("src/app/core/__init__.py:1:8: error[LC300]"), modules.stdout)
+    }
 }

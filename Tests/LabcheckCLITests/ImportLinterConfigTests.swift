@@ -89,4 +89,27 @@ final class ImportLinterConfigTests: XCTestCase {
         XCTAssertTrue(unknown.stdout.contains("option 'source_modulez' is not one labcheck reads"), unknown.stdout)
         XCTAssertTrue(unknown.stdout.contains("did you mean 'source_modules'?"), unknown.stdout)
     }
+
+    // import-linter's exclude_type_checking_imports = True leaves TYPE_CHECKING imports out.
+    func testExcludeTypeCheckingImports() throws {
+        let typing = ["src/app/core/x.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app import util\n"]
+        let counted = try run([".importlinter": Self.importlinter].merging(typing) { $1 })
+        XCTAssertEqual(counted.status, 1, "\(counted)")
+        let config = Self.importlinter.replacingOccurrences(of: "include_external_packages = True", with: "include_external_packages = True\nexclude_type_checking_imports = True")
+        let excluded = try run([".importlinter": config].merging(typing) { $1 })
+        XCTAssertEqual(excluded.status, 0, "\(excluded)")
+    }
+
+    // A change to import-linter's file is a configuration change: the staged run checks
+    // everything, as for .labcheck.toml.
+    func testAChangeToTheImportLinterFileWidensTheStagedScope() throws {
+        let f = try GitFixture()
+        try f.commit(Self.tree.merging([".importlinter": Self.importlinter.replacingOccurrences(of: "    app.util\n    requests\n", with: "    requests\n")]) { $1 })
+        XCTAssertEqual(try LabcheckBinary.run(["check"], in: f.root, environment: f.environment).status, 0)
+        try f.write(".importlinter", Self.importlinter)
+        try f.git("add", ".importlinter")
+        let r = try LabcheckBinary.run(["check", "-v"], in: f.root, environment: f.environment)
+        XCTAssertEqual(r.status, 1, "the untouched app/core/x.py now breaks the edited contract: \(r)")
+        XCTAssertTrue(r.stdout.contains("src/app/core/x.py:1:6: error[LC300]"), r.stdout)
+    }
 }

@@ -246,25 +246,36 @@ public enum Linter {
         diagnostics += labDiagnostics
         diagnostics += try checkConfigFiles(selection.configs, request, strict: strict, log: &log)
         var importCache = request.importCache
+        let pythonScope: ReportScope = configurationTouched(request) ? .all : request.scope
         let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules, importLinter: configuration.importLinter)
         let (importFindings, pythonSuppressions, pythonModules, importGraph) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
                                                                      allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
         diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
-                                                       python: pythonSuppressions.filter { request.scope.contains($0.file) }, strict: strict, log: &log)
+                                                       python: pythonSuppressions.filter { pythonScope.contains($0.file) }, strict: strict, log: &log)
         let configurationInvalid = kept.contains { ($0.id == "LC001" || $0.id == "LC002") && $0.severity == .error }
         var result = LintResult(diagnostics: kept.sorted(by: Diagnostic.sortKey), filesChecked: selection.labs.count + selection.configs.count,
                                 configurationInvalid: configurationInvalid, log: log, labFiles: labFiles, importCache: importCache)
         result.suppressed = suppressed
         // Python files in scope: those checked as modules of the graph, and the others (outside
         // every root, excluded, or a module name another file has), which the summary counts.
-        let inScope = contracts.isEmpty ? [] : request.snapshot.paths.filter { $0.hasSuffix(".py") && request.scope.contains($0) }
+        let inScope = contracts.isEmpty ? [] : request.snapshot.paths.filter { $0.hasSuffix(".py") && pythonScope.contains($0) }
         let python = inScope.count { pythonModules.contains($0) }
         result.files = (selection.labs.count, python, selection.configs.count)
         result.pythonNotChecked = inScope.count - python
         result.importGraph = importGraph
         result.contracts = contracts
         return result
+    }
+
+    /// Whether the change touches the configuration: `.labcheck.toml`, import-linter's file, or
+    /// a repository rules file. Then every file is in scope, lab and Python alike: an edited
+    /// contract can break through files nobody touched.
+    static func configurationTouched(_ request: LintRequest) -> Bool {
+        guard let touched = request.scope.touched else { return false }
+        let config = request.configuration.config
+        return touched.contains(LabcheckConfig.fileName) || request.configuration.importLinter.map { touched.contains($0.path) } == true
+            || touched.contains { path in config.rules.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
     }
 
     /// The lab and config files in scope. A change to `.labcheck.toml` or a repository rules
@@ -279,9 +290,7 @@ public enum Linter {
             log.append("scope: --all, every lab file in the snapshot (\(labPaths.count))")
             return (labPaths, configPaths, labPaths)
         }
-        let rulesTouched = touched.contains(LabcheckConfig.fileName) || request.configuration.importLinter.map { touched.contains($0.path) } == true
-            || touched.contains { path in config.rules.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
-        if rulesTouched {
+        if configurationTouched(request) {
             log.append("scope: .labcheck.toml or a repository rules file changed, so every lab and config file is checked")
             return (labPaths, configPaths, labPaths)
         }
@@ -386,8 +395,10 @@ public enum Linter {
                 allLabs.append(file)
             }
         }
+        let scope: ReportScope = configurationTouched(request) ? .all : request.scope
+        if scope.touched == nil && request.scope.touched != nil { log.append("imports: the configuration changed, so every Python file is in scope") }
         let input = ImportBoundaries.Input(snapshot: request.snapshot, config: configuration.config, contracts: contracts, labFiles: allLabs,
-                                           conventions: conventions, scope: request.scope, verbose: request.verbose)
+                                           conventions: conventions, scope: scope, verbose: request.verbose)
         let (found, suppressions, modules, graph) = try ImportBoundaries.check(input, cache: &cache, log: &log)
         return (problems + found, suppressions, modules, graph)
     }
