@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
 CONFIG ?= debug
 
-.PHONY: all build release demo test stress-exit fuzz install uninstall bench bench-toml bench-imports clean
+.PHONY: all build release demo test stress-exit fuzz install uninstall bench bench-toml bench-imports bench-scale clean
 
 all: build
 
@@ -60,6 +60,12 @@ bench-toml: release
 
 bench-imports: release
 	python3 bench/imports_bench.py --labcheck .build/release/labcheck
+
+## The pre-commit path at monorepo scale (issue 11): a generated repository of 20,000 Python
+## files and 50 lab files, labcheck's staged, cold, nothing-staged and --all runs against
+## `git diff --cached`; sizes as flags of the script.
+bench-scale: release
+	python3 bench/scale_bench.py --labcheck .build/release/labcheck
 
 clean:
 	rm -rf .build .build-fuzz
