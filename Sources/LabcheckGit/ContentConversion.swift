@@ -32,16 +32,27 @@ struct ContentConversion {
     /// The conversion for each path that has one; paths not in it are stored byte for byte.
     let kinds: [String: Kind]
 
-    /// Looks up the attributes of `paths` (read as `git add` reads them: the work tree's
-    /// `.gitattributes` first, then the index's) and `core.autocrlf`. When the repository has
-    /// no attribute file that could apply and no autocrlf, nothing is looked up per path.
-    init(repository: GitRepository, paths: [String], indexPaths: [String]) throws {
+    /// Whether git may convert any file of the repository: `core.autocrlf` is on, or an
+    /// attribute file could apply to one of `paths`. When not, nothing is looked up per path.
+    /// A snapshot asks once (`GitSnapshot.conversionPossible`), not on every read.
+    static func possible(repository: GitRepository, paths: [String], indexPaths: [String]) throws -> Bool {
+        try convertsEOL(repository) || anyAttributeSource(repository: repository, paths: paths, indexPaths: indexPaths)
+    }
+
+    private static func convertsEOL(_ repository: GitRepository) throws -> Bool {
         let autocrlf = (try repository.configString("core.autocrlf"))?.lowercased()
-        let convertsEOL = autocrlf == "true" || autocrlf == "input"
-        guard convertsEOL || ContentConversion.anyAttributeSource(repository: repository, paths: paths, indexPaths: indexPaths) else {
+        return autocrlf == "true" || autocrlf == "input"
+    }
+
+    /// Looks up the attributes of `paths` (read as `git add` reads them: the work tree's
+    /// `.gitattributes` first, then the index's) and `core.autocrlf`; none when `possible` is
+    /// false.
+    init(repository: GitRepository, paths: [String], possible: Bool) throws {
+        guard possible else {
             kinds = [:]
             return
         }
+        let convertsEOL = try ContentConversion.convertsEOL(repository)
         let names = ["filter", "working-tree-encoding", "text", "eol", "crlf", "ident"]
         let cNames = names.map { strdup($0) }
         defer { cNames.forEach { free($0) } }

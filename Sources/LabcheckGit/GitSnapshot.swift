@@ -141,7 +141,8 @@ public final class GitSnapshot: SnapshotReader {
                 }
             }
         }
-        let conversion = try ContentConversion(repository: repository, paths: paths, indexPaths: indexPaths)
+        let conversion = try ContentConversion(repository: repository, paths: paths,
+                                               possible: ContentConversion.possible(repository: repository, paths: paths, indexPaths: indexPaths))
         var files: [String: FileEntry] = [:]
         for (k, path) in paths.enumerated() {
             guard var id = ids[k] else { continue }
@@ -154,6 +155,16 @@ public final class GitSnapshot: SnapshotReader {
             files[path] = FileEntry(id: id, mode: 0o100644)
         }
         return (files, conversion.kinds)
+    }
+
+    /// Whether git may convert any file of this snapshot on its way in (see
+    /// `ContentConversion.possible`), decided once for every read of the run.
+    private var conversionPossibleStorage: Bool?
+    private func conversionPossible() throws -> Bool {
+        if let known = conversionPossibleStorage { return known }
+        let possible = try ContentConversion.possible(repository: repository, paths: paths, indexPaths: paths)
+        conversionPossibleStorage = possible
+        return possible
     }
 
     /// The bytes of a file in the snapshot.
@@ -186,7 +197,7 @@ public final class GitSnapshot: SnapshotReader {
         // the stat data then vouches for the file, not for its bytes being the blob's. Nor is
         // a converted file of a work-tree snapshot taken as is: it is read and converted below.
         let converted = worktreeRoot != nil ? Set(conversions.keys)
-            : Set(try ContentConversion(repository: repository, paths: paths, indexPaths: self.paths).kinds.keys)
+            : Set(try ContentConversion(repository: repository, paths: paths, possible: conversionPossible()).kinds.keys)
         let wanted = paths.map { converted.contains($0) && worktreeRoot != nil ? nil : entries[$0] }
         let statTrusted = paths.map { !converted.contains($0) }
         var fromDisk = [UInt8](repeating: 0, count: paths.count)   // 1 verified by stat, 2 by hash

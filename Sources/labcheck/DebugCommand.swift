@@ -47,20 +47,13 @@ struct DebugCommand: ParsableCommand {
         @Argument(help: "TOML files.") var files: [String]
 
         func run() throws {
-            var out = ""
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
-                }
-                out += "{\"file\": \(JSONText.quoted(file)), "
+            try DebugCommand.jsonLines(files) { bytes in
                 do {
-                    let document = try TOMLParser.parse(SourceText([UInt8](data)))
-                    out += "\"value\": \(TaggedJSON.encode(document.root))}\n"
+                    return "\"value\": \(TaggedJSON.encode(try TOMLParser.parse(SourceText(bytes)).root))"
                 } catch let error as TOMLSyntaxError {
-                    out += "\"error\": \(JSONText.quoted("\(error.position): \(error.message)"))}\n"
+                    return "\"error\": \(JSONText.quoted("\(error.position): \(error.message)"))"
                 }
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
         }
     }
 
@@ -72,25 +65,33 @@ struct DebugCommand: ParsableCommand {
         @Argument(help: "Python files.") var files: [String]
 
         func run() throws {
-            var out = ""
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
-                }
-                out += "{\"file\": \(JSONText.quoted(file)), "
-                switch PythonImportScanner.scan([UInt8](data)) {
+            try DebugCommand.jsonLines(files) { bytes in
+                switch PythonImportScanner.scan(bytes) {
                 case .success(let imports):
                     let items = imports.map { i in
                         "{\"kind\": \"\(i.kind.rawValue)\", \"module\": \(JSONText.quoted(i.module)), \"level\": \(i.level), "
-                            + "\"name\": \(i.name.map(JSONText.quoted) ?? "null"), \"line\": \(i.line), \"column\": \(i.column), \"type_checking\": \(i.typeChecking), \"guarded\": \(i.guarded)}"
+                            + "\"name\": \(i.name.map(JSONText.quoted) ?? "null"), \"line\": \(i.line), \"column\": \(i.column), "
+                            + "\"type_checking\": \(i.typeChecking), \"guarded\": \(i.guarded)}"
                     }
-                    out += "\"imports\": [\(items.joined(separator: ", "))]}\n"
+                    return "\"imports\": [\(items.joined(separator: ", "))]"
                 case .failure(let error):
-                    out += "\"error\": \(JSONText.quoted("\(error.line):\(error.column): \(error.message)"))}\n"
+                    return "\"error\": \(JSONText.quoted("\(error.line):\(error.column): \(error.message)"))"
                 }
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
         }
+    }
+
+    /// One JSON line per file on stdout: `{"file": F, <fields>}`, the fields made by `fields`
+    /// from the file's bytes; a file that cannot be read is a usage error.
+    static func jsonLines(_ files: [String], _ fields: ([UInt8]) throws -> String) throws {
+        var out = ""
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CommandFailure(exitCode: ExitStatus.usage, message: "error: cannot read \(file)")
+            }
+            out += "{\"file\": \(JSONText.quoted(file)), \(try fields([UInt8](data)))}\n"
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 
     /// Parses a file repeatedly and prints the best time as JSON: the labcheck half of

@@ -112,4 +112,18 @@ final class ImportLinterConfigTests: XCTestCase {
         XCTAssertEqual(r.status, 1, "the untouched app/core/x.py now breaks the edited contract: \(r)")
         XCTAssertTrue(r.stdout.contains("src/app/core/x.py:1:6: error[LC300]"), r.stdout)
     }
+
+    // Never a silent pass: a named file without an import-linter section, and a pyproject.toml
+    // that mentions import-linter but does not parse, are configuration errors, not "no contracts".
+    func testUnreadableImportLinterConfigurationIsAnError() throws {
+        let named = try run(["lint.ini": "[other]\nx = 1\n", ".labcheck.toml": "import_linter = \"lint.ini\"\n[python]\nroots = [\"src\"]\n"])
+        XCTAssertEqual(named.status, 2, "\(named)")
+        XCTAssertTrue(named.stdout.contains("lint.ini has no import-linter section"), named.stdout)
+        let broken = try run(["pyproject.toml": "[tool.importlinter]\nroot_package = \"app\n"])
+        XCTAssertEqual(broken.status, 2, "\(broken)")
+        XCTAssertTrue(broken.stdout.contains("pyproject.toml:2:"), broken.stdout)
+        XCTAssertTrue(broken.stdout.contains("so its import-linter contracts cannot be read"), broken.stdout)
+        let unrelated = try run(["pyproject.toml": "[project\nname = 'x'\n"])
+        XCTAssertEqual(unrelated.status, 0, "a broken pyproject without import-linter is not labcheck's: \(unrelated)")
+    }
 }

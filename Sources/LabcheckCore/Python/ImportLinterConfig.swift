@@ -43,8 +43,16 @@ public struct ImportLinterConfig: Sendable {
                 return ImportLinterConfig(path: path, contracts: [], problems: [problem("import_linter = \"\(path)\" names no file of the snapshot", path: LabcheckConfig.fileName, at: SourcePosition(line: 1, column: 1))], log: [])
             }
             let bytes = try read(path)
+            if path.hasSuffix(".toml"), let problem = unreadableTOML(bytes, path: path) {
+                // Never a silent pass: contracts in a file labcheck cannot read are not "none".
+                return ImportLinterConfig(path: path, contracts: [], problems: [problem], log: [])
+            }
             let parsed = path.hasSuffix(".toml") ? fromTOML(bytes, path: path) : fromINI(bytes, path: path)
-            guard let (session, contracts, readProblems) = parsed else { continue }   // no import-linter section here
+            guard let (session, contracts, readProblems) = parsed else {
+                // "auto" moves on to the next file; a file named in .labcheck.toml must hold contracts.
+                if setting == "auto" { continue }
+                return ImportLinterConfig(path: path, contracts: [], problems: [problem("import_linter = \"\(path)\", but \(path) has no import-linter section ([importlinter], or [tool.importlinter] in a TOML file)", path: LabcheckConfig.fileName, at: SourcePosition(line: 1, column: 1))], log: [])
+            }
             return translate(path: path, session: session, contracts: contracts, problems: readProblems)
         }
         return nil
@@ -98,6 +106,22 @@ public struct ImportLinterConfig: Sendable {
         guard let session = sections.first(where: { $0.0 == "importlinter" }) else { return nil }
         let contracts = sections.filter { $0.0.hasPrefix("importlinter:") }.map { (String($0.0.split(separator: ":").last ?? ""), $0.1) }
         return (session.1, contracts, problems)
+    }
+
+    /// A TOML file that does not parse but mentions import-linter: its contracts cannot be read,
+    /// which is an error (a pyproject.toml that is broken for other reasons and never mentions
+    /// import-linter has nothing for labcheck).
+    static func unreadableTOML(_ bytes: [UInt8], path: String) -> Diagnostic? {
+        let source = SourceText(bytes)
+        do {
+            _ = try TOMLParser.parse(source)
+            return nil
+        } catch let error as TOMLSyntaxError {
+            guard String(decoding: bytes, as: UTF8.self).contains("importlinter") else { return nil }
+            return problem("\(path) is not valid TOML (\(error.message)), so its import-linter contracts cannot be read", path: path, at: error.position)
+        } catch {
+            return problem("\(path) cannot be read: \(error)", path: path, at: SourcePosition(line: 1, column: 1))
+        }
     }
 
     /// `[tool.importlinter]` of a pyproject.toml. Nil when it has none.

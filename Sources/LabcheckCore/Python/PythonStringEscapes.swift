@@ -9,22 +9,6 @@ enum PythonStringEscapes {
         func flush() {
             if !bytes.isEmpty { out.append(contentsOf: String(decoding: bytes, as: UTF8.self).unicodeScalars); bytes.removeAll(keepingCapacity: true) }
         }
-        func hexValue(_ from: Int, _ count: Int) -> UInt32? {
-            guard from + count <= content.count else { return nil }
-            var v: UInt32 = 0
-            for k in from..<(from + count) {
-                let c = content[k]
-                let digit: UInt32
-                switch c {
-                case 0x30...0x39: digit = UInt32(c - 0x30)
-                case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
-                case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
-                default: return nil
-                }
-                v = v << 4 | digit
-            }
-            return v
-        }
         var i = 0
         while i < content.count {
             let c = content[i]
@@ -55,7 +39,7 @@ enum PythonStringEscapes {
                 scalar = v
             case 0x78, 0x75, 0x55:
                 let count = e == 0x78 ? 2 : (e == 0x75 ? 4 : 8)
-                guard let v = hexValue(i, count) else { return nil }   // Python: a SyntaxError
+                guard let v = hexDigitsValue(content, at: i, count: count) else { return nil }   // Python: a SyntaxError
                 i += count
                 scalar = v
             case 0x4E: return nil

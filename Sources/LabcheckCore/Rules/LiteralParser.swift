@@ -173,11 +173,11 @@ public struct LiteralParser {
             case UInt8(ascii: "b"): out.append(0x08)
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "u"):
-                guard var unit = hexValue(at: i, count: 4) else { return nil }
+                guard var unit = hexDigitsValue(b, at: i, count: 4) else { return nil }
                 i += 4
                 if (0xD800..<0xDC00).contains(unit) {
                     guard i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
-                          let low = hexValue(at: i + 2, count: 4), (0xDC00..<0xE000).contains(low) else { return nil }
+                          let low = hexDigitsValue(b, at: i + 2, count: 4), (0xDC00..<0xE000).contains(low) else { return nil }
                     unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }
@@ -235,24 +235,7 @@ public struct LiteralParser {
         return true
     }
 
-    private func hexValue(at i: Int, count: Int) -> UInt32? {
-        guard i + count <= b.count else { return nil }
-        var v: UInt32 = 0
-        for k in i..<(i + count) {
-            let c = b[k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        return v
-    }
-
-    private func hexScalar(at i: Int, count: Int) -> Unicode.Scalar? { hexValue(at: i, count: count).flatMap(Unicode.Scalar.init) }
+    private func hexScalar(at i: Int, count: Int) -> Unicode.Scalar? { hexDigitsValue(b, at: i, count: count).flatMap(Unicode.Scalar.init) }
 
     /// Skips spaces (not line breaks: a generated literal stands on one line).
     mutating func skipSpaces() { while offset < b.count && b[offset] == 0x20 { offset += 1 } }
