@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""labcheck's import-boundary checks vs import-linter, side by side in one run, on sympy.
+"""labcheck's import-boundary checks vs import-linter and tach, side by side in one run, on sympy.
 
     python3 bench/imports_bench.py --labcheck .build/release/labcheck      (or: make bench-imports)
 
@@ -9,9 +9,13 @@ What it does:
   2. Writes the same two contracts for both tools: a forbidden contract (sympy.core must not
      import sympy.printing, directly or through a chain) and a layers contract (sympy.solvers >
      sympy.simplify > sympy.core). Both have real violations.
-  3. Times, alternating runs: `lint-imports --no-cache`, `labcheck check --all --no-cache` (cold:
-     every file read and scanned) and `labcheck check --all` (warm: the blob-id scan cache that a
-     pre-commit hook or CI cache keeps). Wall time (median of N, perf_counter) and peak RSS (wait4).
+     The same modules for tach 0.35 (installed from PyPI into bench/out/venv-tach): sympy.solvers,
+     sympy.simplify and sympy.core as three layers, sympy.core with `cannot_depend_on =
+     ["sympy.printing"]`. tach checks direct imports only (no chains).
+  3. Times, alternating runs: `lint-imports --no-cache`, `tach check`, `labcheck check --all
+     --no-cache` (cold: every file read and scanned) and `labcheck check --all` (warm: the scan
+     and result caches a pre-commit hook or CI keeps). Wall time (median of N, perf_counter) and
+     peak RSS (wait4).
   4. Compares the findings: the set of direct illegal imports (importer, imported, line) of both
      contracts, and for the forbidden contract the set of (source module, forbidden module) pairs
      that have chains. import-linter's findings come from its own Python API (untimed).
@@ -49,6 +53,27 @@ type = layers
 layers =
 """ + "".join(f"    {layer}\n" for layer in LAYERS)
 
+TACH = "tach==0.35.3"
+TACH_CONFIG = """source_roots = ["."]
+layers = ["solvers", "simplify", "core"]
+
+[[modules]]
+path = "sympy.solvers"
+layer = "solvers"
+
+[[modules]]
+path = "sympy.simplify"
+layer = "simplify"
+
+[[modules]]
+path = "sympy.core"
+layer = "core"
+cannot_depend_on = ["sympy.printing"]
+
+[[modules]]
+path = "sympy.printing"
+"""
+
 # With --config importlinter, labcheck is given no contracts of its own: it reads .importlinter.
 LABCHECK_ROOTS_ONLY = """[python]
 roots = ["."]
@@ -79,13 +104,16 @@ def run(cmd, cwd, env=None):
 
 
 def configure(repo, mode):
-    """Writes labcheck's configuration for `mode` and commits it when it changed."""
+    """Writes labcheck's configuration for `mode` (and tach's) and commits them when they changed."""
     text = LABCHECK_ROOTS_ONLY if mode == "importlinter" else LABCHECK_CONFIG
     path = os.path.join(repo, ".labcheck.toml")
-    if os.path.exists(path) and open(path).read() == text:
+    tach = os.path.join(repo, "tach.toml")
+    if os.path.exists(path) and open(path).read() == text and os.path.exists(tach) and open(tach).read() == TACH_CONFIG:
         return
     with open(path, "w") as fh:
         fh.write(text)
+    with open(tach, "w") as fh:
+        fh.write(TACH_CONFIG)
     env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
                GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
     for cmd in (["git", "add", "-A"], ["git", "commit", "-q", "-m", f"labcheck config: {mode}"]):
@@ -183,6 +211,27 @@ def importlinter_findings(repo):
     return direct, pairs, chains
 
 
+def tach_binary(out):
+    """tach from PyPI in a virtualenv of its own under bench/out (installed once)."""
+    venv = os.path.join(out, "venv-tach")
+    binary = os.path.join(venv, "bin", "tach")
+    if not os.path.exists(binary):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", TACH], check=True)
+    return binary
+
+
+def tach_findings(binary, repo):
+    """tach's failures as (kind, importing file, line): it reports direct imports only."""
+    r = run([binary, "check"], repo)
+    found = set()
+    for line in (r.stdout + r.stderr).splitlines():
+        m = re.match(r"^\[FAIL\] (\S+\.py):(\d+): .*(cannot depend on|is lower than)", line)
+        if m:
+            found.add(("forbidden" if m.group(3) == "cannot depend on" else "layers", m.group(1), int(m.group(2))))
+    return found
+
+
 def labcheck_findings(binary, repo):
     r = run([binary, "check", "--all", "--no-cache", "--format", "json"], repo)
     data = json.loads(r.stdout)
@@ -222,13 +271,15 @@ def main():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "import-linter"], check=True)
     repo = prepare(args.out)
     configure(repo, args.config)
+    tach = tach_binary(args.out)
     py_files = sum(1 for root, _, files in os.walk(repo) if ".git" not in root for f in files if f.endswith(".py"))
 
     run([binary, "check", "--all"], repo)  # warm labcheck's scan cache once
-    times = {"lint-imports --no-cache": [], "labcheck check --all --no-cache": [], "labcheck check --all (warm cache)": []}
+    times = {"lint-imports --no-cache": [], "tach check": [], "labcheck check --all --no-cache": [], "labcheck check --all (warm cache)": []}
     rss = {k: 0 for k in times}
     for _ in range(args.runs):
         for name, cmd in (("lint-imports --no-cache", [lint_imports, "--no-cache"]),
+                          ("tach check", [tach, "check"]),
                           ("labcheck check --all --no-cache", [binary, "check", "--all", "--no-cache"]),
                           ("labcheck check --all (warm cache)", [binary, "check", "--all"])):
             wall, peak = timed(cmd, repo)
@@ -237,11 +288,14 @@ def main():
 
     print(f"input: {SYMPY}, {py_files} Python files, same two contracts for both tools "
           f"(labcheck reads them from {'.importlinter' if args.config == 'importlinter' else '.labcheck.toml'}); median of {args.runs} alternating runs")
-    print(f"lint-imports: {lint_imports}")
+    print(f"lint-imports: {lint_imports}; tach: {tach} ({TACH})")
     base = statistics.median(times["lint-imports --no-cache"])
     for name, values in times.items():
         med = statistics.median(values)
+        tach_median = statistics.median(times["tach check"])
         ratio = "" if name.startswith("lint-imports") else f"   {base / med:5.1f}x faster than lint-imports --no-cache"
+        if name.startswith("labcheck"):
+            ratio += f", {tach_median / med:4.1f}x faster than tach check"
         print(f"  {name:36s} {med * 1000:7.0f} ms  peak RSS {rss[name] / 1024:6.1f} MiB{ratio}")
 
     li_direct, li_pairs, li_chains = importlinter_findings(repo)
@@ -283,6 +337,16 @@ def main():
                 unexplained_pairs.append(pair)
     unexplained = [k for k in only_lc if k not in lc_dynamic] + only_li + unexplained_pairs
     print(f"  unexplained differences: {len(unexplained)}")
+    # tach reports each direct import between declared modules that its rules refuse, by file and
+    # line; labcheck's direct findings of the same contracts, by the importing module's file.
+    tach_found = tach_findings(tach, repo)
+    def module_file(module):
+        path = module.replace(".", "/")
+        return path + "/__init__.py" if os.path.exists(os.path.join(repo, path, "__init__.py")) else path + ".py"
+    ours = {(kind, module_file(importer), line) for kind, importer, _, line in lc_direct}
+    print(f"  direct illegal imports (contract, file, line) vs tach: tach {len(tach_found)}, labcheck {len(ours)}, both {len(tach_found & ours)}")
+    print("    (tach sees direct imports between its declared modules only; labcheck's layers contract also reports")
+    print("     imports into a layer's submodules through chains, and dynamic imports)")
     return 0
 
 

@@ -2,6 +2,7 @@
 #define LABCHECK_CLIBGIT2_SHIM_H
 #include <git2.h>
 #include <git2/sys/repository.h>
+#include <git2/sys/mempack.h>
 
 /* git_libgit2_opts is C-variadic and cannot be called from Swift: wrap what we use. */
 static inline int labcheck_git_set_owner_validation(int enabled) {

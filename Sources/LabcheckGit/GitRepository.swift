@@ -308,6 +308,34 @@ public final class GitRepository {
         return try body(index!)
     }
 
+    /// The id of the tree `git write-tree` would write for the index (what `git commit` would
+    /// commit), computed without writing anything to the repository: the trees go to an
+    /// in-memory object database (libgit2's mempack) that reads the repository's objects as an
+    /// alternate. libgit2 takes the id straight from the index's cache-tree extension when git
+    /// left it valid (right after a commit), and otherwise reuses every valid subtree of it, so
+    /// this costs little more than reading the index. Throws for an index with conflicts.
+    public func indexTreeID() throws -> ObjectID {
+        var odb: OpaquePointer? = nil
+        try check(git_odb_new(&odb), "git_odb_new")
+        defer { git_odb_free(odb) }
+        var backend: OpaquePointer? = nil
+        try check(git_mempack_new(&backend), "git_mempack_new")
+        // The object database owns the backend once added.
+        try check(git_odb_add_backend(odb, backend, 1000), "git_odb_add_backend")
+        try check(git_odb_add_disk_alternate(odb, (commonDirectory as NSString).appendingPathComponent("objects")), "git_odb_add_disk_alternate")
+        var scratch: OpaquePointer? = nil
+        try check(git_repository_wrap_odb(&scratch, odb), "git_repository_wrap_odb")
+        defer { git_repository_free(scratch) }
+        return try withIndex { index in
+            var oid = git_oid()
+            try check(git_index_write_tree_to(&oid, index, scratch), "git_index_write_tree_to")
+            return ObjectID(oid)
+        }
+    }
+
+    /// The tree id of a revision, for caches (nil when it names no tree).
+    public func treeIDIfAny(of revision: String) -> ObjectID? { try? treeID(of: revision) }
+
     /// The index file's path (`GIT_INDEX_FILE`, else the git directory's `index`).
     var indexFilePath: String { indexOverridePath ?? gitDirectory + "index" }
 

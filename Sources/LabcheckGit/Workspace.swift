@@ -47,23 +47,21 @@ public final class Workspace {
     /// Opens the repository containing `directory` (honouring `GIT_DIR`, `GIT_WORK_TREE` and
     /// `GIT_INDEX_FILE`), reads the snapshot, the touched set (outside `--all`) and the
     /// configuration. Throws `GitError` for anything git cannot give.
-    public init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                request: WorkspaceRequest, bundledRules: RuleSet) throws {
+    public convenience init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            request: WorkspaceRequest, bundledRules: RuleSet) throws {
+        try self.init(repository: GitRepository(discoverFrom: directory, environment: environment), request: request, bundledRules: bundledRules)
+    }
+
+    /// The same, over a repository already opened.
+    public init(repository: GitRepository, request: WorkspaceRequest, bundledRules: RuleSet) throws {
         self.request = request
-        repository = try GitRepository(discoverFrom: directory, environment: environment)
+        self.repository = repository
         log += repository.openLog
         snapshot = try GitSnapshot(repository: repository, mode: request.mode)
         log.append("snapshot: \(snapshot.label) (\(snapshot.paths.count) files)")
-        var spec = Self.baseSpec(request, repository)
-        // `--base REV` means what `git diff REV...TIP` compares with: their merge-base, so work
-        // done on the target branch since is not counted as this change's.
-        let tip: String = if case .revision(let rev) = request.mode { rev } else { "HEAD" }
-        if let base = request.baseRevision, tip != "HEAD" || !repository.headIsUnborn {
-            let mergeBase = try repository.mergeBase(base, tip)
-            log.append("diff base: the merge-base of \(base) and \(tip), \(mergeBase.prefix(12))")
-            spec = (mergeBase, false)
-        }
-        baseSpec = spec
+        let spec = try Self.basePolicy(request, repository)
+        if let note = spec.note { log.append(note) }
+        baseSpec = (spec.revision, spec.emptyTree)
         if request.all {
             log.append("diff base: read only if a lab file needs it (--all)")
             scope = .all
@@ -75,6 +73,20 @@ public final class Workspace {
         }
         configuration = try RepositoryConfiguration.load(snapshot, bundled: bundledRules)
         log += configuration.log
+    }
+
+    /// The diff base a request compares with: its revision (nil: HEAD, or the empty tree while
+    /// HEAD is unborn), whether it is the empty tree, and what was decided, for `-v`. `--base
+    /// REV` means what `git diff REV...TIP` compares with: their merge-base, so work done on
+    /// the target branch since is not counted as this change's.
+    public static func basePolicy(_ request: WorkspaceRequest, _ repository: GitRepository) throws -> (revision: String?, emptyTree: Bool, note: String?) {
+        let spec = baseSpec(request, repository)
+        let tip: String = if case .revision(let rev) = request.mode { rev } else { "HEAD" }
+        if let base = request.baseRevision, tip != "HEAD" || !repository.headIsUnborn {
+            let mergeBase = try repository.mergeBase(base, tip)
+            return (mergeBase, false, "diff base: the merge-base of \(base) and \(tip), \(mergeBase.prefix(12))")
+        }
+        return (spec.revision, spec.emptyTree, nil)
     }
 
     /// The diff-base policy: `--base REV` if given; for `--rev REV`, its first parent, or the
@@ -138,5 +150,37 @@ public final class Workspace {
             throw WorkspaceError.invalidConfiguration(configuration.problems)
         }
         return conventions
+    }
+}
+
+/// What identifies a run's inputs in the repository, known before anything is read in full:
+/// the tree the snapshot would commit (for the index, computed as `git write-tree` would,
+/// without writing) and the diff base's tree. With the options and labcheck's own identity it
+/// keys the result cache; equal trees mean nothing is staged.
+public struct RunIdentity: Sendable, Equatable {
+    /// The empty tree's id (the base of a first commit).
+    public static let emptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    public let snapshotTree: String
+    public let baseTree: String
+
+    /// The identity of a request, or nil when it has none: a work-tree snapshot (its content is
+    /// known only by reading every file), or an index git could not write as a tree (conflicts).
+    public init?(repository: GitRepository, request: WorkspaceRequest) throws {
+        switch request.mode {
+        case .worktree: return nil
+        case .staged:
+            guard let tree = try? repository.indexTreeID() else { return nil }
+            snapshotTree = tree.description
+        case .revision(let rev):
+            snapshotTree = try repository.treeID(of: rev).description
+        }
+        let base = try Workspace.basePolicy(request, repository)
+        if base.emptyTree {
+            baseTree = Self.emptyTree
+        } else if let revision = base.revision {
+            baseTree = try repository.treeID(of: revision).description
+        } else {
+            baseTree = repository.headIsUnborn ? Self.emptyTree : try repository.treeID(of: "HEAD").description
+        }
     }
 }

@@ -1,5 +1,5 @@
 /// A 1-based line and column. Columns count Unicode scalars (characters), not bytes.
-public struct SourcePosition: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct SourcePosition: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public var line: Int
     public var column: Int
 

@@ -1,5 +1,6 @@
 import Foundation
 import LabcheckCore
+import LabcheckGit
 
 /// Finds and loads the rules shipped with labcheck, with no flags: `LABCHECK_RULES` if set,
 /// else `<prefix>/share/labcheck/rules` beside an installed binary, else the `rules/` of the
@@ -28,13 +29,18 @@ enum BundledRules {
 
     /// Loads every rules file of the bundled directory. Throws a usage failure (exit 2) when
     /// none can be found.
-    static func load(log: (String) -> Void) throws -> RuleSet {
+    static func load(log: (String) -> Void) throws -> RuleSet { try loadDigested(log: log).rules }
+
+    /// The bundled rules and a digest of every file read (its path and bytes), which keys the
+    /// result cache: other rules, other results.
+    static func loadDigested(log: (String) -> Void) throws -> (rules: RuleSet, digest: String) {
         guard let (directory, how) = locate() else {
             throw CommandFailure(exitCode: ExitStatus.usage,
                                  message: "error: cannot find labcheck's bundled rules (looked for share/labcheck/rules beside the binary and rules/ in its source tree); set LABCHECK_RULES to the rules directory")
         }
         log("rules: bundled rules from \(directory) (\(how))")
         var rules = RuleSet()
+        var digest = Digest()
         let origin = RuleOrigin(kind: "bundled", directory: directory)
         for category in ["templates", "apps", "schemas", "contracts", "conventions", "snippets"] {
             let folder = URL(fileURLWithPath: directory).appendingPathComponent(category)
@@ -43,8 +49,10 @@ enum BundledRules {
                 let url = folder.appendingPathComponent(name)
                 guard let data = FileManager.default.contents(atPath: url.path) else { continue }
                 rules.load(path: url.path, bytes: [UInt8](data), origin: origin)
+                digest.add(category + "/" + name)
+                digest.add([UInt8](data))
             }
         }
-        return rules
+        return (rules, Digest.hex(digest.finish()))
     }
 }

@@ -92,8 +92,11 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var snapshotOptions: SnapshotOptions
 
-    @Flag(name: .long, help: "Do not read or write labcheck's cache.")
+    @Flag(name: .long, help: "Do not read or write labcheck's caches (the output is the same).")
     var noCache = false
+
+    @Option(name: .customLong("cache-dir"), help: "Keep labcheck's caches in this directory (also: LABCHECK_CACHE_DIR; default: the git directory's labcheck/), e.g. one CI keeps between runs.")
+    var cacheDir: String?
 
     @Flag(name: .long, help: "Strict mode: unknown keys and args are errors (also: strict = true in .labcheck.toml or [__meta__]).")
     var strict = false
@@ -124,31 +127,6 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    /// The ratchet (DESIGN §11): the findings of the snapshot minus those of the diff base,
-    /// matched as a multiset of fingerprints (`DiagnosticFingerprint`: no line numbers; lab
-    /// findings by the file after renames), so a finding that moved is not new and two of a
-    /// kind where there was one is.
-    static func onlyNew(_ findings: [Diagnostic], workspace: Workspace, rules: RuleSet, strict: Bool, cache: ImportScanCache,
-                        log: (String) -> Void) throws -> [Diagnostic] {
-        let base = try workspace.diffBase()
-        let configuration = try RepositoryConfiguration.load(base, bundled: rules)
-        guard !configuration.isInvalid else {
-            log("ratchet: the diff base's configuration is invalid; every finding counts as new")
-            return findings
-        }
-        let baseRun = try Linter.run(LintRequest(snapshot: base, scope: .all, configuration: configuration, strictFlag: strict, importCache: cache))
-        let renames = try workspace.renames()
-        var counts: [String: Int] = [:]
-        for d in baseRun.diagnostics { counts[DiagnosticFingerprint.of(d, file: renames[d.file] ?? d.file), default: 0] += 1 }
-        var out: [Diagnostic] = []
-        for d in findings {
-            let fingerprint = DiagnosticFingerprint.of(d)
-            if let n = counts[fingerprint], n > 0, d.id != "LC001", d.id != "LC002" { counts[fingerprint] = n - 1 } else { out.append(d) }
-        }
-        log("ratchet: \(findings.count - out.count) finding(s) also at the diff base (\(base.label)\(renames.isEmpty ? "" : ", \(renames.count) rename(s) followed")), not reported")
-        return out
-    }
-
     /// Whether `--select`/`--ignore` keep a finding (configuration errors are always kept).
     func isSelected(_ d: Diagnostic) -> Bool {
         if d.id == "LC001" || d.id == "LC002" { return true }
@@ -169,6 +147,15 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// The snapshot's label, as `GitSnapshot` names it.
+    static func label(_ mode: SnapshotMode) -> String {
+        switch mode {
+        case .staged: return "staged"
+        case .revision(let rev): return "rev:\(rev)"
+        case .worktree: return "worktree"
+        }
+    }
+
     func run() throws {
         if fixExplicit {
             do {
@@ -180,27 +167,41 @@ struct CheckCommand: ParsableCommand {
         let started = Date()
         // The bundled rules need no git: loading them first overlaps libgit2's start-up, which
         // runs on another thread since the process began.
-        let rules = try BundledRules.load(log: output.log)
-        let workspace = try snapshotOptions.openWorkspace(bundledRules: rules, log: output.log)
-        output.log("timing: rules, snapshot and diff base read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        let cache = noCache ? ImportScanCache() : ImportCacheStore.load(workspace.repository, log: output.log)
-        var request = workspace.lintRequest(strictFlag: strict, importCache: cache)
-        request.verbose = output.verbose
-        let result = try Linter.run(request)
-        if noCache { output.log("import cache: off (--no-cache)") } else { ImportCacheStore.save(result.importCache, to: workspace.repository, log: output.log) }
-        let snapshot = workspace.snapshot
-        result.log.forEach(output.log)
+        let rules = try BundledRules.loadDigested(log: output.log)
+        let run = try CheckRun(request: snapshotOptions.workspaceRequest, rules: rules, strict: strict, verbose: output.verbose,
+                               cacheDir: cacheDir, noCache: noCache, log: output.log)
+        output.log("timing: rules and snapshot identity read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        let record = try run.snapshotRecord()
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        var findings = result.diagnostics
-        if newOnly { findings = try Self.onlyNew(findings, workspace: workspace, rules: rules, strict: strict, cache: result.importCache, log: output.log) }
+        var findings = record.diagnostics
+        var suppressed = record.suppressed
+        if !snapshotOptions.all {
+            // The report scope (README, "What a commit is checked for").
+            let touched = try run.touched(record)
+            let selection = try ReportSelection.select(record, touched: touched, baseFindings: run.baseFindings)
+            findings = selection.diagnostics
+            suppressed = selection.suppressed
+            output.log("scope: \(touched.count) touched file(s); reported: findings in them, configuration errors"
+                       + (selection.neededBase ? ", and \(selection.newElsewhere) finding(s) elsewhere that are new since the diff base"
+                          + " (\(selection.alsoAtBase) elsewhere also at the base, not reported)" : " (no finding elsewhere)"))
+        }
+        if newOnly {
+            // The ratchet (DESIGN §11): only findings absent at the diff base, matched as a
+            // multiset of fingerprints (lab findings by the file after renames).
+            let renames = run.nothingChanged ? [:] : try run.workspace().renames()
+            let fresh = ReportSelection.subtract(findings, base: try run.baseFindings(), renames: renames)
+            output.log("ratchet: \(findings.count - fresh.count) finding(s) also at the diff base\(renames.isEmpty ? "" : " (\(renames.count) rename(s) followed)"), not reported")
+            findings = fresh
+        }
+        run.finish()
         let reported = findings.filter(isSelected)
-        if reported.count != result.diagnostics.count { output.log("filter: \(result.diagnostics.count - reported.count) finding(s) not reported (--select/--ignore)") }
-        var context = RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)
-        context.suppressed = result.suppressed
-        context.files = result.files
-        context.pythonNotChecked = result.pythonNotChecked
+        if reported.count != findings.count { output.log("filter: \(findings.count - reported.count) finding(s) not reported (--select/--ignore)") }
+        var context = RunContext(snapshot: Self.label(snapshotOptions.workspaceRequest.mode), filesChecked: record.filesChecked)
+        context.suppressed = suppressed
+        context.files = (record.labFiles, record.pythonFiles, record.configFiles)
+        context.pythonNotChecked = record.pythonNotChecked
         try output.emit(reported, context: context)
-        let code = result.configurationInvalid ? ExitStatus.usage
+        let code = record.configurationInvalid ? ExitStatus.usage
             : (reported.contains { $0.severity == .error } && !exitZero ? ExitStatus.findings : ExitStatus.clean)
         // Everything is printed and the cache is written: exit now rather than spend time
         // freeing the graph and the results.

@@ -24,6 +24,9 @@ struct GraphCommand: ParsableCommand {
     @Option(name: .long, help: "dot, mermaid or svg.") var format: PictureFormat = .dot
     @Flag(name: [.customShort("v"), .long], help: "Say what was read.") var verbose = false
 
+    @Option(name: .customLong("cache-dir"), help: "Where labcheck's caches are (also: LABCHECK_CACHE_DIR; default: the git directory's labcheck/).")
+    var cacheDir: String?
+
     func validate() throws {
         guard depth >= 1 else { throw ValidationError("--depth must be 1 or more") }
     }
@@ -33,7 +36,7 @@ struct GraphCommand: ParsableCommand {
         let workspace = try snapshotOptions.openWorkspace(bundledRules: try BundledRules.load(log: log), log: log)
         try workspace.requireValidConfiguration()
         var request = LintRequest(snapshot: workspace.snapshot, scope: .all, configuration: workspace.configuration, strictFlag: false,
-                                  importCache: ImportCacheStore.load(workspace.repository, log: log))
+                                  importCache: ImportCacheStore.load(CacheDirectory(repository: workspace.repository, explicit: cacheDir), log: log))
         request.verbose = verbose
         let result = try Linter.run(request)
         result.log.forEach(log)

@@ -133,11 +133,20 @@ final class ImportBoundaryCLITests: XCTestCase {
     func testStagedModeReportsTouchedFilesAndChainsThroughThem() throws {
         let f = try GitFixture()
         try f.commit(Self.seed)
-        // Touch only the bridge: the chain through it is reported, the untouched direct ones are not.
+        // Touch only the bridge without changing what it imports: the chain through it was at the
+        // diff base already, and lies in an untouched file, so it does not block this commit.
         try f.write("src/pipelinekit_ext/bridge.py", "import image_project.framework.core  # touched\n")
+        try f.git("add", ".")
+        let same = try labcheck(f, ["check"])
+        XCTAssertEqual(same.status, 0, "\(same)")
+        XCTAssertEqual(headers(same.stdout), [], same.stdout)
+        // Make the bridge reach another forbidden module: a new chain from the untouched
+        // chain.py, absent at the diff base, is reported; the untouched direct ones are not.
+        try f.write("src/pipelinekit_ext/bridge.py", "import image_project.stages\n")
         try f.git("add", ".")
         let r = try labcheck(f, ["check"])
         XCTAssertEqual(headers(r.stdout), ["src/pipelinekit/chain.py:1:6: error[LC301]"], r.stdout)
+        XCTAssertTrue(r.stdout.contains("pipelinekit.chain imports image_project.stages through a chain of 2 imports"), r.stdout)
         // Through a real commit with the hook installed.
         XCTAssertEqual(try labcheck(f, ["install-hook"]).status, 0)
         let blocked = try f.git("commit", "-q", "-m", "touch bridge", allowFailure: true)
@@ -155,6 +164,9 @@ final class ImportBoundaryCLITests: XCTestCase {
         XCTAssertTrue(first.stderr.contains("python: 0 of 16 file(s) from the scan cache, 7 identical to another file and scanned once"), first.stderr)
         let cachePath = f.root.appendingPathComponent(".git/labcheck/import-scan-cache-v1").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: cachePath))
+        // Without the run records (which would answer at once), the findings come from the scan cache.
+        let runs = f.root.appendingPathComponent(".git/labcheck/runs")
+        try FileManager.default.removeItem(at: runs)
         let second = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         XCTAssertTrue(second.stderr.contains("python: 16 of 16 file(s) from the scan cache"), second.stderr)
         XCTAssertEqual(second.stdout, first.stdout)
@@ -162,6 +174,7 @@ final class ImportBoundaryCLITests: XCTestCase {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cachePath)))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: cachePath))
+        try FileManager.default.removeItem(at: runs)
         let third = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         XCTAssertTrue(third.stderr.contains("is not a valid labcheck cache; ignored"), third.stderr)
         XCTAssertEqual(third.stdout, first.stdout)
@@ -169,9 +182,10 @@ final class ImportBoundaryCLITests: XCTestCase {
         try FileManager.default.removeItem(atPath: cachePath)
         _ = try LabcheckBinary.run(["check", "--all", "--no-cache"], in: f.root, environment: f.environment)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cachePath))
-        // No temporary files are left behind.
+        // No temporary files are left behind (the run records stay in runs/).
         let left = try FileManager.default.contentsOfDirectory(atPath: f.root.appendingPathComponent(".git/labcheck").path)
-        XCTAssertEqual(left, [])
+        XCTAssertEqual(left, ["runs"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: f.root.appendingPathComponent(".git/labcheck/runs").path).filter { $0.hasPrefix(".") }, [])
     }
 
     func testVerboseShowsWhichRootEachModuleCameFrom() throws {

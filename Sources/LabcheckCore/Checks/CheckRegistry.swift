@@ -25,6 +25,10 @@ public enum CheckRegistry {
     /// The lab-file checks, instantiated once.
     public static let labFileChecks: [any LabFileCheck] = checks.compactMap { ($0 as? any LabFileCheck.Type)?.init() }
 
+    /// The ids of the checks that compare a file with its diff-base version: a run without a
+    /// base reports none of them, so a run's record without a base drops exactly these.
+    public static let baseComparingIDs: Set<String> = Set(TemplateChangeCheck.descriptions.map(\.id))
+
     /// Every description, in id order (the catalogue).
     public static let descriptions: [CheckDescription] = checks.flatMap { $0.descriptions }.sorted { $0.id < $1.id }
 

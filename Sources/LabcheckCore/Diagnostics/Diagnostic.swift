@@ -1,7 +1,7 @@
 import LabcheckTOML
 
 /// How serious a finding is. Only errors make a run fail.
-public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
+public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable, Codable {
     case error, warning, info
 
     private var rank: Int { self == .error ? 0 : (self == .warning ? 1 : 2) }
@@ -9,7 +9,7 @@ public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
 }
 
 /// One finding: a violated check at a place in a file.
-public struct Diagnostic: Sendable, Hashable {
+public struct Diagnostic: Sendable, Hashable, Codable {
     /// The stable check id, e.g. `LC101`.
     public var id: String
     public var severity: Severity
@@ -80,9 +80,9 @@ public struct Diagnostic: Sendable, Hashable {
 }
 
 /// The facts of an import-contract finding.
-public struct ImportFinding: Sendable, Hashable {
+public struct ImportFinding: Sendable, Hashable, Codable {
     /// One import of a chain: `importer` imports `imported` at `file:line`.
-    public struct Link: Sendable, Hashable {
+    public struct Link: Sendable, Hashable, Codable {
         public let importer: String
         public let imported: String
         public let file: String

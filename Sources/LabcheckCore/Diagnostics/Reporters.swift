@@ -125,7 +125,8 @@ public struct JSONReporter: Sendable {
             out += "\"end\": {\"line\": \(d.end.line), \"column\": \(d.end.column)}, "
             out += "\"message\": \(JSONText.quoted(d.message)), "
             out += "\"help\": \(d.help.map(JSONText.quoted) ?? "null"), "
-            out += "\"notes\": [\(d.notes.map(JSONText.quoted).joined(separator: ", "))]"
+            out += "\"notes\": [\(d.notes.map(JSONText.quoted).joined(separator: ", "))], "
+            out += "\"fingerprint\": \(JSONText.quoted(DiagnosticFingerprint.of(d)))"
             if let f = d.importFinding {
                 let links = f.chain.map { l in
                     "{\"importer\": \(JSONText.quoted(l.importer)), \"imported\": \(JSONText.quoted(l.imported)), \"file\": \(JSONText.quoted(l.file)), \"line\": \(l.line)}"

@@ -287,7 +287,7 @@ public enum Linter {
         let labPaths = paths.filter(config.isStageFile)
         let configPaths = paths.filter { p in config.registeredConfigs.contains { $0.matches(p) } && !config.isStageFile(p) }
         guard let touched = request.scope.touched else {
-            log.append("scope: --all, every lab file in the snapshot (\(labPaths.count))")
+            log.append("lab files: every one of the snapshot is checked (\(labPaths.count))")
             return (labPaths, configPaths, labPaths)
         }
         if configurationTouched(request) {

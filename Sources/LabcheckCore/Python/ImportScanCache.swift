@@ -28,8 +28,14 @@ public struct ImportScanCache: Sendable {
         changed = true
     }
 
-    /// Keeps only the given ids (those of the current snapshot).
+    /// The ids of every snapshot this cache served since it was loaded.
+    private var served = Set<String>()
+
+    /// Keeps only the given ids (those of the current snapshot) and those of the snapshots it
+    /// served before in this process (a staged run may check the diff base too).
     public mutating func retain(_ ids: Set<String>) {
+        served.formUnion(ids)
+        let ids = served
         let before = entries.count
         if entries.keys.contains(where: { !ids.contains($0) }) {
             entries = entries.filter { ids.contains($0.key) }

@@ -1,0 +1,156 @@
+import Foundation
+import LabcheckCore
+import LabcheckGit
+
+/// The findings one `labcheck check` needs, from the result cache when it has them, else from
+/// a run of every check over the whole snapshot:
+/// - the snapshot's record: every finding with every file checked, compared with the diff base
+///   (key: labcheck's identity, the options, the snapshot's tree, the base's tree);
+/// - the base's record, only when some finding lies outside the touched files (or for
+///   `--new-only`): the base's findings, checked without a base of its own.
+/// A run stores its record twice: as is, and without the base-comparing checks' findings (what
+/// the next commit needs as its base). Nothing is opened in full until a record is missing: a
+/// repeated run, or one with nothing staged, reads the index and two small files.
+final class CheckRun {
+    let repository: GitRepository
+    let request: WorkspaceRequest
+    let rules: RuleSet
+    let strict: Bool
+    let verbose: Bool
+    let identity: RunIdentity?
+    let store: ResultStore?
+    let cacheDirectory: CacheDirectory?
+    let log: (String) -> Void
+    private let rulesDigest: String
+    private var openedWorkspace: Workspace?
+    private var scanCache: ImportScanCache?
+
+    init(request: WorkspaceRequest, rules: (rules: RuleSet, digest: String), strict: Bool, verbose: Bool,
+         cacheDir: String?, noCache: Bool, log: @escaping (String) -> Void) throws {
+        repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
+        self.request = request
+        (self.rules, rulesDigest) = rules
+        self.strict = strict
+        self.verbose = verbose
+        self.log = log
+        if noCache {
+            (identity, store, cacheDirectory) = (nil, nil, nil)
+            log("cache: off (--no-cache)")
+        } else {
+            let directory = CacheDirectory(repository: repository, explicit: cacheDir)
+            log("cache: \(directory.path) (\(directory.how))")
+            cacheDirectory = directory
+            store = ResultStore(directory: directory)
+            identity = try RunIdentity(repository: repository, request: request)
+            if let identity {
+                log("result cache: snapshot tree \(identity.snapshotTree.prefix(12)), diff base tree \(identity.baseTree.prefix(12))"
+                    + (identity.snapshotTree == identity.baseTree ? " (equal: nothing changed)" : ""))
+            } else {
+                log("result cache: not used for this snapshot (a work tree has no tree id until every file is hashed)")
+            }
+        }
+    }
+
+    /// The workspace (snapshot, diff base, touched set, configuration), opened on first use.
+    func workspace() throws -> Workspace {
+        if let openedWorkspace { return openedWorkspace }
+        let workspace = try Workspace(repository: repository, request: request, bundledRules: rules)
+        workspace.log.forEach(log)
+        openedWorkspace = workspace
+        return workspace
+    }
+
+    /// The key of a record: labcheck's version and binary, the bundled rules, the options, the
+    /// snapshot's tree and the base's (nil: checked without a base).
+    func key(tree: String, base: String?) -> String {
+        var digest = Digest()
+        digest.add("labcheck run record 1")
+        digest.add(Labcheck.version)
+        digest.add(Self.executableIdentity)
+        digest.add(rulesDigest)
+        digest.add(strict ? "strict" : "not strict")
+        digest.add(tree)
+        digest.add(base ?? "no base")
+        return Digest.hex(digest.finish())
+    }
+
+    /// The running binary's device, inode, size and modification time: a rebuilt labcheck never
+    /// reads results an earlier build cached.
+    static let executableIdentity: String = {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return "unknown binary \(UUID())" }
+        return "\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }()
+
+    /// Whether the touched set is known to be empty without opening the workspace.
+    var nothingChanged: Bool { identity.map { $0.snapshotTree == $0.baseTree } ?? false }
+
+    /// The snapshot's record (every file checked, against the diff base).
+    func snapshotRecord() throws -> RunRecord {
+        if let identity, let store {
+            if let hit = store.load(key(tree: identity.snapshotTree, base: identity.baseTree), log: log) {
+                log("result cache: the snapshot's findings from the cache")
+                return hit
+            }
+            // Nothing changed: the snapshot is its own base, so its record without a base is
+            // its record (base-comparing checks find nothing when nothing changed).
+            if nothingChanged, var hit = store.load(key(tree: identity.snapshotTree, base: nil), log: log) {
+                log("result cache: the snapshot's findings from the cache (nothing changed since the diff base)")
+                hit.touched = []
+                return hit
+            }
+        }
+        let workspace = try workspace()
+        var lint = workspace.lintRequest(strictFlag: strict, importCache: loadScanCache())
+        lint.scope = .all
+        lint.verbose = verbose
+        let result = try Linter.run(lint)
+        scanCache = result.importCache
+        result.log.forEach(log)
+        let record = RunRecord(result, touched: request.all ? nil : workspace.scope.touched)
+        if let identity, let store {
+            store.save(record, key: key(tree: identity.snapshotTree, base: identity.baseTree), log: log)
+            store.save(record.withoutBase(), key: key(tree: identity.snapshotTree, base: nil), log: log)
+        }
+        return record
+    }
+
+    /// The touched set of a record made without it (by an `--all` run).
+    func touched(_ record: RunRecord) throws -> Set<String> {
+        if let touched = record.touched { return Set(touched) }
+        if nothingChanged { return [] }
+        guard let touched = try workspace().scope.touched else { return [] }
+        return touched
+    }
+
+    /// The diff base's findings, checked without a base of its own.
+    func baseFindings() throws -> [Diagnostic] {
+        if let identity, let store, let hit = store.load(key(tree: identity.baseTree, base: nil), log: log) {
+            log("result cache: the diff base's findings from the cache")
+            return hit.diagnostics
+        }
+        let base = try workspace().diffBase()
+        let configuration = try RepositoryConfiguration.load(base, bundled: rules)
+        var lint = LintRequest(snapshot: base, scope: .all, configuration: configuration, strictFlag: strict, importCache: loadScanCache())
+        lint.verbose = false
+        let result = try Linter.run(lint)
+        scanCache = result.importCache
+        log("diff base: checked in full (\(base.label)): \(result.diagnostics.count) finding(s)")
+        let record = RunRecord(result, touched: nil)
+        if let identity, let store { store.save(record, key: key(tree: identity.baseTree, base: nil), log: log) }
+        return record.diagnostics
+    }
+
+    private func loadScanCache() -> ImportScanCache {
+        if let scanCache { return scanCache }
+        let cache = cacheDirectory.map { ImportCacheStore.load($0, log: log) } ?? ImportScanCache()
+        scanCache = cache
+        return cache
+    }
+
+    /// Writes the scan cache back if a run changed it.
+    func finish() {
+        guard let scanCache, let cacheDirectory else { return }
+        ImportCacheStore.save(scanCache, to: cacheDirectory, log: log)
+    }
+}

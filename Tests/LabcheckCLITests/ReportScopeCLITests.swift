@@ -1,0 +1,202 @@
+import Foundation
+import XCTest
+import LabcheckTestSupport
+
+/// Issue 11: the staged report scope (every finding in a touched file, every configuration
+/// error, and every finding anywhere that is absent at the diff base), the result cache that
+/// makes it cheap (keyed by the snapshot's and the base's trees), `--cache-dir`, and a cache
+/// that is bounded and never trusted blindly. Real repositories, the built binary.
+final class ReportScopeCLITests: XCTestCase {
+    private static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Differential")
+
+    /// `app.core` must not import `app.ui`. `app.core.x` imports the name `helpers` of
+    /// `app.service`, which is a variable until a module `app/service/helpers.py` appears.
+    static let repository: [String: String] = [
+        ".labcheck.toml": """
+        [python]
+        roots = ["src"]
+
+        [[contracts]]
+        name = "core stays pure"
+        type = "forbidden"
+        source = ["app.core"]
+        forbidden = ["app.ui"]
+
+        """,
+        "src/app/__init__.py": "",
+        "src/app/core/__init__.py": "",
+        "src/app/core/x.py": "from app.service import helpers\n",
+        "src/app/service/__init__.py": "helpers = None\n",
+        "src/app/ui/__init__.py": "",
+        "src/app/ui/view.py": "",
+    ]
+
+    private func labcheck(_ f: GitFixture, _ args: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+        try LabcheckBinary.run(args, in: f.root, environment: f.environment.merging(extra) { $1 })
+    }
+
+    private func headers(_ out: String) -> [String] {
+        out.split(separator: "\n").filter { $0.contains(": error[") || $0.contains(": warning[") }.map {
+            let s = String($0)
+            return String(s[..<s.range(of: "]: ")!.upperBound].dropLast(2))
+        }
+    }
+
+    func testANewModuleThatBreaksAContractThroughAnUntouchedFileIsReported() throws {
+        let f = try GitFixture()
+        try f.commit(Self.repository)
+        XCTAssertEqual(try labcheck(f, ["check", "--all"]).status, 0)
+        // The new module changes what the untouched `from app.service import helpers` imports.
+        try f.write("src/app/service/helpers.py", "import app.ui.view\n")
+        try f.git("add", ".")
+        for args in [["check"], ["check", "--no-cache"], ["check"]] {
+            let r = try labcheck(f, args)
+            XCTAssertEqual(r.status, 1, "\(args): \(r)")
+            XCTAssertEqual(headers(r.stdout), ["src/app/core/x.py:1:6: error[LC301]"], "\(args): \(r)")
+            XCTAssertTrue(r.stdout.contains("app.core.x imports app.ui.view through a chain"), r.stdout)
+        }
+        // Once committed, the finding is at the diff base: a change elsewhere does not report it
+        // again, while `--all` still does.
+        try f.git("commit", "-qm", "helpers")
+        try f.write("src/app/ui/view.py", "VALUE = 1\n")
+        try f.git("add", ".")
+        let later = try labcheck(f, ["check", "-v"])
+        XCTAssertEqual(later.status, 0, "\(later)")
+        XCTAssertTrue(later.stderr.contains("1 elsewhere also at the base, not reported"), later.stderr)
+        XCTAssertEqual(headers(try labcheck(f, ["check", "--all"]).stdout), ["src/app/core/x.py:1:6: error[LC301]"])
+    }
+
+    func testAFindingThatOnlyChangesShapeElsewhereIsNewButOneThatStaysIsNot() throws {
+        let f = try GitFixture()
+        var files = Self.repository
+        files["src/app/core/direct.py"] = "import app.ui.view\n"   // an existing violation
+        try f.commit(files)
+        try f.write("src/app/ui/other.py", "")
+        try f.git("add", ".")
+        // The existing violation is in an untouched file and at the base: not reported.
+        let r = try labcheck(f, ["check", "-v"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(headers(r.stdout), [])
+        // A second violation in an untouched file, created by the staged change, is.
+        try f.write("src/app/service/helpers.py", "from app.ui import other\n")
+        try f.git("add", ".")
+        let second = try labcheck(f, ["check"])
+        XCTAssertEqual(second.status, 1, "\(second)")
+        XCTAssertEqual(headers(second.stdout), ["src/app/core/x.py:1:6: error[LC301]"], "\(second)")
+    }
+
+    func testNothingStagedIsAnsweredFromTheIndexAndTheCache() throws {
+        let f = try GitFixture()
+        var files = Self.repository
+        files["src/app/core/direct.py"] = "import app.ui.view\n"
+        try f.commit(files)
+        let first = try labcheck(f, ["check", "-v"])
+        XCTAssertEqual(first.status, 0, "\(first)")
+        XCTAssertTrue(first.stderr.contains("(equal: nothing changed)"), first.stderr)
+        let second = try labcheck(f, ["check", "-v", "--format", "json"])
+        XCTAssertEqual(second.status, 0, "\(second)")
+        XCTAssertTrue(second.stderr.contains("the snapshot's findings from the cache"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("snapshot: staged ("), "the snapshot must not be read in full: \(second.stderr)")
+        let cold = try labcheck(f, ["check", "--no-cache", "--format", "json"])
+        XCTAssertEqual(second.stdout, cold.stdout)
+        // The configuration broken while nothing else changes: still an error (exit 2), also
+        // when the answer comes from the cache.
+        try f.write(".labcheck.toml", "[python]\nroots = [\"nope\"]\n\n[[contracts]]\nname = \"c\"\ntype = \"forbidden\"\nsource = [\"app.core\"]\nforbidden = [\"app.ui\"]\n")
+        try f.git("commit", "-qam", "broken")
+        for args in [["check"], ["check"], ["check", "--no-cache"]] {
+            let r = try labcheck(f, args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r)")
+            XCTAssertTrue(r.stdout.contains("error[LC001]"), r.stdout)
+        }
+    }
+
+    func testCacheDirectoryOptionAndEnvironment() throws {
+        let f = try GitFixture()
+        try f.commit(Self.repository)
+        try f.write("src/app/service/helpers.py", "import app.ui.view\n")
+        try f.git("add", ".")
+        let gitCache = f.root.appendingPathComponent(".git/labcheck")
+        let option = f.sibling("ci-cache")
+        let r = try labcheck(f, ["check", "--cache-dir", option.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: option.appendingPathComponent("import-scan-cache-v1").path))
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: option.appendingPathComponent("runs").path).isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gitCache.path), "nothing in the git directory")
+        let fromEnvironment = f.sibling("env-cache")
+        let e = try labcheck(f, ["check", "-v"], environment: ["LABCHECK_CACHE_DIR": fromEnvironment.path])
+        XCTAssertEqual(e.status, 1)
+        XCTAssertTrue(e.stderr.contains("(LABCHECK_CACHE_DIR)"), e.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: fromEnvironment.appendingPathComponent("import-scan-cache-v1").path))
+        // A cache kept by CI and restored into a fresh clone serves the same tree.
+        let again = try labcheck(f, ["check", "-v", "--cache-dir", option.path])
+        XCTAssertTrue(again.stderr.contains("the snapshot's findings from the cache"), again.stderr)
+        XCTAssertEqual(again.stdout, r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gitCache.path))
+    }
+
+    func testHugeCorruptAndForeignCacheFilesAreIgnoredWithoutBeingRead() throws {
+        let f = try GitFixture()
+        try f.commit(Self.repository)
+        try f.write("src/app/service/helpers.py", "import app.ui.view\n")
+        try f.git("add", ".")
+        let expected = try labcheck(f, ["check", "--no-cache"])
+        XCTAssertEqual(expected.status, 1)
+        XCTAssertEqual(try labcheck(f, ["check"]).stdout, expected.stdout)
+        let cache = f.root.appendingPathComponent(".git/labcheck")
+        // Every run record corrupted, the scan cache replaced by a 4 GiB (sparse) file.
+        let runs = cache.appendingPathComponent("runs")
+        for name in try FileManager.default.contentsOfDirectory(atPath: runs.path) {
+            var bytes = try [UInt8](Data(contentsOf: runs.appendingPathComponent(name)))
+            bytes[bytes.count / 2] ^= 0x55
+            try Data(bytes).write(to: runs.appendingPathComponent(name))
+        }
+        let scan = cache.appendingPathComponent("import-scan-cache-v1")
+        try FileManager.default.removeItem(at: scan)
+        XCTAssertTrue(FileManager.default.createFile(atPath: scan.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: scan)
+        try handle.truncate(atOffset: 4 << 30)
+        try handle.close()
+        let r = try labcheck(f, ["check", "-v"])
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertEqual(r.stdout, expected.stdout)
+        XCTAssertTrue(r.stderr.contains("over the \(1 << 30)-byte bound; ignored without reading it"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("is not a valid labcheck run record; ignored"), r.stderr)
+        // Peak RSS of a run, from wait4.
+        let rss = try runProcess("/usr/bin/env", ["python3", "-c", """
+            import os, subprocess, sys
+            p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(p.pid, 0)
+            print(usage.ru_maxrss)
+            """, LabcheckBinary.path, "check"], in: f.root, environment: f.environment)
+        let kib = try XCTUnwrap(Int(rss.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(rss)")
+        XCTAssertLessThan(kib, 512 * 1024, "a 4 GiB cache file must cost no memory (peak RSS \(kib) KiB)")
+        // A foreign file in place of a record: ignored too. The run rewrote a valid record.
+        for name in try FileManager.default.contentsOfDirectory(atPath: runs.path) {
+            try Data("not labcheck's".utf8).write(to: runs.appendingPathComponent(name))
+        }
+        let foreign = try labcheck(f, ["check", "-v"])
+        XCTAssertEqual(foreign.stdout, expected.stdout)
+        XCTAssertTrue(foreign.stderr.contains("is not a valid labcheck run record; ignored"), foreign.stderr)
+    }
+
+    /// The definition, checked over random sequences of edits: each incremental staged run
+    /// (with the caches of every earlier step) equals a cold `--all` run's findings filtered to
+    /// the report scope (`Tests/Differential/staged_scope_differential.py`).
+    func testStagedRunsEqualColdFullRunsFilteredToTheScopeOverRandomEditSequences() throws {
+        let f = try GitFixture(initialize: false)
+        let seed = ProcessInfo.processInfo.environment["LABCHECK_DIFF_SEED"] ?? "11"
+        let r = try runProcess("/usr/bin/env", ["python3", Self.scripts.appendingPathComponent("staged_scope_differential.py").path,
+                                                "--labcheck", LabcheckBinary.path, "--seed", seed, "--sequences", "16", "--steps", "8",
+                                                "--workdir", f.root.path],
+                               in: f.root, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LANG": "C.UTF-8"])
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+        XCTAssertEqual(r.status, 0, "mismatches: \(summary["problems"] ?? "")")
+        XCTAssertEqual(summary["problem_count"] as? Int, 0)
+        XCTAssertEqual(summary["comparisons"] as? Int, 16 * 8, "\(summary)")
+        // The sequences must have exercised what the scope is about.
+        XCTAssertGreaterThan(summary["new_elsewhere"] as? Int ?? 0, 5, "\(summary)")
+        XCTAssertGreaterThan(summary["also_at_base"] as? Int ?? 0, 20, "\(summary)")
+        XCTAssertGreaterThan(summary["in_touched"] as? Int ?? 0, 20, "\(summary)")
+        XCTAssertGreaterThan(summary["nothing_staged"] as? Int ?? 0, 3, "\(summary)")
+    }
+}
