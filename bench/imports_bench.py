@@ -15,7 +15,7 @@ What it does:
   3. Times, alternating runs: `lint-imports --no-cache`, `tach check`, `labcheck check --all
      --no-cache` (cold: every file read and scanned) and `labcheck check --all` (warm: the scan
      and result caches a pre-commit hook or CI keeps). Wall time (median of N, perf_counter) and
-     peak RSS (wait4).
+     peak RSS (GNU time, see measure.py).
   4. Compares the findings: the set of direct illegal imports (importer, imported, line) of both
      contracts, and for the forbidden contract the set of (source module, forbidden module) pairs
      that have chains. import-linter's findings come from its own Python API (untimed).
@@ -31,6 +31,8 @@ import time
 import subprocess
 import sys
 import zipfile
+
+import measure
 
 SYMPY = "sympy==1.14.0"
 FORBIDDEN = ("sympy.core", "sympy.printing")
@@ -148,25 +150,11 @@ def prepare(out):
 
 
 def timed(cmd, cwd):
-    """Wall seconds (perf_counter from fork to reaping) and peak RSS (KiB, from wait4's rusage of
-    that one child) of one run, output discarded. GNU time's %e has only 10 ms resolution, too
-    coarse for runs under 100 ms."""
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.chdir(cwd)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
-            os.execvp(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} failed with status {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_maxrss
+    """Wall seconds and peak RSS (KiB) of one run (see measure.py), output discarded."""
+    wall, peak, status = measure.timed(cmd, cwd)
+    if status not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed with status {status}")
+    return wall, peak
 
 
 def importlinter_findings(repo):

@@ -12,9 +12,12 @@ What it does:
   2. Stages a change to one lab file and one Python file (a second index, made before staging,
      gives the "nothing staged" state through GIT_INDEX_FILE).
   3. Times, interleaved, --runs rounds of: `git diff --cached --name-only` (the floor), `git status
-     --porcelain`, `labcheck check` warm and `--no-cache`, `labcheck check` with nothing staged,
-     and `labcheck check --all` warm. Medians (perf_counter from fork to reaping), ratios to the
-     floor, and peak RSS from wait4's rusage of each child.
+     --porcelain`, and labcheck as a hook meets it: `labcheck check` on a new staged change each
+     round (the Python and the lab file edited again, untimed, before the run: the snapshot is
+     new, the caches hold the earlier rounds), the same staged state again (answered from the
+     result cache), `--no-cache`, nothing staged (a second index, GIT_INDEX_FILE), and `--all`
+     on the same state and on a new change. Medians (perf_counter from fork to reaping), ratios
+     to the floor, and peak RSS (GNU time, see measure.py).
 """
 import argparse
 import os
@@ -24,6 +27,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from measure import timed
 
 LAYERS = ["top", "middle", "base"]
 
@@ -78,7 +83,7 @@ def generate(repo, packages, modules, labs, stages, seed):
         subprocess.run(cmd, cwd=repo, env=env, check=True)
     # The "nothing staged" index, then one lab file and one Python file staged.
     shutil.copy(os.path.join(repo, ".git", "index"), os.path.join(repo, ".git", "index-clean"))
-    layer, package, module = names[len(names) // 2]
+    layer, package, module = changed_paths(packages, modules)
     with open(os.path.join(repo, "src", "mono", LAYERS[layer], package, module + ".py"), "a") as fh:
         fh.write("EXTRA = 1\n")
     with open(os.path.join(repo, "labs", "lab00", "lab_stages.toml"), "a") as fh:
@@ -87,14 +92,10 @@ def generate(repo, packages, modules, labs, stages, seed):
     return len(names), edges
 
 
-def timed(cmd, cwd, env=None):
-    """Wall seconds from fork to reaping and the child's peak RSS (KiB); output discarded."""
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss
+def changed_paths(packages, modules):
+    """The (layer, package, module) of the Python file the benchmark changes."""
+    p = packages // 2
+    return p * len(LAYERS) // packages, f"p{p:03d}", "m00"
 
 
 def main():
@@ -115,26 +116,47 @@ def main():
     print(f"generated {files} Python files ({edges} import statements) and {args.labs} lab files of {args.stages} stages "
           f"in {time.perf_counter() - started:.0f} s: {repo}")
     clean = dict(os.environ, GIT_INDEX_FILE=os.path.join(repo, ".git", "index-clean"))
-    subprocess.run([binary, "check"], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)          # warm the cache
-    subprocess.run([binary, "check", "--all"], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    layer, package, module = changed_paths(args.packages, args.modules)
+    py = os.path.join(repo, "src", "mono", LAYERS[layer], package, module + ".py")
+    lab = os.path.join(repo, "labs", "lab00", "lab_stages.toml")
+    py_text, lab_text = open(py).read(), open(lab).read()
+    rounds = iter(range(10**6))
+
+    def new_change():
+        """A new staged state (untimed): the Python file and the lab file edited again."""
+        k = next(rounds)
+        with open(py, "w") as fh:
+            fh.write(py_text + f"ROUND = {k}\n")
+        with open(lab, "w") as fh:
+            fh.write(lab_text.replace('D = "added"', f'D = "added in round {k}"'))
+        subprocess.run(["git", "add", py, lab], cwd=repo, check=True)
+
+    # Warm-up, as a hook would have left things: the commit's tree checked (nothing staged), one
+    # staged check.
+    for env in (clean, None):
+        subprocess.run([binary, "check"], cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     commands = [
-        ("git diff --cached --name-only (floor)", ["git", "diff", "--cached", "--name-only"], None),
-        ("git status --porcelain", ["git", "status", "--porcelain"], None),
-        ("labcheck check (warm, 1 lab + 1 .py staged)", [binary, "check"], None),
-        ("labcheck check --no-cache", [binary, "check", "--no-cache"], None),
-        ("labcheck check (nothing staged)", [binary, "check"], clean),
-        ("labcheck check --all (warm)", [binary, "check", "--all"], None),
+        ("git diff --cached --name-only (floor)", ["git", "diff", "--cached", "--name-only"], None, None),
+        ("git status --porcelain", ["git", "status", "--porcelain"], None, None),
+        ("labcheck check: a new staged change (1 lab + 1 .py)", [binary, "check"], None, new_change),
+        ("labcheck check: the same staged state again", [binary, "check"], None, None),
+        ("labcheck check --no-cache", [binary, "check", "--no-cache"], None, None),
+        ("labcheck check: nothing staged", [binary, "check"], clean, None),
+        ("labcheck check --all: same state again", [binary, "check", "--all"], None, None),
+        ("labcheck check --all: a new staged change", [binary, "check", "--all"], None, new_change),
     ]
-    times = {name: [] for name, _, _ in commands}
-    rss = {name: 0 for name, _, _ in commands}
+    times = {name: [] for name, _, _, _ in commands}
+    rss = {name: 0 for name, _, _, _ in commands}
     for _ in range(args.runs):
-        for name, cmd, env in commands:
-            wall, peak = timed(cmd, repo, env)
+        for name, cmd, env, setup in commands:
+            if setup:
+                setup()
+            wall, peak, _ = timed(cmd, repo, env)
             times[name].append(wall)
             rss[name] = max(rss[name], peak)
     floor = statistics.median(times[commands[0][0]])
     print(f"median of {args.runs} interleaved rounds; ratio to the floor; peak RSS")
-    for name, _, _ in commands:
+    for name, _, _, _ in commands:
         med = statistics.median(times[name])
         print(f"  {name:46s} {med * 1000:8.1f} ms  x{med / floor:6.1f}  {rss[name] / 1024:7.1f} MiB")
 

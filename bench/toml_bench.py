@@ -7,6 +7,12 @@ tomllib, side by side in one run, and print the throughput ratio.
 Both are timed in-process, best of N runs, excluding process start-up and file reading:
 labcheck through its hidden `debug parse-bench` command, tomllib through time.perf_counter.
 Both build their full document tree (labcheck's also keeps every key and value span).
+
+Then whole processes, side by side, interleaved (median of --runs, peak RSS from GNU time):
+`labcheck check --all --no-cache` on a git repository holding the file as its one lab file
+(every check, cold) and `labcheck check --all` (the same, answered from the result cache),
+against a Python process that only reads and parses the file with tomllib; and the same two
+for a --big-mb (default 50 MB) file, for memory.
 """
 import argparse
 import json
@@ -17,6 +23,8 @@ import sys
 import tempfile
 import time
 import tomllib
+import statistics
+from measure import timed
 
 CODE = '''import json
 from pathlib import Path
@@ -31,16 +39,24 @@ Path(data_out).write_text(json.dumps({{"results": results}}, indent=2) + "\\n", 
 '''
 
 
-def generate(target_bytes: int, seed: int = 7) -> str:
+def generate(target_bytes: int, seed: int = 7, clean: bool = False) -> str:
     """A lab file shaped like real AGILab labs: [[module]] stages with multi-line code,
-    inline-table stage arrays with escaped code, and template stages with args."""
+    inline-table stage arrays with escaped code, and template stages with args. `clean`: code
+    stages only, each with its own id and no dependencies, so `labcheck check` finds nothing."""
     rnd = random.Random(seed)
     parts = ['[__meta__]\nschema = "agilab.lab_stages.v1"\nversion = 1\n\n']
     size = len(parts[0])
     i = 0
     while size < target_bytes:
         app = f"app_{i % 37}"
-        if i % 3 == 0:
+        if clean:
+            block = (
+                f'[[module_{i % 101}]]\nid = "stage_{i}"\nD = "Stage {i}: evaluate the answer"\n'
+                f'Q = "Compare symptoms, evidence, assumptions for case {i}."\nM = "deterministic"\n'
+                f"C = '''\n{CODE.format(app=app, i=i, t=rnd.random())}'''\n"
+                f'R = "agi.run"\n\n'
+            )
+        elif i % 3 == 0:
             block = (
                 f'[[module_{i % 101}]]\nid = "stage_{i}"\nD = "Stage {i}: evaluate the answer"\n'
                 f'Q = "Compare symptoms, evidence, assumptions for case {i}."\nM = "deterministic"\n'
@@ -74,6 +90,7 @@ def main() -> int:
     ap.add_argument("--labcheck", default=".build/release/labcheck", help="the labcheck binary (a release build)")
     ap.add_argument("--mb", type=float, default=8.0, help="size of the generated file in MB")
     ap.add_argument("--runs", type=int, default=5, help="runs of each parser; the best is reported")
+    ap.add_argument("--big-mb", type=float, default=50.0, help="size of the file for the memory comparison")
     args = ap.parse_args()
 
     text = generate(int(args.mb * 1_000_000))
@@ -103,7 +120,47 @@ def main() -> int:
     print(f"labcheck TOML parser: {lab['best_seconds'] * 1000:8.1f} ms  {lab_mbs:8.1f} MB/s")
     print(f"python tomllib ({sys.version.split()[0]}): {best_py * 1000:8.1f} ms  {py_mbs:8.1f} MB/s")
     print(f"ratio: labcheck is {lab_mbs / py_mbs:.1f}x tomllib's throughput")
+    print()
+    for size in (args.mb, args.big_mb):
+        whole_process(args.labcheck, generate(int(size * 1_000_000), clean=True).encode(), args.runs)
     return 0
+
+
+def whole_process(labcheck, data, runs):
+    """labcheck's whole `check --all` against a Python process that only parses the file."""
+    binary = os.path.abspath(labcheck)
+    size_mb = len(data) / 1e6
+    with tempfile.TemporaryDirectory() as repo:
+        path = os.path.join(repo, "labs", "lab_stages.toml")
+        os.makedirs(os.path.dirname(path))
+        with open(path, "wb") as fh:
+            fh.write(data)
+        env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
+                   GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
+        for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "lab"]):
+            subprocess.run(cmd, cwd=repo, env=env, check=True)
+        findings = subprocess.run([binary, "check", "--all", "--no-cache", "--format", "json"], cwd=repo, capture_output=True, text=True)
+        count = len(json.loads(findings.stdout)["diagnostics"])
+        subprocess.run([binary, "check", "--all"], cwd=repo, capture_output=True)   # the result cache
+        commands = [
+            ("python3: tomllib.load only", [sys.executable, "-c", "import sys, tomllib; tomllib.load(open(sys.argv[1], 'rb'))", path]),
+            ("labcheck check --all --no-cache", [binary, "check", "--all", "--no-cache"]),
+            ("labcheck check --all (result cached)", [binary, "check", "--all"]),
+        ]
+        times = {name: [] for name, _ in commands}
+        rss = {name: 0 for name, _ in commands}
+        del data   # the script's own memory is not the children's (see measure.py)
+        for _ in range(runs):
+            for name, cmd in commands:
+                wall, peak, _ = timed(cmd, repo)
+                times[name].append(wall)
+                rss[name] = max(rss[name], peak)
+    print(f"whole processes, a {size_mb:.1f} MB clean lab file ({count} findings); median of {runs} interleaved runs, peak RSS")
+    base = statistics.median(times[commands[0][0]])
+    for name, _ in commands:
+        med = statistics.median(times[name])
+        ratio = "" if name.startswith("python3") else f"   {base / med:5.1f}x faster than tomllib's parse, {rss[name] / max(1, rss[commands[0][0]]):.2f}x its memory"
+        print(f"  {name:40s} {med * 1000:8.1f} ms  {rss[name] / 1024:7.1f} MiB{ratio}")
 
 
 if __name__ == "__main__":

@@ -258,24 +258,29 @@ public struct DiffBase: SnapshotReader {
     /// else HEAD, else (unborn HEAD, the first commit) the empty tree.
     public init(repository: GitRepository, revision: String?, emptyTree: Bool = false) throws {
         self.repository = repository
+        let found: [String: FileEntry]
         if emptyTree {
             label = "the empty tree"
-            files = [:]
+            found = [:]
         } else if let revision {
             let tree = try repository.treeID(of: revision)
             label = "\(revision) (\(try repository.commitID(of: revision).prefix(12)))"
-            files = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
+            found = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
         } else if repository.headIsUnborn {
             label = "the empty tree (HEAD is unborn: first commit)"
-            files = [:]
+            found = [:]
         } else {
             let tree = try repository.treeID(of: "HEAD")
             label = "HEAD (\(try repository.commitID(of: "HEAD").prefix(12)))"
-            files = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
+            found = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
         }
+        files = found
+        sortedPaths = Lazy { found.keys.sorted() }
     }
 
-    public var paths: [String] { files.keys.sorted() }
+    /// Sorted once, when first asked (a lab check asks for every lab file).
+    public var paths: [String] { sortedPaths.value }
+    private let sortedPaths: Lazy<[String]>
 
     public func contentID(_ path: String) -> String? { files[path]?.id.description }
 
@@ -283,5 +288,25 @@ public struct DiffBase: SnapshotReader {
     public func read(_ path: String) throws -> [UInt8] {
         guard let entry = files[path] else { throw GitError.libgit2(call: "read", code: -3, message: "\(path) is not in the diff base") }
         return try repository.blob(entry.id)
+    }
+}
+
+/// A value computed on first use (`DiffBase` is a struct shared by copies: the box keeps one
+/// computation for all of them).
+/// `@unchecked Sendable`: `stored` is read and written only while `lock` is held.
+final class Lazy<Value>: @unchecked Sendable {
+    private let compute: () -> Value
+    private var stored: Value?
+    private let lock = NSLock()
+
+    init(_ compute: @escaping () -> Value) { self.compute = compute }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let stored { return stored }
+        let made = compute()
+        stored = made
+        return made
     }
 }

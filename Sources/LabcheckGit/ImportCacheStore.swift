@@ -21,9 +21,13 @@ public enum ImportCacheStore {
         return cache
     }
 
-    /// Writes the cache if it changed. Failures are reported to `log`, never fatal.
+    /// Writes the cache when enough changed (`ImportScanCache.worthWriting`). Failures are
+    /// reported to `log`, never fatal.
     public static func save(_ cache: ImportScanCache, to directory: CacheDirectory, log: (String) -> Void) {
-        guard cache.changed else { return }
+        guard cache.worthWriting else {
+            if cache.changed { log("import cache: \(cache.changes) change(s) not written yet (written once they add up)") }
+            return
+        }
         if let problem = CacheDirectory.writeAtomically(cache.encode(), to: path(in: directory)) { log("import cache: \(problem)") }
     }
 }

@@ -29,30 +29,43 @@ enum BundledRules {
 
     /// Loads every rules file of the bundled directory. Throws a usage failure (exit 2) when
     /// none can be found.
-    static func load(log: (String) -> Void) throws -> RuleSet { try loadDigested(log: log).rules }
+    static func load(log: (String) -> Void) throws -> RuleSet { try read(log: log).parse() }
 
-    /// The bundled rules and a digest of every file read (its path and bytes), which keys the
-    /// result cache: other rules, other results.
-    static func loadDigested(log: (String) -> Void) throws -> (rules: RuleSet, digest: String) {
+    /// The bundled rules files' bytes, read but not parsed yet, and a digest of every file (its
+    /// path and bytes), which keys the result cache: other rules, other results. A run answered
+    /// from the cache never parses them.
+    struct Files {
+        let directory: String
+        let files: [(path: String, bytes: [UInt8])]
+        let digest: String
+
+        func parse() -> RuleSet {
+            var rules = RuleSet()
+            let origin = RuleOrigin(kind: "bundled", directory: directory)
+            for file in files { rules.load(path: file.path, bytes: file.bytes, origin: origin) }
+            return rules
+        }
+    }
+
+    static func read(log: (String) -> Void) throws -> Files {
         guard let (directory, how) = locate() else {
             throw CommandFailure(exitCode: ExitStatus.usage,
                                  message: "error: cannot find labcheck's bundled rules (looked for share/labcheck/rules beside the binary and rules/ in its source tree); set LABCHECK_RULES to the rules directory")
         }
         log("rules: bundled rules from \(directory) (\(how))")
-        var rules = RuleSet()
+        var files: [(path: String, bytes: [UInt8])] = []
         var digest = Digest()
-        let origin = RuleOrigin(kind: "bundled", directory: directory)
         for category in ["templates", "apps", "schemas", "contracts", "conventions", "snippets"] {
             let folder = URL(fileURLWithPath: directory).appendingPathComponent(category)
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()
             for name in names {
                 let url = folder.appendingPathComponent(name)
                 guard let data = FileManager.default.contents(atPath: url.path) else { continue }
-                rules.load(path: url.path, bytes: [UInt8](data), origin: origin)
+                files.append((url.path, [UInt8](data)))
                 digest.add(category + "/" + name)
                 digest.add([UInt8](data))
             }
         }
-        return (rules, Digest.hex(digest.finish()))
+        return Files(directory: directory, files: files, digest: Digest.hex(digest.finish()))
     }
 }

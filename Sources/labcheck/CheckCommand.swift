@@ -167,7 +167,7 @@ struct CheckCommand: ParsableCommand {
         let started = Date()
         // The bundled rules need no git: loading them first overlaps libgit2's start-up, which
         // runs on another thread since the process began.
-        let rules = try BundledRules.loadDigested(log: output.log)
+        let rules = try BundledRules.read(log: output.log)
         let run = try CheckRun(request: snapshotOptions.workspaceRequest, rules: rules, strict: strict, verbose: output.verbose,
                                cacheDir: cacheDir, noCache: noCache, log: output.log)
         output.log("timing: rules and snapshot identity read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")

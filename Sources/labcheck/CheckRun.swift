@@ -14,22 +14,23 @@ import LabcheckGit
 final class CheckRun {
     let repository: GitRepository
     let request: WorkspaceRequest
-    let rules: RuleSet
+    let bundled: BundledRules.Files
+    /// The bundled rules, parsed on first use (a run answered from the cache never needs them).
+    lazy var rules: RuleSet = bundled.parse()
     let strict: Bool
     let verbose: Bool
     let identity: RunIdentity?
     let store: ResultStore?
     let cacheDirectory: CacheDirectory?
     let log: (String) -> Void
-    private let rulesDigest: String
     private var openedWorkspace: Workspace?
     private var scanCache: ImportScanCache?
 
-    init(request: WorkspaceRequest, rules: (rules: RuleSet, digest: String), strict: Bool, verbose: Bool,
+    init(request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
          cacheDir: String?, noCache: Bool, log: @escaping (String) -> Void) throws {
         repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
         self.request = request
-        (self.rules, rulesDigest) = rules
+        bundled = rules
         self.strict = strict
         self.verbose = verbose
         self.log = log
@@ -67,7 +68,7 @@ final class CheckRun {
         digest.add("labcheck run record 1")
         digest.add(Labcheck.version)
         digest.add(Self.executableIdentity)
-        digest.add(rulesDigest)
+        digest.add(bundled.digest)
         digest.add(strict ? "strict" : "not strict")
         digest.add(tree)
         digest.add(base ?? "no base")
@@ -89,7 +90,7 @@ final class CheckRun {
     func snapshotRecord() throws -> RunRecord {
         if let identity, let store {
             if let hit = store.load(key(tree: identity.snapshotTree, base: identity.baseTree), log: log) {
-                log("result cache: the snapshot's findings from the cache")
+                log("result cache: the snapshot's findings from the cache (`--no-cache -v` shows how they are found)")
                 return hit
             }
             // Nothing changed: the snapshot is its own base, so its record without a base is
@@ -107,9 +108,12 @@ final class CheckRun {
         let result = try Linter.run(lint)
         scanCache = result.importCache
         result.log.forEach(log)
-        let record = RunRecord(result, touched: request.all ? nil : workspace.scope.touched)
+        var record = RunRecord(result, touched: request.all ? nil : workspace.scope.touched)
         if let identity, let store {
-            store.save(record, key: key(tree: identity.snapshotTree, base: identity.baseTree), log: log)
+            let recordKey = key(tree: identity.snapshotTree, base: identity.baseTree)
+            // An `--all` run does not compute the touched set: keep the one a staged run stored.
+            if record.touched == nil, let earlier = store.load(recordKey, log: { _ in }) { record.touched = earlier.touched }
+            store.save(record, key: recordKey, log: log)
             store.save(record.withoutBase(), key: key(tree: identity.snapshotTree, base: nil), log: log)
         }
         return record

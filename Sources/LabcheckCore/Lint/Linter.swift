@@ -311,6 +311,7 @@ public enum Linter {
             baseSnapshot = loaded
         }
         let rules = request.configuration.rules
+        let basePaths = Set(baseSnapshot?.paths ?? [])
         for path in paths {
             switch LabFileReader.read(path: path, bytes: try request.snapshot.read(path), conventions: conventions) {
             case .failure(let error):
@@ -321,7 +322,7 @@ public enum Linter {
                 let (on, why) = strict.forFile(declares: declares, declaration: "[\(conventions.metaKey)] \(conventions.strictKey) = true in \(path)")
                 if on && !strict.run.on { log.append("strict mode: on for \(path) (\(why))") }
                 var base: LabFile? = nil
-                if let baseSnapshot, baseSnapshot.paths.contains(path),
+                if let baseSnapshot, basePaths.contains(path),
                    case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: conventions) {
                     base = old
                 }

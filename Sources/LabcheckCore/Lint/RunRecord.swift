@@ -17,8 +17,6 @@ public struct RunRecord: Codable, Sendable {
     public var pythonNotChecked: Int
     /// LC001/LC002 errors: the configuration itself is broken (exit 2).
     public var configurationInvalid: Bool
-    /// What the run decided, for `-v` (kept so a cached run can still explain itself).
-    public var log: [String]
 
     public init(_ result: LintResult, touched: Set<String>?) {
         diagnostics = result.diagnostics
@@ -28,7 +26,6 @@ public struct RunRecord: Codable, Sendable {
         (labFiles, pythonFiles, configFiles) = result.files
         pythonNotChecked = result.pythonNotChecked
         configurationInvalid = result.configurationInvalid
-        log = result.log
     }
 
     /// The same run seen without a diff base: the findings of checks that compare with the base

@@ -62,8 +62,7 @@ public enum SuppressionCheck: Check {
 
     /// The suppressions written in `bytes` (a file of the snapshot).
     public static func scan(_ bytes: [UInt8], file: String) -> [Suppression] {
-        let marker = Array("labcheck:".utf8)
-        guard bytes.firstRange(of: marker) != nil else { return [] }
+        guard bytes.withUnsafeBufferPointer(mentionsMarker) else { return [] }
         var out: [Suppression] = []
         var line = 1, lineStart = 0
         var i = 0

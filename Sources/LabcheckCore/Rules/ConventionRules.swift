@@ -12,6 +12,8 @@ public struct SnippetRecognizer: Sendable {
 
     /// Whether every marker stands as a line of `code`.
     public func marks(_ code: String) -> Bool {
+        // Each marker must at least occur in the code: most code has none of them.
+        guard markers.allSatisfy({ ByteSearch.contains($0, in: code) }) else { return false }
         let lines = Set(code.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map { String($0).trimmingSpaces })
         return markers.allSatisfy { lines.contains($0) }
     }
