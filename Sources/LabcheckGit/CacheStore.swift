@@ -143,10 +143,9 @@ public struct ResultStore {
     /// The record stored under `key`, or nil (logged when a file exists but is not valid).
     public func load(_ key: String, log: (String) -> Void) -> RunRecord? {
         guard let bytes = CacheDirectory.readBounded(file(key), limit: CacheDirectory.recordLimit, log: log) else { return nil }
-        let head = Self.magic.count + 32
-        guard bytes.count > head, bytes.starts(with: Self.magic),
-              Array(bytes[Self.magic.count..<head]) == Digest.of(Array(bytes[head...])),
-              let record = try? JSONDecoder().decode(RunRecord.self, from: Data(bytes[head...])) else {
+        // Read whole first (bounded), then opened: a file that exists but does not verify is said.
+        guard let payload = Envelope.open(bytes: bytes, magic: Self.magic),
+              let record = try? JSONDecoder().decode(RunRecord.self, from: Data(payload)) else {
             log("cache: \(file(key)) is not a valid labcheck run record; ignored")
             return nil
         }
@@ -159,22 +158,207 @@ public struct ResultStore {
     public func save(_ record: RunRecord, key: String, log: (String) -> Void) {
         // JSON: findings are few, and the file carries its checksum.
         guard let payload = try? [UInt8](JSONEncoder().encode(record)) else { return }
-        let checksum = Digest.of(payload)
-        guard checksum.count == 32 else { return }
-        if let problem = CacheDirectory.writeAtomically(Self.magic + checksum + payload, to: file(key)) {
+        if let problem = Envelope.write(payload, magic: Self.magic, to: file(key)) {
             log("cache: \(problem)")
             return
         }
-        prune()
+        Self.prune(directory.path + "/runs", keep: CacheDirectory.recordsKept)
     }
 
-    func prune() {
-        let runs = directory.path + "/runs"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: runs), names.count > CacheDirectory.recordsKept else { return }
+    /// Keeps the newest `keep` files of a directory (by modification time; a hit touches its file).
+    static func prune(_ folder: String, keep: Int) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), names.count > keep else { return }
         let dated = names.filter { !$0.hasPrefix(".") }.map { name -> (String, Int) in
             var info = stat()
-            return (name, stat(runs + "/" + name, &info) == 0 ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0)
+            return (name, stat(folder + "/" + name, &info) == 0 ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0)
         }.sorted { $0.1 > $1.1 }
-        for (name, _) in dated.dropFirst(CacheDirectory.recordsKept) { unlink(runs + "/" + name) }
+        for (name, _) in dated.dropFirst(keep) { unlink(folder + "/" + name) }
+    }
+}
+
+/// Lab-file findings by content (`LintMemo`), in `<cache dir>/lab-findings-v1`: one JSON map
+/// from key to findings, with the same envelope as run records (magic, SHA-256, bounded read,
+/// atomic write). A key is the digest of the configuration's identity (given by the caller:
+/// labcheck's own, the options, `.labcheck.toml` and the repository rules files by blob id),
+/// the path, the blob and the base blob. Only the entries a run used or made are written back,
+/// so the file holds about one snapshot's lab files.
+public final class LabMemoStore: LintMemo, @unchecked Sendable {
+    // `@unchecked Sendable`: `entries`, `used` and `changed` are touched only under `lock`.
+    private let file: String
+    /// The configuration's identity this store's keys are made with.
+    public let identity: String
+    private var entries: [String: [Diagnostic]] = [:]
+    private var used = Set<String>()
+    private var changed = false
+    private let lock = NSLock()
+    static let magic: [UInt8] = Array("LCLAB\u{1}\n".utf8)
+
+    public init(directory: CacheDirectory, configurationIdentity: String, log: (String) -> Void) {
+        file = (directory.path as NSString).appendingPathComponent("lab-findings-v1")
+        identity = configurationIdentity
+        guard let payload = Envelope.open(file, magic: Self.magic, limit: CacheDirectory.recordLimit, log: log) else { return }
+        guard let decoded = try? JSONDecoder().decode([String: [Diagnostic]].self, from: Data(payload)) else {
+            log("cache: \(file) is not a valid labcheck lab-findings file; ignored")
+            return
+        }
+        entries = decoded
+    }
+
+    private func key(_ path: String, _ blob: String, _ baseBlob: String?) -> String {
+        var digest = Digest()
+        digest.add(identity)
+        digest.add(path)
+        digest.add(blob)
+        digest.add(baseBlob ?? "no base")
+        return Digest.hex(digest.finish())
+    }
+
+    public func labFindings(path: String, blob: String, baseBlob: String?) -> [Diagnostic]? {
+        let k = key(path, blob, baseBlob)
+        lock.lock()
+        defer { lock.unlock() }
+        guard let found = entries[k] else { return nil }
+        used.insert(k)
+        return found
+    }
+
+    public func storeLabFindings(_ findings: [Diagnostic], path: String, blob: String, baseBlob: String?) {
+        let k = key(path, blob, baseBlob)
+        lock.lock()
+        defer { lock.unlock() }
+        entries[k] = findings
+        used.insert(k)
+        changed = true
+    }
+
+    /// Writes the used and new entries back when anything was added or is no longer used.
+    public func save(log: (String) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard changed || entries.count != used.count else { return }
+        let kept = entries.filter { used.contains($0.key) }
+        guard let payload = try? [UInt8](JSONEncoder().encode(kept)) else { return }
+        if let problem = Envelope.write(payload, magic: Self.magic, to: file) { log("cache: \(problem)") }
+    }
+}
+
+/// The import phase's memo (`ImportMemo`): scan digests by blob id in
+/// `<cache dir>/import-digests-v1` (binary: 20-byte blob id, 8-byte digest, repeated; in the
+/// checksummed envelope), and phase outcomes as JSON files under `<cache dir>/imports/`, keyed by
+/// SHA-256 of the configuration's identity and the phase's inputs, pruned to the newest 16.
+public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
+    // `@unchecked Sendable`: `digests` and `changed` are touched only under `lock`.
+    private let directory: CacheDirectory
+    /// The configuration's identity this store's keys are made with.
+    public let identity: String
+    private var digests: [String: UInt64] = [:]
+    /// The digests of the snapshots this process checked: what is written back.
+    private var current: [String: UInt64] = [:]
+    private var changed = false
+    private let lock = NSLock()
+    static let digestMagic: [UInt8] = Array("LCDIG\u{1}\n".utf8)
+    static let outcomeMagic: [UInt8] = Array("LCIMP\u{1}\n".utf8)
+    static let outcomesKept = 16
+
+    public init(directory: CacheDirectory, configurationIdentity: String, log: (String) -> Void) {
+        self.directory = directory
+        identity = configurationIdentity
+        guard let payload = Envelope.open(digestFile, magic: Self.digestMagic, limit: CacheDirectory.scanCacheLimit, log: log) else { return }
+        guard payload.count % 28 == 0 else {
+            log("cache: \(digestFile) is not a valid labcheck digest file; ignored")
+            return
+        }
+        digests.reserveCapacity(payload.count / 28)
+        var p = 0
+        while p < payload.count {
+            let id = ObjectID(bytes: Array(payload[p..<(p + 20)])).description
+            var d: UInt64 = 0
+            for k in 0..<8 { d |= UInt64(payload[p + 20 + k]) << (8 * UInt64(k)) }
+            digests[id] = d
+            p += 28
+        }
+    }
+
+    var digestFile: String { (directory.path as NSString).appendingPathComponent("import-digests-v1") }
+
+    public func scanDigest(blob: String) -> UInt64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return digests[blob]
+    }
+
+    public func storeScanDigests(_ found: [String: UInt64]) {
+        lock.lock()
+        defer { lock.unlock() }
+        current.merge(found) { _, new in new }
+        if found.contains(where: { digests[$0.key] != $0.value }) { changed = true }
+        digests.merge(found) { _, new in new }
+    }
+
+    public func key(_ material: [UInt8]) -> String {
+        var digest = Digest()
+        digest.add("labcheck import phase 1")
+        digest.add(identity)
+        digest.add(material)
+        return Digest.hex(digest.finish())
+    }
+
+    public func outcome(key: String) -> ImportPhaseOutcome? {
+        let file = directory.path + "/imports/" + key
+        guard let payload = Envelope.open(file, magic: Self.outcomeMagic, limit: CacheDirectory.recordLimit, log: { _ in }),
+              let outcome = try? JSONDecoder().decode(ImportPhaseOutcome.self, from: Data(payload)) else { return nil }
+        _ = utimes(file, nil)
+        return outcome
+    }
+
+    public func store(_ outcome: ImportPhaseOutcome, key: String) {
+        guard let payload = try? [UInt8](JSONEncoder().encode(outcome)) else { return }
+        _ = Envelope.write(payload, magic: Self.outcomeMagic, to: directory.path + "/imports/" + key)
+        ResultStore.prune(directory.path + "/imports", keep: Self.outcomesKept)
+    }
+
+    /// Writes the digests back if they changed.
+    public func save(log: (String) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        // Also rewritten when it holds many digests no snapshot of this run has (deleted files,
+        // old versions): the file stays about one snapshot's size.
+        guard changed || (!current.isEmpty && digests.count > 2 * current.count + 1024) else { return }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(current.count * 28)
+        for (id, d) in current.sorted(by: { $0.key < $1.key }) {
+            let bytes = [UInt8](hexBytes: id)
+            guard bytes.count == 20 else { continue }
+            payload += bytes
+            for k in 0..<8 { payload.append(UInt8(truncatingIfNeeded: d >> (8 * UInt64(k)))) }
+        }
+        if let problem = Envelope.write(payload, magic: Self.digestMagic, to: digestFile) { log("cache: \(problem)") }
+        changed = false
+    }
+}
+
+/// The envelope of labcheck's cache files: magic, SHA-256 of the payload, the payload.
+enum Envelope {
+    static func open(_ file: String, magic: [UInt8], limit: Int, log: (String) -> Void) -> [UInt8]? {
+        guard let bytes = CacheDirectory.readBounded(file, limit: limit, log: log) else { return nil }
+        guard let payload = open(bytes: bytes, magic: magic) else {
+            log("cache: \(file) is not a valid labcheck cache file; ignored")
+            return nil
+        }
+        return payload
+    }
+
+    /// The payload of a file's bytes, if they carry `magic` and a matching checksum.
+    static func open(bytes: [UInt8], magic: [UInt8]) -> [UInt8]? {
+        let head = magic.count + 32
+        guard bytes.count >= head, bytes.starts(with: magic), Array(bytes[magic.count..<head]) == Digest.of(Array(bytes[head...])) else { return nil }
+        return Array(bytes[head...])
+    }
+
+    /// Returns an error message, or nil.
+    static func write(_ payload: [UInt8], magic: [UInt8], to file: String) -> String? {
+        let checksum = Digest.of(payload)
+        guard checksum.count == 32 else { return "cannot checksum \(file)" }
+        return CacheDirectory.writeAtomically(magic + checksum + payload, to: file)
     }
 }

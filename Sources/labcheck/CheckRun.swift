@@ -25,6 +25,7 @@ final class CheckRun {
     let log: (String) -> Void
     private var openedWorkspace: Workspace?
     private var scanCache: ImportScanCache?
+    private var memos: (lab: LabMemoStore, imports: ImportMemoStore)?
 
     init(request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
          cacheDir: String?, noCache: Bool, log: @escaping (String) -> Void) throws {
@@ -64,15 +65,22 @@ final class CheckRun {
     /// The key of a record: labcheck's version and binary, the bundled rules, the options, the
     /// snapshot's tree and the base's (nil: checked without a base).
     func key(tree: String, base: String?) -> String {
+        var digest = ownIdentity("labcheck run record 1")
+        digest.add(tree)
+        digest.add(base ?? "no base")
+        return Digest.hex(digest.finish())
+    }
+
+    /// A digest begun with what every cached result depends on: its kind, labcheck's version
+    /// and binary, the bundled rules and the options.
+    private func ownIdentity(_ kind: String) -> Digest {
         var digest = Digest()
-        digest.add("labcheck run record 1")
+        digest.add(kind)
         digest.add(Labcheck.version)
         digest.add(Self.executableIdentity)
         digest.add(bundled.digest)
         digest.add(strict ? "strict" : "not strict")
-        digest.add(tree)
-        digest.add(base ?? "no base")
-        return Digest.hex(digest.finish())
+        return digest
     }
 
     /// The running binary's device, inode, size and modification time: a rebuilt labcheck never
@@ -102,11 +110,12 @@ final class CheckRun {
             }
         }
         let workspace = try workspace()
-        var lint = workspace.lintRequest(strictFlag: strict, importCache: loadScanCache())
+        var lint = workspace.lintRequest(strictFlag: strict, importCache: scanCache ?? ImportScanCache())
+        useMemos(&lint, workspace.snapshot, configuration: workspace.configuration)
         lint.scope = .all
         lint.verbose = verbose
         let result = try Linter.run(lint)
-        scanCache = result.importCache
+        if scanCache != nil { scanCache = result.importCache }
         result.log.forEach(log)
         var record = RunRecord(result, touched: request.all ? nil : workspace.scope.touched)
         if let identity, let store {
@@ -135,14 +144,49 @@ final class CheckRun {
         }
         let base = try workspace().diffBase()
         let configuration = try RepositoryConfiguration.load(base, bundled: rules)
-        var lint = LintRequest(snapshot: base, scope: .all, configuration: configuration, strictFlag: strict, importCache: loadScanCache())
+        var lint = LintRequest(snapshot: base, scope: .all, configuration: configuration, strictFlag: strict, importCache: scanCache ?? ImportScanCache())
+        useMemos(&lint, base, configuration: configuration)
         lint.verbose = false
         let result = try Linter.run(lint)
-        scanCache = result.importCache
+        if scanCache != nil { scanCache = result.importCache }
         log("diff base: checked in full (\(base.label)): \(result.diagnostics.count) finding(s)")
         let record = RunRecord(result, touched: nil)
         if let identity, let store { store.save(record, key: key(tree: identity.baseTree, base: nil), log: log) }
         return record.diagnostics
+    }
+
+    /// Gives a request the scan cache (loaded only when its import phase runs) and the memos
+    /// for its snapshot's configuration: none for a work tree (its files may change while they
+    /// are read, and their ids are hashes taken before) or with `--no-cache`.
+    private func useMemos(_ lint: inout LintRequest, _ snapshot: any SnapshotReader, configuration: RepositoryConfiguration) {
+        lint.importCacheLoader = { [unowned self] in self.loadScanCache() }
+        guard let cacheDirectory, snapshot.label != "worktree" else { return }
+        // The configuration's identity: labcheck's, the options, and every file the
+        // configuration is read from (by blob id).
+        var digest = ownIdentity("labcheck configuration 1")
+        let rulesDirectories = configuration.config.rules.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        let named = [LabcheckConfig.fileName, "setup.cfg", ".importlinter", "pyproject.toml"]
+        func isNamed(_ path: String) -> Bool {
+            named.contains { name in path == name || (path.utf8.count > name.utf8.count && path.hasSuffix("/" + name)) }
+        }
+        for path in snapshot.paths where isNamed(path) || rulesDirectories.contains(where: { path.hasPrefix($0) }) {
+            digest.add(path)
+            digest.add(snapshot.contentID(path) ?? "unknown \(UUID())")
+        }
+        let identity = Digest.hex(digest.finish())
+        // One pair per configuration: the snapshot's and the base's runs usually share them.
+        if memos?.lab.identity != identity {
+            saveMemos()
+            memos = (LabMemoStore(directory: cacheDirectory, configurationIdentity: identity, log: log),
+                     ImportMemoStore(directory: cacheDirectory, configurationIdentity: identity, log: log))
+        }
+        lint.memo = memos?.lab
+        lint.importMemo = memos?.imports
+    }
+
+    private func saveMemos() {
+        memos?.lab.save(log: log)
+        memos?.imports.save(log: log)
     }
 
     private func loadScanCache() -> ImportScanCache {
@@ -154,6 +198,7 @@ final class CheckRun {
 
     /// Writes the scan cache back if a run changed it.
     func finish() {
+        saveMemos()
         guard let scanCache, let cacheDirectory else { return }
         ImportCacheStore.save(scanCache, to: cacheDirectory, log: log)
     }

@@ -164,9 +164,9 @@ final class ImportBoundaryCLITests: XCTestCase {
         XCTAssertTrue(first.stderr.contains("python: 0 of 16 file(s) from the scan cache, 7 identical to another file and scanned once"), first.stderr)
         let cachePath = f.root.appendingPathComponent(".git/labcheck/import-scan-cache-v1").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: cachePath))
-        // Without the run records (which would answer at once), the findings come from the scan cache.
-        let runs = f.root.appendingPathComponent(".git/labcheck/runs")
-        try FileManager.default.removeItem(at: runs)
+        // Without the run records and memos (which would answer at once), the findings come from
+        // the scan cache.
+        try f.forgetRunResults()
         let second = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         XCTAssertTrue(second.stderr.contains("python: 16 of 16 file(s) from the scan cache"), second.stderr)
         XCTAssertEqual(second.stdout, first.stdout)
@@ -174,7 +174,7 @@ final class ImportBoundaryCLITests: XCTestCase {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cachePath)))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: cachePath))
-        try FileManager.default.removeItem(at: runs)
+        try f.forgetRunResults()
         let third = try LabcheckBinary.run(["check", "--all", "-v"], in: f.root, environment: f.environment)
         XCTAssertTrue(third.stderr.contains("is not a valid labcheck cache; ignored"), third.stderr)
         XCTAssertEqual(third.stdout, first.stdout)
@@ -182,10 +182,11 @@ final class ImportBoundaryCLITests: XCTestCase {
         try FileManager.default.removeItem(atPath: cachePath)
         _ = try LabcheckBinary.run(["check", "--all", "--no-cache"], in: f.root, environment: f.environment)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cachePath))
-        // No temporary files are left behind (the run records stay in runs/).
-        let left = try FileManager.default.contentsOfDirectory(atPath: f.root.appendingPathComponent(".git/labcheck").path)
-        XCTAssertEqual(left, ["runs"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: f.root.appendingPathComponent(".git/labcheck/runs").path).filter { $0.hasPrefix(".") }, [])
+        // No temporary files are left behind, and no scan cache.
+        let cache = f.root.appendingPathComponent(".git/labcheck")
+        let left = try FileManager.default.subpathsOfDirectory(atPath: cache.path)
+        XCTAssertFalse(left.contains("import-scan-cache-v1"), "\(left)")
+        XCTAssertEqual(left.filter { ($0 as NSString).lastPathComponent.hasPrefix(".") }, [])
     }
 
     func testVerboseShowsWhichRootEachModuleCameFrom() throws {

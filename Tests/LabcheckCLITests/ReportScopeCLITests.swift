@@ -143,14 +143,21 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertEqual(expected.status, 1)
         XCTAssertEqual(try labcheck(f, ["check"]).stdout, expected.stdout)
         let cache = f.root.appendingPathComponent(".git/labcheck")
-        // Every run record corrupted, the scan cache replaced by a 4 GiB (sparse) file.
+        // Every other cache file (run records, memos) corrupted, the scan cache replaced by a
+        // 4 GiB (sparse) file.
         let runs = cache.appendingPathComponent("runs")
-        for name in try FileManager.default.contentsOfDirectory(atPath: runs.path) {
-            var bytes = try [UInt8](Data(contentsOf: runs.appendingPathComponent(name)))
-            bytes[bytes.count / 2] ^= 0x55
-            try Data(bytes).write(to: runs.appendingPathComponent(name))
-        }
         let scan = cache.appendingPathComponent("import-scan-cache-v1")
+        var corrupted = 0
+        for name in try FileManager.default.subpathsOfDirectory(atPath: cache.path) where name != "import-scan-cache-v1" {
+            let url = cache.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            var bytes = try [UInt8](Data(contentsOf: url))
+            bytes[bytes.count / 2] ^= 0x55
+            try Data(bytes).write(to: url)
+            corrupted += 1
+        }
+        XCTAssertGreaterThanOrEqual(corrupted, 4, "run records, import digests, an import outcome")
         try FileManager.default.removeItem(at: scan)
         XCTAssertTrue(FileManager.default.createFile(atPath: scan.path, contents: nil))
         let handle = try FileHandle(forWritingTo: scan)
@@ -161,6 +168,7 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertEqual(r.stdout, expected.stdout)
         XCTAssertTrue(r.stderr.contains("over the \(1 << 30)-byte bound; ignored without reading it"), r.stderr)
         XCTAssertTrue(r.stderr.contains("is not a valid labcheck run record; ignored"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("import-digests-v1 is not a valid labcheck cache file; ignored"), r.stderr)
         // Peak RSS of a run, from wait4.
         let rss = try runProcess("/usr/bin/env", ["python3", "-c", """
             import os, subprocess, sys
@@ -177,6 +185,41 @@ final class ReportScopeCLITests: XCTestCase {
         let foreign = try labcheck(f, ["check", "-v"])
         XCTAssertEqual(foreign.stdout, expected.stdout)
         XCTAssertTrue(foreign.stderr.contains("is not a valid labcheck run record; ignored"), foreign.stderr)
+    }
+
+    func testUnchangedLabFilesAndAnUnchangedImportGraphAreNotCheckedAgain() throws {
+        let f = try GitFixture()
+        var files = Self.repository
+        files["src/app/core/direct.py"] = "import app.ui.view\n"   // an existing violation
+        files["labs/a/lab_stages.toml"] = "[[flow]]\nid = \"a\"\nD = \"first\"\nC = \"import app.core.x\\n\"\n"
+        files["labs/b/lab_stages.toml"] = "[[flow]]\nid = \"b\"\nD = \"second\"\nC = \"import app.ui.view\\n\"\n"
+        try f.commit(files)
+        XCTAssertEqual(try labcheck(f, ["check", "--all"]).status, 1)
+        // A description and a Python file's body change; no import does.
+        try f.write("labs/a/lab_stages.toml", "[[flow]]\nid = \"a\"\nD = \"first, reworded\"\nC = \"import app.core.x\\n\"\n")
+        try f.write("src/app/core/x.py", "from app.service import helpers\nVALUE = 1\n")
+        try f.git("add", ".")
+        let warm = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertTrue(warm.stderr.contains("lab files: 1 of 2 unchanged since an earlier run, their findings reused"), warm.stderr)
+        XCTAssertTrue(warm.stderr.contains("its import findings reused (1 changed file(s) scanned to know)"), warm.stderr)
+        XCTAssertFalse(warm.stderr.contains("from the scan cache"), "the scan cache is not even loaded: \(warm.stderr)")
+        let cold = try labcheck(f, ["check", "--all", "--no-cache"])
+        XCTAssertEqual(warm.stdout, cold.stdout)
+        XCTAssertTrue(warm.stdout.contains("src/app/core/direct.py:1:8: error[LC300]"), warm.stdout)
+        // The line of a reported import changes but not the import: the finding shows the new line.
+        try f.write("src/app/core/direct.py", "import app.ui.view  # still here\n")
+        try f.git("add", ".")
+        let comment = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertTrue(comment.stderr.contains("its import findings reused"), comment.stderr)
+        XCTAssertTrue(comment.stdout.contains("import app.ui.view  # still here"), comment.stdout)
+        XCTAssertEqual(comment.stdout, try labcheck(f, ["check", "--all", "--no-cache"]).stdout)
+        // An import changes: the graph is built again.
+        try f.write("src/app/core/x.py", "from app.service import helpers\nimport app.ui\n")
+        try f.git("add", ".")
+        let changed = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertFalse(changed.stderr.contains("its import findings reused"), changed.stderr)
+        XCTAssertTrue(changed.stdout.contains("src/app/core/x.py:2:8: error[LC300]"), changed.stdout)
+        XCTAssertEqual(changed.stdout, try labcheck(f, ["check", "--all", "--no-cache"]).stdout)
     }
 
     /// The definition, checked over random sequences of edits: each incremental staged run

@@ -28,8 +28,8 @@ final class SuppressionCLITests: XCTestCase {
         XCTAssertEqual(suppressed.first?["id"] as? String, "LC300")
         XCTAssertEqual(suppressed.first?["reason"] as? String, "removed in 2.0")
         // A warm run (every file from the scan cache) knows the same suppressions. Without the
-        // run records, it recomputes the findings from the scan cache.
-        try FileManager.default.removeItem(at: f.root.appendingPathComponent(".git/labcheck/runs"))
+        // run records and memos, it recomputes the findings from the scan cache.
+        try f.forgetRunResults()
         let warm = try labcheck(f, ["check", "--all", "--format", "json", "-v"])
         XCTAssertTrue(warm.stderr.contains("from the scan cache"), warm.stderr)
         XCTAssertFalse(warm.stderr.contains(" 0 of "), "the second run must be warm: \(warm.stderr)")

@@ -153,3 +153,16 @@ public enum LabcheckBinary {
         try runProcess(path, arguments, in: directory, environment: environment, stdin: stdin)
     }
 }
+
+extension GitFixture {
+    /// Removes what labcheck kept of earlier runs' results (run records, the import memo, the
+    /// lab-findings memo) but not the scan cache, so the next run computes its findings from
+    /// the scan cache.
+    public func forgetRunResults() throws {
+        let cache = root.appendingPathComponent(".git/labcheck")
+        for name in ["runs", "imports", "import-digests-v1", "lab-findings-v1"] {
+            let url = cache.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+        }
+    }
+}

@@ -186,6 +186,13 @@ public struct LintRequest {
     public var strictFlag: Bool
     /// Import scan results from earlier runs, by content id.
     public var importCache: ImportScanCache
+    /// Lab-file findings of earlier runs, by content (nil: every lab file is checked).
+    public var memo: (any LintMemo)?
+    /// Import-phase outcomes of earlier runs (used by whole-snapshot runs; nil: none).
+    public var importMemo: (any ImportMemo)?
+    /// Gives the scan cache when the import phase needs it (then `importCache` is ignored); a
+    /// run whose import phase is reused never loads it.
+    public var importCacheLoader: (() -> ImportScanCache)?
     /// Whether the log should include per-module detail (`-v`).
     public var verbose = true
 
@@ -248,7 +255,7 @@ public enum Linter {
         var importCache = request.importCache
         let pythonScope: ReportScope = configurationTouched(request) ? .all : request.scope
         let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules, importLinter: configuration.importLinter)
-        let (importFindings, pythonSuppressions, pythonModules, importGraph) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
+        let (importFindings, pythonSuppressions, pythonModules, importGraph, moduleCount) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
                                                                      allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
         diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
@@ -260,7 +267,7 @@ public enum Linter {
         // Python files in scope: those checked as modules of the graph, and the others (outside
         // every root, excluded, or a module name another file has), which the summary counts.
         let inScope = contracts.isEmpty ? [] : request.snapshot.paths.filter { $0.hasSuffix(".py") && pythonScope.contains($0) }
-        let python = inScope.count { pythonModules.contains($0) }
+        let python = moduleCount ?? inScope.count { pythonModules.contains($0) }
         result.files = (selection.labs.count, python, selection.configs.count)
         result.pythonNotChecked = inScope.count - python
         result.importGraph = importGraph
@@ -312,6 +319,8 @@ public enum Linter {
         }
         let rules = request.configuration.rules
         let basePaths = Set(baseSnapshot?.paths ?? [])
+        var reused = 0
+        defer { if reused > 0 { log.append("lab files: \(reused) of \(paths.count) unchanged since an earlier run, their findings reused") } }
         for path in paths {
             switch LabFileReader.read(path: path, bytes: try request.snapshot.read(path), conventions: conventions) {
             case .failure(let error):
@@ -321,6 +330,13 @@ public enum Linter {
                 let declares = file.meta?.value.table?[conventions.strictKey]?.bool == true
                 let (on, why) = strict.forFile(declares: declares, declaration: "[\(conventions.metaKey)] \(conventions.strictKey) = true in \(path)")
                 if on && !strict.run.on { log.append("strict mode: on for \(path) (\(why))") }
+                let blob = request.snapshot.contentID(path)
+                let baseBlob = baseSnapshot.flatMap { basePaths.contains(path) ? $0.contentID(path) : nil }
+                if let memo = request.memo, let blob, let known = memo.labFindings(path: path, blob: blob, baseBlob: baseBlob) {
+                    diagnostics += known
+                    reused += 1
+                    continue
+                }
                 var base: LabFile? = nil
                 if let baseSnapshot, basePaths.contains(path),
                    case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: conventions) {
@@ -331,6 +347,7 @@ public enum Linter {
                 for check in CheckRegistry.labFileChecks { found += check.check(file, context: context) }
                 let unnamed = found.indices.filter { found[$0].subject == nil && found[$0].file == file.path }
                 for (k, subject) in zip(unnamed, file.subjects(at: unnamed.map { found[$0].start })) { found[k].subject = subject }
+                if let memo = request.memo, let blob { memo.storeLabFindings(found, path: path, blob: blob, baseBlob: baseBlob) }
                 diagnostics += found
             }
         }
@@ -383,11 +400,12 @@ public enum Linter {
 
     /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
     static func checkImports(_ request: LintRequest, contracts: [ImportContract], problems: [Diagnostic], labFiles: [LabFile], allLabPaths: [String],
-                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws -> ([Diagnostic], [Suppression], Set<String>, ImportGraph?) {
+                             conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws
+        -> ([Diagnostic], [Suppression], Set<String>, ImportGraph?, Int?) {
         let configuration = request.configuration
         guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
-            return (problems, [], [], nil)
+            return (problems, [], [], nil, nil)
         }
         var allLabs = labFiles
         let checked = Set(labFiles.map(\.path))
@@ -400,7 +418,14 @@ public enum Linter {
         if scope.touched == nil && request.scope.touched != nil { log.append("imports: the configuration changed, so every Python file is in scope") }
         let input = ImportBoundaries.Input(snapshot: request.snapshot, config: configuration.config, contracts: contracts, labFiles: allLabs,
                                            conventions: conventions, scope: scope, verbose: request.verbose)
+        if let memo = request.importMemo, request.scope.touched == nil {
+            let loader = request.importCacheLoader ?? { [cache] in cache }
+            let (found, suppressions, count, used) = try ImportBoundaries.checkMemoized(input, memo: memo, loadCache: loader, log: &log)
+            if let used { cache = used }
+            return (problems + found, suppressions, [], nil, count)
+        }
+        if let loader = request.importCacheLoader { cache = loader() }
         let (found, suppressions, modules, graph) = try ImportBoundaries.check(input, cache: &cache, log: &log)
-        return (problems + found, suppressions, modules, graph)
+        return (problems + found, suppressions, modules, graph, nil)
     }
 }

@@ -2,7 +2,7 @@ import LabcheckTOML
 
 /// `# labcheck: ignore[LC300] <reason>` at the end of a line (a Python import line, a line of
 /// stage code, a TOML or YAML line) suppresses findings of those ids that start on that line.
-public struct Suppression: Sendable, Hashable {
+public struct Suppression: Sendable, Hashable, Codable {
     public let file: String
     public let line: Int
     public let column: Int

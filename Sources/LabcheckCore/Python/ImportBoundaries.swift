@@ -103,6 +103,94 @@ public enum ImportBoundaries {
         return (diagnostics, suppressions, Set(files.map(\.module.file)), graph)
     }
 
+    /// The import phase of a whole-snapshot run with a memo: when every module's scan, every
+    /// lab stage's code and place, the snapshot's paths and the configuration are what an
+    /// earlier run had, its outcome is reused (source lines cut again from the files); else the
+    /// phase runs (`loadCache` gives the scan cache only then) and its outcome is stored.
+    /// Scans are known by a digest per blob id (`ImportScanDigest`): files without one (the
+    /// touched ones) are scanned first, and when many are missing the lookup is skipped.
+    public static func checkMemoized(_ input: Input, memo: any ImportMemo, loadCache: () -> ImportScanCache, log: inout [String]) throws
+        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Int, cache: ImportScanCache?) {
+        var scratch = ImportGraph()
+        var quiet: [String] = []
+        let (files, _) = discover(input, graph: &scratch, log: &quiet)
+        var digests = [UInt64?](repeating: nil, count: files.count)
+        var missing: [Int] = []
+        for (k, f) in files.enumerated() {
+            if let id = f.contentID, let d = memo.scanDigest(blob: id) { digests[k] = d } else { missing.append(k) }
+        }
+        if missing.count <= max(64, files.count / 20) {
+            var scans = [UInt64](repeating: 0, count: missing.count)
+            try scans.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out   // each call writes only its own element `j`
+                _ = try input.snapshot.readEach(missing.map { files[$0].module.file }) { j, bytes in
+                    out[j] = ImportScanDigest.of(PythonImportScanner.scan(bytes), suppressions: SuppressionCheck.scanCached(bytes))
+                }
+            }
+            for (j, k) in missing.enumerated() { digests[k] = scans[j] }
+            let key = memo.key(memoMaterial(input, files: files, digests: digests))
+            if let known = memo.outcome(key: key) {
+                var diagnostics = known.diagnostics
+                try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
+                log.append("python: \(known.modules) module(s); modules, imports, stage code and contracts are as in an earlier run: its import findings reused"
+                           + (missing.isEmpty ? "" : " (\(missing.count) changed file(s) scanned to know)"))
+                return (diagnostics, known.suppressions, known.modules, nil)
+            }
+        } else {
+            log.append("python: \(missing.count) of \(files.count) file(s) not seen before: the import graph is built without looking for an earlier one")
+        }
+        var cache = loadCache()
+        let (diagnostics, suppressions, modules, _) = try check(input, cache: &cache, log: &log)
+        var all: [String: UInt64] = [:]
+        for (k, f) in files.enumerated() {
+            guard let id = f.contentID else { continue }
+            if let outcome = cache[id] { digests[k] = ImportScanDigest.of(outcome, suppressions: cache.suppressions[id] ?? []) }
+            if let d = digests[k] { all[id] = d }
+        }
+        memo.storeScanDigests(all)
+        if digests.allSatisfy({ $0 != nil }) {
+            let stored = diagnostics.map { d -> Diagnostic in
+                var bare = d
+                bare.sourceLine = nil
+                bare.sourceLineFirstColumn = 1
+                return bare
+            }
+            memo.store(ImportPhaseOutcome(diagnostics: stored, suppressions: suppressions, modules: modules.count, log: []),
+                       key: memo.key(memoMaterial(input, files: files, digests: digests)))
+        }
+        return (diagnostics, suppressions, modules.count, cache)
+    }
+
+    /// What determines the import phase besides the configuration: every path of the snapshot
+    /// (roots, exclusions and module names come from them), each module with its scan digest,
+    /// and each lab stage's code with its place in its file.
+    static func memoMaterial(_ input: Input, files: [SourceFile], digests: [UInt64?]) -> [UInt8] {
+        var m: [UInt8] = Array("labcheck import phase 1\n".utf8)
+        func text(_ s: String) { m += s.utf8; m.append(0) }
+        func int(_ v: Int) { var x = UInt64(bitPattern: Int64(v)); for _ in 0..<8 { m.append(UInt8(truncatingIfNeeded: x)); x >>= 8 } }
+        for path in input.snapshot.paths { text(path) }
+        m.append(1)
+        for (k, f) in files.enumerated() {
+            text(f.module.name); text(f.module.file); text(f.module.root); m.append(f.module.isPackage ? 1 : 0)
+            int(Int(bitPattern: UInt(digests[k] ?? 0)))
+        }
+        m.append(2)
+        for file in input.labFiles.sorted(by: { $0.path < $1.path }) {
+            text(file.path)
+            for stage in file.stages {
+                switch stage.kind { case .rawPython, .legacy: break; default: continue }
+                guard let code = stage.table[input.conventions.codeKey], code.string != nil else { continue }
+                text(stageModuleName(stage))
+                text(stage.displayName)
+                let start = file.source.position(of: code.span.start)
+                int(start.line); int(start.column)
+                m += file.source.bytes[code.span.start..<max(code.span.start, code.span.end)]
+                m.append(0)
+            }
+        }
+        return m
+    }
+
     /// The package roots of the snapshot: `[python] roots` as written (each entry must match a
     /// directory; globs such as `src/*/src` expand to the directories they match), `"auto"`
     /// (the roots of every `pyproject.toml`: `<dir>/src` when it holds Python files, the src
@@ -196,7 +284,8 @@ public enum ImportBoundaries {
         }
         // Two files giving one module name: the one under the earlier root wins (then by path).
         let rootOrder = Dictionary(resolver.roots.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        candidates.sort { (rootOrder[$0.root] ?? 0, $0.file) < (rootOrder[$1.root] ?? 0, $1.file) }
+        // Paths come sorted: with one root the order is already right.
+        if resolver.roots.count > 1 { candidates.sort { (rootOrder[$0.root] ?? 0, $0.file) < (rootOrder[$1.root] ?? 0, $1.file) } }
         for module in candidates {
             let path = module.file
             if let first = seenNames[module.name] {
