@@ -14,7 +14,8 @@ What it does:
   3. Times, interleaved, --runs rounds of: `git diff --cached --name-only` (the floor), `git status
      --porcelain`, and labcheck as a hook meets it: `labcheck check` on a new staged change each
      round (the Python and the lab file edited again, untimed, before the run: the snapshot is
-     new, the caches hold the earlier rounds), the same staged state again (answered from the
+     new, the caches hold the earlier rounds), the same with an import added to the Python file
+     (the import graph differs from every earlier one), the same staged state again (answered from the
      result cache), `--no-cache`, nothing staged (a second index, GIT_INDEX_FILE), and `--all`
      on the same state and on a new change. Medians (perf_counter from fork to reaping), ratios
      to the floor, and peak RSS (GNU time, see measure.py).
@@ -122,11 +123,16 @@ def main():
     py_text, lab_text = open(py).read(), open(lab).read()
     rounds = iter(range(10**6))
 
-    def new_change():
-        """A new staged state (untimed): the Python file and the lab file edited again."""
+    base_packages = [p for p in range(args.packages) if p * len(LAYERS) // args.packages == len(LAYERS) - 1]
+
+    def new_change(new_import=False):
+        """A new staged state (untimed): the Python file and the lab file edited again; with
+        `new_import`, the Python file also gains an import (downwards: the contracts hold), so
+        the import graph differs from every earlier one."""
         k = next(rounds)
+        extra = f"import mono.base.p{base_packages[k % len(base_packages)]:03d}.m{k % args.modules:02d}\n" if new_import else ""
         with open(py, "w") as fh:
-            fh.write(py_text + f"ROUND = {k}\n")
+            fh.write(py_text + extra + f"ROUND = {k}\n")
         with open(lab, "w") as fh:
             fh.write(lab_text.replace('D = "added"', f'D = "added in round {k}"'))
         subprocess.run(["git", "add", py, lab], cwd=repo, check=True)
@@ -139,6 +145,7 @@ def main():
         ("git diff --cached --name-only (floor)", ["git", "diff", "--cached", "--name-only"], None, None),
         ("git status --porcelain", ["git", "status", "--porcelain"], None, None),
         ("labcheck check: a new staged change (1 lab + 1 .py)", [binary, "check"], None, new_change),
+        ("labcheck check: a new change that adds an import", [binary, "check"], None, lambda: new_change(new_import=True)),
         ("labcheck check: the same staged state again", [binary, "check"], None, None),
         ("labcheck check --no-cache", [binary, "check", "--no-cache"], None, None),
         ("labcheck check: nothing staged", [binary, "check"], clean, None),

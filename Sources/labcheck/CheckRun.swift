@@ -169,7 +169,9 @@ final class CheckRun {
         func isNamed(_ path: String) -> Bool {
             named.contains { name in path == name || (path.utf8.count > name.utf8.count && path.hasSuffix("/" + name)) }
         }
-        for path in snapshot.paths where isNamed(path) || rulesDirectories.contains(where: { path.hasPrefix($0) }) {
+        // import-linter's file may be any path (`import_linter = "<path>"`).
+        let importLinterPath = configuration.importLinter?.path
+        for path in snapshot.paths where isNamed(path) || path == importLinterPath || rulesDirectories.contains(where: { path.hasPrefix($0) }) {
             digest.add(path)
             digest.add(snapshot.contentID(path) ?? "unknown \(UUID())")
         }

@@ -222,6 +222,27 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertEqual(changed.stdout, try labcheck(f, ["check", "--all", "--no-cache"]).stdout)
     }
 
+    func testAnEditedImportLinterFileAtAnyPathIsNotAnsweredFromTheMemo() throws {
+        let f = try GitFixture()
+        var files = Self.repository
+        files[".labcheck.toml"] = "import_linter = \"lint/contracts.ini\"\n\n[python]\nroots = [\"src\"]\n"
+        files["src/app/service/helpers.py"] = "import app.ui.view\n"
+        func contract(_ source: String) -> String {
+            "[importlinter]\nroot_package = app\n\n[importlinter:contract:one]\nname = pure\ntype = forbidden\nsource_modules =\n    \(source)\nforbidden_modules =\n    app.ui\n"
+        }
+        files["lint/contracts.ini"] = contract("app.core")
+        try f.commit(files)
+        let first = try labcheck(f, ["check", "--all"])
+        XCTAssertEqual(first.status, 1, "\(first)")   // app.core.x -> app.service.helpers -> app.ui.view
+        // Only the contract file changes: the service may not import the UI either now.
+        try f.write("lint/contracts.ini", contract("app.service"))
+        try f.git("add", ".")
+        let edited = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertFalse(edited.stderr.contains("its import findings reused"), edited.stderr)
+        XCTAssertEqual(edited.stdout, try labcheck(f, ["check", "--all", "--no-cache"]).stdout)
+        XCTAssertTrue(edited.stdout.contains("src/app/service/helpers.py:1:8: error[LC300]"), edited.stdout)
+    }
+
     /// The definition, checked over random sequences of edits: each incremental staged run
     /// (with the caches of every earlier step) equals a cold `--all` run's findings filtered to
     /// the report scope (`Tests/Differential/staged_scope_differential.py`).

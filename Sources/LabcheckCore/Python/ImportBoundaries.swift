@@ -111,9 +111,8 @@ public enum ImportBoundaries {
     /// touched ones) are scanned first, and when many are missing the lookup is skipped.
     public static func checkMemoized(_ input: Input, memo: any ImportMemo, loadCache: () -> ImportScanCache, log: inout [String]) throws
         -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Int, cache: ImportScanCache?) {
-        var scratch = ImportGraph()
         var quiet: [String] = []
-        let (files, _) = discover(input, graph: &scratch, log: &quiet)
+        let (files, _) = discoverModules(input, log: &quiet)
         var digests = [UInt64?](repeating: nil, count: files.count)
         var missing: [Int] = []
         for (k, f) in files.enumerated() {
@@ -262,6 +261,13 @@ public enum ImportBoundaries {
     /// Phase 1: every `.py` file of the snapshot as a module of the configured roots (a second
     /// file for a module name already taken is skipped, and said).
     static func discover(_ input: Input, graph: inout ImportGraph, log: inout [String]) -> ([SourceFile], [Diagnostic]) {
+        let (files, problems) = discoverModules(input, log: &log)
+        for f in files { graph.add(module: f.module) }
+        return (files, problems)
+    }
+
+    /// The modules of the snapshot, without building a graph of them.
+    static func discoverModules(_ input: Input, log: inout [String]) -> ([SourceFile], [Diagnostic]) {
         let (roots, problems) = Self.roots(input, log: &log)
         let resolver = ModuleResolver(roots: roots)
         var files: [SourceFile] = []
@@ -300,7 +306,6 @@ public enum ImportBoundaries {
                 continue
             }
             seenNames[module.name] = path
-            graph.add(module: module)
             files.append(SourceFile(module: module, contentID: input.snapshot.contentID(path)))
         }
         var counts: [String: Int] = [:]
