@@ -362,3 +362,61 @@ enum Envelope {
         return CacheDirectory.writeAtomically(magic + checksum + payload, to: file)
     }
 }
+
+/// The tree ids of index files labcheck has computed, by the index file's content identity, in
+/// `<cache dir>/index-stamps-v1`. git ends every index file with a checksum of all of its
+/// content (SHA-1, or SHA-256 in a SHA-256 repository), which git and libgit2 verify on every
+/// read: the path, the size and those last 32 bytes identify the content, whatever the file
+/// system's timestamps, so an index whose stamp is known has the tree recorded for it and its
+/// 20,000 entries need not be parsed again. No stamp is taken for an index without a checksum
+/// (git's `index.skipHash` writes zeros), and one is recorded only when it was the same before
+/// and after the file was read.
+public final class IndexStamps: @unchecked Sendable {
+    // `@unchecked Sendable`: `entries` is touched only under `lock`.
+    private let file: String
+    private var entries: [(stamp: String, tree: String)] = []
+    private let lock = NSLock()
+    static let magic: [UInt8] = Array("LCSTAMP\u{1}\n".utf8)
+    static let kept = 16
+
+    public init(directory: CacheDirectory, log: (String) -> Void) {
+        file = (directory.path as NSString).appendingPathComponent("index-stamps-v1")
+        guard let payload = Envelope.open(file, magic: Self.magic, limit: 1 << 20, log: log) else { return }
+        for line in String(decoding: payload, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2, parts[0].count == 40 else { continue }
+            entries.append((String(parts[1]), String(parts[0])))
+        }
+    }
+
+    /// The content identity of the index file at `path`, or nil (unreadable, too short, or
+    /// without a checksum).
+    public static func stamp(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 12 + 32 else { return nil }
+        var tail = [UInt8](repeating: 0, count: 32)
+        let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 32, off_t(info.st_size) - 32) }
+        guard n == 32, tail.suffix(20).contains(where: { $0 != 0 }) else { return nil }
+        return "\(path)|\(info.st_size)|\(ObjectID(bytes: tail).description)"
+    }
+
+    public func tree(for stamp: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.last { $0.stamp == stamp }?.tree
+    }
+
+    /// Records `tree` for `stamp` and writes the file (the newest `kept` stamps).
+    public func record(_ tree: String, for stamp: String, log: (String) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries.removeAll { $0.stamp == stamp }
+        entries.append((stamp, tree))
+        if entries.count > Self.kept { entries.removeFirst(entries.count - Self.kept) }
+        let text = entries.map { "\($0.tree)\t\($0.stamp)\n" }.joined()
+        if let problem = Envelope.write(Array(text.utf8), magic: Self.magic, to: file) { log("cache: \(problem)") }
+    }
+}

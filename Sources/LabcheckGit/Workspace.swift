@@ -165,12 +165,21 @@ public struct RunIdentity: Sendable, Equatable {
 
     /// The identity of a request, or nil when it has none: a work-tree snapshot (its content is
     /// known only by reading every file), or an index git could not write as a tree (conflicts).
-    public init?(repository: GitRepository, request: WorkspaceRequest) throws {
+    /// `stamps`, when given, knows the trees of index files by their identity on disk.
+    public init?(repository: GitRepository, request: WorkspaceRequest, stamps: IndexStamps? = nil, log: (String) -> Void = { _ in }) throws {
         switch request.mode {
         case .worktree: return nil
         case .staged:
-            guard let tree = try? repository.indexTreeID() else { return nil }
-            snapshotTree = tree.description
+            let path = repository.indexFilePath
+            let before = IndexStamps.stamp(path)
+            if let before, let known = stamps?.tree(for: before) {
+                snapshotTree = known
+                log("result cache: the index file is unchanged since its tree was computed")
+            } else {
+                guard let tree = try? repository.indexTreeID() else { return nil }
+                snapshotTree = tree.description
+                if let before, IndexStamps.stamp(path) == before { stamps?.record(snapshotTree, for: before, log: log) }
+            }
         case .revision(let rev):
             snapshotTree = try repository.treeID(of: rev).description
         }

@@ -29,7 +29,9 @@ final class CheckRun {
 
     init(request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
          cacheDir: String?, noCache: Bool, log: @escaping (String) -> Void) throws {
+        let opened = Date()
         repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
+        log("timing: repository opened in \(Int(Date().timeIntervalSince(opened) * 1000)) ms")
         self.request = request
         bundled = rules
         self.strict = strict
@@ -43,7 +45,7 @@ final class CheckRun {
             log("cache: \(directory.path) (\(directory.how))")
             cacheDirectory = directory
             store = ResultStore(directory: directory)
-            identity = try RunIdentity(repository: repository, request: request)
+            identity = try RunIdentity(repository: repository, request: request, stamps: IndexStamps(directory: directory, log: log), log: log)
             if let identity {
                 log("result cache: snapshot tree \(identity.snapshotTree.prefix(12)), diff base tree \(identity.baseTree.prefix(12))"
                     + (identity.snapshotTree == identity.baseTree ? " (equal: nothing changed)" : ""))

@@ -97,6 +97,16 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertEqual(second.status, 0, "\(second)")
         XCTAssertTrue(second.stderr.contains("the snapshot's findings from the cache"), second.stderr)
         XCTAssertFalse(second.stderr.contains("snapshot: staged ("), "the snapshot must not be read in full: \(second.stderr)")
+        // Not even the index is parsed: its checksum trailer says it is the one whose tree is known.
+        XCTAssertTrue(second.stderr.contains("the index file is unchanged since its tree was computed"), second.stderr)
+        // A staged change rewrites the index: its tree is computed again, and the change is seen.
+        try f.write("src/app/service/helpers.py", "import app.ui.view\n")
+        try f.git("add", ".")
+        let staged = try labcheck(f, ["check", "-v"])
+        XCTAssertFalse(staged.stderr.contains("the index file is unchanged"), staged.stderr)
+        XCTAssertEqual(staged.status, 1, "\(staged)")
+        XCTAssertEqual(try labcheck(f, ["check", "-v"]).stdout, staged.stdout)
+        try f.git("reset", "-q")
         let cold = try labcheck(f, ["check", "--no-cache", "--format", "json"])
         XCTAssertEqual(second.stdout, cold.stdout)
         // The configuration broken while nothing else changes: still an error (exit 2), also
