@@ -3,7 +3,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PREFIX ?= /usr/local
 CONFIG ?= debug
 
-.PHONY: all build release demo test stress-exit fuzz install uninstall bench bench-toml bench-imports bench-scale clean
+.PHONY: all build release demo test stress-exit fuzz install uninstall bench bench-tools bench-toml bench-imports bench-scale clean
 
 all: build
 
@@ -52,20 +52,26 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/labcheck
 	rm -rf $(DESTDIR)$(PREFIX)/share/labcheck
 
-## Benchmarks (side by side with the peer, in one run).
-bench: bench-toml bench-imports
+## Benchmarks (side by side with the peer, in one run). Peak memory is measured with GNU time
+## (bench/measure.py says why), installed here when missing.
+bench: bench-toml bench-imports bench-scale
 
-bench-toml: release
+bench-tools:
+	@test -x /usr/bin/time || (apt-get update -qq && apt-get install -y -qq time)
+
+bench-toml: release bench-tools
 	python3 bench/toml_bench.py --labcheck .build/release/labcheck
 
-bench-imports: release
+bench-imports: release bench-tools
 	python3 bench/imports_bench.py --labcheck .build/release/labcheck
 
 ## The pre-commit path at monorepo scale (issue 11): a generated repository of 20,000 Python
 ## files and 50 lab files, labcheck's staged, cold, nothing-staged and --all runs against
-## `git diff --cached`; sizes as flags of the script.
-bench-scale: release
+## `git diff --cached`; sizes as flags of the script. Then a cold whole run against
+## lint-imports on a generated project of 900 files.
+bench-scale: release bench-tools
 	python3 bench/scale_bench.py --labcheck .build/release/labcheck
+	python3 bench/scale_bench.py --labcheck .build/release/labcheck --packages 18 --modules 50 --labs 0 --runs 5 --vs-lint-imports
 
 clean:
 	rm -rf .build .build-fuzz

@@ -87,8 +87,9 @@ def generate(repo, packages, modules, labs, stages, seed):
     layer, package, module = changed_paths(packages, modules)
     with open(os.path.join(repo, "src", "mono", LAYERS[layer], package, module + ".py"), "a") as fh:
         fh.write("EXTRA = 1\n")
-    with open(os.path.join(repo, "labs", "lab00", "lab_stages.toml"), "a") as fh:
-        fh.write('\n[[flow]]\nid = "extra"\nD = "added"\nC = "import json"\n')
+    if labs > 0:
+        with open(os.path.join(repo, "labs", "lab00", "lab_stages.toml"), "a") as fh:
+            fh.write('\n[[flow]]\nid = "extra"\nD = "added"\nC = "import json"\n')
     subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True)
     return len(names), edges
 
@@ -109,6 +110,9 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    ap.add_argument("--vs-lint-imports", action="store_true",
+                    help="instead: cold `labcheck check --all --no-cache` against `lint-imports --no-cache` on the generated "
+                         "project, same two contracts (e.g. --packages 18 --modules 50 --labs 0: 900 files)")
     args = ap.parse_args()
     binary = os.path.abspath(args.labcheck)
     repo = os.path.join(args.out, f"scale-{args.packages}x{args.modules}-{args.labs}x{args.stages}-s{args.seed}")
@@ -116,6 +120,8 @@ def main():
     files, edges = generate(repo, args.packages, args.modules, args.labs, args.stages, args.seed)
     print(f"generated {files} Python files ({edges} import statements) and {args.labs} lab files of {args.stages} stages "
           f"in {time.perf_counter() - started:.0f} s: {repo}")
+    if args.vs_lint_imports:
+        return versus_lint_imports(binary, repo, files, args.runs)
     clean = dict(os.environ, GIT_INDEX_FILE=os.path.join(repo, ".git", "index-clean"))
     layer, package, module = changed_paths(args.packages, args.modules)
     py = os.path.join(repo, "src", "mono", LAYERS[layer], package, module + ".py")
@@ -166,6 +172,56 @@ def main():
     for name, _, _, _ in commands:
         med = statistics.median(times[name])
         print(f"  {name:46s} {med * 1000:8.1f} ms  x{med / floor:6.1f}  {rss[name] / 1024:7.1f} MiB")
+
+
+IMPORTLINTER = """[importlinter]
+root_package = mono
+
+[importlinter:contract:forbidden]
+name = base stays independent of top
+type = forbidden
+source_modules =
+    mono.base
+forbidden_modules =
+    mono.top
+
+[importlinter:contract:layers]
+name = layers
+type = layers
+layers =
+    mono.top
+    mono.middle
+    mono.base
+"""
+
+
+def versus_lint_imports(binary, repo, files, runs):
+    """Cold whole runs, interleaved: labcheck (contracts from .labcheck.toml) and lint-imports
+    (the same contracts in an untracked .importlinter, the package found through PYTHONPATH)."""
+    with open(os.path.join(repo, ".importlinter"), "w") as fh:
+        fh.write(IMPORTLINTER)
+    lint_imports = os.path.join(os.path.dirname(sys.executable), "lint-imports")
+    if not os.path.exists(lint_imports):
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "import-linter"], check=True)
+    env = dict(os.environ, PYTHONPATH=os.path.join(repo, "src"))
+    commands = [("lint-imports --no-cache", [lint_imports, "--no-cache"], env),
+                ("labcheck check --all --no-cache", [binary, "check", "--all", "--no-cache"], None)]
+    times = {name: [] for name, _, _ in commands}
+    rss = {name: 0 for name, _, _ in commands}
+    for _ in range(runs):
+        for name, cmd, e in commands:
+            wall, peak, status = timed(cmd, repo, e)
+            if status not in (0, 1):
+                sys.exit(f"{' '.join(cmd)} failed with status {status}")
+            times[name].append(wall)
+            rss[name] = max(rss[name], peak)
+    base = statistics.median(times[commands[0][0]])
+    print(f"{files} Python files, two contracts that hold; median of {runs} interleaved cold runs, peak RSS")
+    for name, _, _ in commands:
+        med = statistics.median(times[name])
+        ratio = "" if name.startswith("lint") else f"   {base / med:5.1f}x faster than lint-imports --no-cache"
+        print(f"  {name:36s} {med * 1000:8.1f} ms  {rss[name] / 1024:7.1f} MiB{ratio}")
+    return 0
 
 
 if __name__ == "__main__":
