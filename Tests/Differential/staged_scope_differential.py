@@ -10,7 +10,8 @@ packages), committed. Then K steps, each 1-3 random edits, staged with `git add 
     `from app.core import names` resolves);
   - add and remove imports (upward ones break the contracts, often through chains of files
     nobody touched in that step);
-  - edit a contract (swap two layers, change the forbidden target) and `.labcheck.toml`
+  - edit a contract (swap two layers, change the forbidden target, now and then to a module
+    that does not exist: a configuration error) and `.labcheck.toml`
     (`[python] exclude`);
   - touch the lab file (a stage's code imports, a new stage), add and remove suppressions.
 After each step, the incremental run (`labcheck check --format json`, with the result and scan
@@ -154,7 +155,8 @@ class Sequence:
                 i, j = r.sample(range(3), 2)
                 self.layers[i], self.layers[j] = self.layers[j], self.layers[i]
             else:
-                self.forbidden = r.choice(["app.ui", "app.service"])
+                # Now and then a module that does not exist: a configuration error (LC001).
+                self.forbidden = r.choice(["app.ui", "app.service", "app.ui", "app.service", "app.nowhere"])
             write(repo, ".labcheck.toml", config(self.layers, self.forbidden, self.exclude))
         elif kind == "exclude":
             self.exclude = not self.exclude

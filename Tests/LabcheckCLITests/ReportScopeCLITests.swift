@@ -272,5 +272,6 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertGreaterThan(summary["also_at_base"] as? Int ?? 0, 20, "\(summary)")
         XCTAssertGreaterThan(summary["in_touched"] as? Int ?? 0, 20, "\(summary)")
         XCTAssertGreaterThan(summary["nothing_staged"] as? Int ?? 0, 3, "\(summary)")
+        XCTAssertGreaterThan(summary["config_errors"] as? Int ?? 0, 0, "\(summary)")
     }
 }
