@@ -134,7 +134,7 @@ public struct Digest {
 /// written atomically, and pruned to the newest `recordsKept`.
 public struct ResultStore {
     public let directory: CacheDirectory
-    static let magic: [UInt8] = Array("LCRUN\u{1}\n".utf8)
+    static let magic: [UInt8] = Array("LCRUN\u{2}\n".utf8)
 
     public init(directory: CacheDirectory) { self.directory = directory }
 
@@ -144,8 +144,7 @@ public struct ResultStore {
     public func load(_ key: String, log: (String) -> Void) -> RunRecord? {
         guard let bytes = CacheDirectory.readBounded(file(key), limit: CacheDirectory.recordLimit, log: log) else { return nil }
         // Read whole first (bounded), then opened: a file that exists but does not verify is said.
-        guard let payload = Envelope.open(bytes: bytes, magic: Self.magic),
-              let record = try? JSONDecoder().decode(RunRecord.self, from: Data(payload)) else {
+        guard let payload = Envelope.open(bytes: bytes, magic: Self.magic), let record = RunRecordCodec.decode(payload) else {
             log("cache: \(file(key)) is not a valid labcheck run record; ignored")
             return nil
         }
@@ -156,9 +155,7 @@ public struct ResultStore {
 
     /// Stores `record` under `key`, then prunes the oldest records beyond the bound.
     public func save(_ record: RunRecord, key: String, log: (String) -> Void) {
-        // JSON: findings are few, and the file carries its checksum.
-        guard let payload = try? [UInt8](JSONEncoder().encode(record)) else { return }
-        if let problem = Envelope.write(payload, magic: Self.magic, to: file(key)) {
+        if let problem = Envelope.write(RunRecordCodec.encode(record), magic: Self.magic, to: file(key)) {
             log("cache: \(problem)")
             return
         }
