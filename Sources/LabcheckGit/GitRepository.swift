@@ -338,9 +338,6 @@ public final class GitRepository {
         }
     }
 
-    /// The tree id of a revision, for caches (nil when it names no tree).
-    public func treeIDIfAny(of revision: String) -> ObjectID? { try? treeID(of: revision) }
-
     /// The index file's path (`GIT_INDEX_FILE`, else the git directory's `index`).
     var indexFilePath: String { indexOverridePath ?? gitDirectory + "index" }
 

@@ -171,20 +171,8 @@ struct CheckCommand: ParsableCommand {
         let run = try CheckRun(request: snapshotOptions.workspaceRequest, rules: rules, strict: strict, verbose: output.verbose,
                                cacheDir: cacheDir, noCache: noCache, log: output.log)
         output.log("timing: rules and snapshot identity read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        let record = try run.snapshotRecord()
+        var (record, findings, suppressed) = try run.report()
         output.log("timing: checks done at \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        var findings = record.diagnostics
-        var suppressed = record.suppressed
-        if !snapshotOptions.all {
-            // The report scope (README, "What a commit is checked for").
-            let touched = try run.touched(record)
-            let selection = try ReportSelection.select(record, touched: touched, baseFindings: run.baseFindings)
-            findings = selection.diagnostics
-            suppressed = selection.suppressed
-            output.log("scope: \(touched.count) touched file(s); reported: findings in them, configuration errors"
-                       + (selection.neededBase ? ", and \(selection.newElsewhere) finding(s) elsewhere that are new since the diff base"
-                          + " (\(selection.alsoAtBase) elsewhere also at the base, not reported)" : " (no finding elsewhere)"))
-        }
         if newOnly {
             // The ratchet (DESIGN §11): only findings absent at the diff base, matched as a
             // multiset of fingerprints (lab findings by the file after renames).

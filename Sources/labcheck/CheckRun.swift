@@ -27,10 +27,11 @@ final class CheckRun {
     private var scanCache: ImportScanCache?
     private var memos: (lab: LabMemoStore, imports: ImportMemoStore)?
 
-    init(request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
+    init(directory: String = FileManager.default.currentDirectoryPath, environment: [String: String] = ProcessInfo.processInfo.environment,
+         request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
          cacheDir: String?, noCache: Bool, log: @escaping (String) -> Void) throws {
         let opened = Date()
-        repository = try GitRepository(discoverFrom: FileManager.default.currentDirectoryPath)
+        repository = try GitRepository(discoverFrom: directory, environment: environment)
         log("timing: repository opened in \(Int(Date().timeIntervalSince(opened) * 1000)) ms")
         self.request = request
         bundled = rules
@@ -128,6 +129,19 @@ final class CheckRun {
             store.save(record.withoutBase(), key: key(tree: identity.snapshotTree, base: nil), log: log)
         }
         return record
+    }
+
+    /// What the run reports: the snapshot's record, and its findings and suppressed findings
+    /// in the report scope (README, "What a commit is checked for"): all of them with `--all`.
+    func report() throws -> (record: RunRecord, findings: [Diagnostic], suppressed: [SuppressedFinding]) {
+        let record = try snapshotRecord()
+        guard !request.all else { return (record, record.diagnostics, record.suppressed) }
+        let touched = try touched(record)
+        let selection = try ReportSelection.select(record, touched: touched, baseFindings: baseFindings)
+        log("scope: \(touched.count) touched file(s); reported: findings in them, configuration errors"
+            + (selection.neededBase ? ", and \(selection.newElsewhere) finding(s) elsewhere that are new since the diff base"
+               + " (\(selection.alsoAtBase) elsewhere also at the base, not reported)" : " (no finding elsewhere)"))
+        return (record, selection.diagnostics, selection.suppressed)
     }
 
     /// The touched set of a record made without it (by an `--all` run).

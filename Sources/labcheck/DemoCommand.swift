@@ -22,14 +22,19 @@ struct DemoCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(at: directory) } }
         try DemoRepository.create(in: directory.path)
-        // The demo repository is self-contained: ignore any GIT_* variables of the caller.
-        let workspace = try Workspace(directory: directory.path, environment: [:], request: WorkspaceRequest(mode: .staged),
-                                      bundledRules: try BundledRules.load(log: output.log))
-        let snapshot = workspace.snapshot
-        let result = try Linter.run(workspace.lintRequest(strictFlag: false, importCache: ImportScanCache()))
-        let errors = DiagnosticSummary(result.diagnostics).errors
+        // The demo repository is self-contained: ignore any GIT_* variables of the caller. It is
+        // checked exactly as `labcheck check` checks (same scope), without caches.
+        let run = try CheckRun(directory: directory.path, environment: [:], request: WorkspaceRequest(mode: .staged),
+                               rules: try BundledRules.read(log: output.log), strict: false, verbose: output.verbose,
+                               cacheDir: nil, noCache: true, log: output.log)
+        let (record, findings, suppressed) = try run.report()
+        var context = RunContext(snapshot: CheckCommand.label(.staged), filesChecked: record.filesChecked)
+        context.suppressed = suppressed
+        context.files = (record.labFiles, record.pythonFiles, record.configFiles)
+        context.pythonNotChecked = record.pythonNotChecked
+        let errors = DiagnosticSummary(findings).errors
         if output.format == .json {
-            print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)), terminator: "")
+            print(output.render(findings, context: context), terminator: "")
             return
         }
         print("""
@@ -41,7 +46,7 @@ struct DemoCommand: ParsableCommand {
         $ labcheck check --staged        # what `git commit` would record
 
         """)
-        print(output.render(result.diagnostics, context: RunContext(snapshot: snapshot.label, filesChecked: result.filesChecked)))
+        print(output.render(findings, context: context))
         print("""
         The copy on disk is clean, but labcheck checks what is staged: as a pre-commit hook it \
         would block this commit (\(errors) error\(errors == 1 ? "" : "s"), exit code \(errors > 0 ? 1 : 0)). \

@@ -18,13 +18,11 @@ public struct ImportPhaseOutcome: Codable, Sendable {
     public var diagnostics: [Diagnostic]
     public var suppressions: [Suppression]
     public var modules: Int
-    public var log: [String]
 
-    public init(diagnostics: [Diagnostic], suppressions: [Suppression], modules: Int, log: [String]) {
+    public init(diagnostics: [Diagnostic], suppressions: [Suppression], modules: Int) {
         self.diagnostics = diagnostics
         self.suppressions = suppressions
         self.modules = modules
-        self.log = log
     }
 }
 

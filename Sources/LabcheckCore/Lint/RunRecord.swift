@@ -4,7 +4,7 @@ import LabcheckTOML
 /// (keyed by the snapshot's tree id and the diff base's, see `ResultStore`) and as the staged
 /// report scope needs it: the report of a touched-files run is this record filtered by
 /// `ReportSelection`, so it always equals a full `--all` run's findings filtered to its scope.
-public struct RunRecord: Codable, Sendable {
+public struct RunRecord: Sendable {
     /// Every finding of the snapshot, sorted.
     public var diagnostics: [Diagnostic]
     /// Findings hidden by a suppression comment, with their reasons.

@@ -12,7 +12,7 @@ public struct Suppression: Sendable, Hashable, Codable {
 }
 
 /// A finding a suppression hid, with its reason: listed by `-v`, carried in JSON and SARIF.
-public struct SuppressedFinding: Sendable, Codable {
+public struct SuppressedFinding: Sendable {
     public let diagnostic: Diagnostic
     public let reason: String
 }

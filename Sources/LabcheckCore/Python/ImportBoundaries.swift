@@ -154,7 +154,7 @@ public enum ImportBoundaries {
                 bare.sourceLineFirstColumn = 1
                 return bare
             }
-            memo.store(ImportPhaseOutcome(diagnostics: stored, suppressions: suppressions, modules: modules.count, log: []),
+            memo.store(ImportPhaseOutcome(diagnostics: stored, suppressions: suppressions, modules: modules.count),
                        key: memo.key(memoMaterial(input, files: files, digests: digests)))
         }
         return (diagnostics, suppressions, modules.count, cache)
