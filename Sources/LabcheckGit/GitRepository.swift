@@ -40,7 +40,8 @@ public enum GitError: Error, CustomStringConvertible, Sendable {
 /// libgit2's process-wide initialisation, done once, and the rule that makes exit safe.
 ///
 /// `git_libgit2_init` may run on a background thread to overlap argument parsing (Debian's
-/// libgit2 loads the system's CA certificates into its TLS library there, ~5 ms). A process
+/// libgit2 sets up its TLS library there: ~1 ms now that it parses no CA bundle, see
+/// CertificateBundle.swift; 8-9 ms before). A process
 /// that exits while that thread is still inside it runs the C library's and OpenSSL's exit
 /// handlers concurrently with the initialisation: heap corruption or SIGSEGV at exit, in about
 /// 1-2 % of runs. So every exit goes through `finishBackgroundStart()`, which waits for a

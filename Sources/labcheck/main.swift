@@ -7,7 +7,7 @@ import LabcheckGit
 /// errors are 2 (not ArgumentParser's 64), git failures 3.
 func runMain() -> Int32 {
     do {
-        var command = try Labcheck.parseAsRoot()
+        var command = try LaunchPlan.parse(Array(CommandLine.arguments.dropFirst()))
         try command.run()
         return ExitStatus.clean
     } catch let failure as CommandFailure {

@@ -41,6 +41,32 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("rename workers_data_path -> workflow_share_root"), r.stdout)
     }
 
+    /// `labcheck check ARGS` is parsed by the check command alone (LaunchPlan.parse); the same
+    /// arguments without `check` go through the root's parse (check is the default
+    /// subcommand). Both must give the same run; rejected arguments and help requests go
+    /// through the root's parse and its messages.
+    func testCheckParsedAloneEqualsTheRootParse() throws {
+        let f = try GitFixture()
+        try f.commit(["old/lab_stages.toml": Labs.duplicateID, "new/lab_stages.toml": Labs.clean])
+        try f.write("new/lab_stages.toml", Labs.duplicateID + "# touched\n")
+        try f.git("add", ".")
+        for args in [[], ["--all"], ["--format", "json"], ["--all", "--select", "LC1", "--ignore", "LC101"], ["--no-cache", "--exit-zero"], ["--strict", "--worktree"]] {
+            let alone = try labcheck(f, ["check"] + args), root = try labcheck(f, args)
+            XCTAssertEqual(alone.status, root.status, "\(args): \(alone) \(root)")
+            XCTAssertEqual(alone.stdout, root.stdout, "\(args)")
+            XCTAssertEqual(alone.stderr, root.stderr, "\(args)")
+        }
+        let bad = try labcheck(f, ["check", "--format", "nonsense"])
+        XCTAssertEqual(bad.status, 2, "\(bad)")
+        XCTAssertTrue(bad.stderr.contains("nonsense"), bad.stderr)
+        let unknown = try labcheck(f, ["check", "--bogus"])
+        XCTAssertEqual(unknown.status, 2, "\(unknown)")
+        XCTAssertTrue(unknown.stderr.contains("Unknown option '--bogus'") && unknown.stderr.contains("labcheck check"), unknown.stderr)
+        let help = try labcheck(f, ["check", "--help"])
+        XCTAssertEqual(help.status, 0, "\(help)")
+        XCTAssertTrue(help.stdout.contains("USAGE: labcheck check"), help.stdout)
+    }
+
     func testStagedErrorExitsOneWithFileLineColumnAndCaret() throws {
         let f = try GitFixture()
         try f.commit(["lab/lab_stages.toml": Labs.clean])

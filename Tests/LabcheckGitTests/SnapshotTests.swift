@@ -26,6 +26,24 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(try text(worktree, "a.txt"), "on disk only\n")
     }
 
+    /// libgit2 (built with mbedTLS, as Debian's is) asks for the CA bundle while it
+    /// initialises; labcheck's definition answers instead of mbedTLS's (CertificateBundle.swift),
+    /// so no certificate is parsed, and a repository still opens.
+    func testLibgit2InitialisationParsesNoCABundle() throws {
+        let f = try GitFixture()
+        try f.commit(["a.txt": "one\n"])
+        _ = try GitSnapshot(repository: open(f), mode: .staged)
+        // /proc files report size 0: read them to the end, not by their size.
+        let maps = String(decoding: FileHandle(forReadingAtPath: "/proc/self/maps")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+        XCTAssertTrue(maps.contains("libgit2"), "could not read /proc/self/maps")
+        guard maps.contains("libmbedx509") else {
+            // A libgit2 built against OpenSSL never calls the function: nothing to interpose.
+            XCTAssertEqual(CertificateBundle.skipped.load(ordering: .relaxed), 0)
+            return
+        }
+        XCTAssertEqual(CertificateBundle.skipped.load(ordering: .relaxed), 1, "libgit2 did not call labcheck's mbedtls_x509_crt_parse_file")
+    }
+
     func testBlobHashEqualsGitHashObject() throws {
         let f = try GitFixture()
         var generator = SystemRandomNumberGenerator()
