@@ -21,19 +21,22 @@ package enum WordScan {
 }
 
 /// Sixteen-byte tests (SSE2 on x86-64, NEON on arm64, through the standard library's SIMD
-/// types). Constants are built once by the caller, outside its loop: written inline, the
+/// types). `public`, not `package`, although nothing outside the package should use it: Swift
+/// 6.3.1 did not inline these `@inlinable package` functions into LabcheckCore's scanner loops
+/// (a call per sixteen bytes, ~10 % of a cold import scan, seen in `objdump`); as `public`
+/// they are inlined. Constants are built once by the caller, outside its loop: written inline, the
 /// comparisons are not vectorised by Swift 6.3.1.
-package enum Block16 {
-    package typealias Bytes = SIMD16<UInt8>
-    package typealias Mask = SIMDMask<SIMD16<Int8>>
+public enum Block16 {
+    public typealias Bytes = SIMD16<UInt8>
+    public typealias Mask = SIMDMask<SIMD16<Int8>>
 
     /// The sixteen bytes at `offset` (unaligned).
-    @inlinable @inline(__always) package static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> Bytes {
+    @inlinable @inline(__always) public static func load(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> Bytes {
         raw.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: Bytes.self)
     }
 
     /// The index of the first lane set in `m`, or 16 if none is.
-    @inlinable @inline(__always) package static func firstSet(_ m: Mask) -> Int {
+    @inlinable @inline(__always) public static func firstSet(_ m: Mask) -> Int {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         if w[0] != 0 { return w[0].trailingZeroBitCount >> 3 }
         if w[1] != 0 { return 8 + w[1].trailingZeroBitCount >> 3 }
@@ -41,7 +44,7 @@ package enum Block16 {
     }
 
     /// The lanes of `m` as bits (lane k is bit k), for visiting every set lane of a block.
-    @inlinable @inline(__always) package static func bits(_ m: Mask) -> UInt32 {
+    @inlinable @inline(__always) public static func bits(_ m: Mask) -> UInt32 {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         // Gathers the top bit of each byte into the top byte, lane 0 lowest.
         let low = ((w[0] & 0x8080_8080_8080_8080) &* 0x0002_0408_1020_4081) >> 56
@@ -50,7 +53,7 @@ package enum Block16 {
     }
 
     /// Whether any lane of `m` is set.
-    @inlinable @inline(__always) package static func any(_ m: Mask) -> Bool {
+    @inlinable @inline(__always) public static func any(_ m: Mask) -> Bool {
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         return w[0] | w[1] != 0
     }
