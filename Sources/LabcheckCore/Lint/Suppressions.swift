@@ -45,18 +45,7 @@ public enum SuppressionCheck: Check {
             for k in 0..<9 where base[j + k] != marker.utf8Start[k] { return false }
             return base[j - 1] == 0x23 || (j >= 2 && base[j - 1] == 0x20 && base[j - 2] == 0x23)
         }
-        let raw = UnsafeRawBufferPointer(bytes)
-        let l = Block16.Bytes(repeating: 0x6C), k = Block16.Bytes(repeating: 0x6B), colon = Block16.Bytes(repeating: 0x3A)
-        var j = 0
-        while j + 25 <= n {
-            let hit = (Block16.load(raw, j) .== l) .& (Block16.load(raw, j + 7) .== k) .& (Block16.load(raw, j + 8) .== colon)
-            if Block16.any(hit) {
-                for q in j..<(j + 16) where at(q) { return true }
-            }
-            j += 16
-        }
-        while j < n { if at(j) { return true }; j += 1 }
-        return false
+        return ByteSearch.anyCandidate(in: bytes, (0x6C, 0), (0x6B, 7), (0x3A, 8), verify: at)
     }
 
     /// The suppressions written in a file's bytes, without its path (for the scan cache).

@@ -263,7 +263,6 @@ private struct Source {
         }
     }
 
-    /// The content of a plain string literal token.
     /// Whether `importlib` or `__import__` occurs anywhere in the bytes (as the scanner reads
     /// dynamic imports, a file without either has none). Finds `im...t` sixteen positions at a
     /// time, then compares.
@@ -273,18 +272,7 @@ private struct Source {
             if j + 9 <= n && b[j + 6] == 0x6C && b[j + 7] == 0x69 && b[j + 8] == 0x62 { return true }              // importlib
             return j >= 2 && j + 8 <= n && b[j - 2] == 0x5F && b[j - 1] == 0x5F && b[j + 6] == 0x5F && b[j + 7] == 0x5F  // __import__
         }
-        let raw = UnsafeRawBufferPointer(b)
-        let i = Block16.Bytes(repeating: 0x69), m = Block16.Bytes(repeating: 0x6D), t = Block16.Bytes(repeating: 0x74)
-        var j = 0
-        while j + 21 <= n {
-            let hit = (Block16.load(raw, j) .== i) .& (Block16.load(raw, j + 1) .== m) .& (Block16.load(raw, j + 5) .== t)
-            if Block16.any(hit) {
-                for k in j..<(j + 16) where at(k) { return true }
-            }
-            j += 16
-        }
-        while j < n { if at(j) { return true }; j += 1 }
-        return false
+        return ByteSearch.anyCandidate(in: b, (0x69, 0), (0x6D, 1), (0x74, 5), verify: at)
     }
 
     /// Whether a name may begin a dynamic import: `importlib`, `__import__`, or a local alias

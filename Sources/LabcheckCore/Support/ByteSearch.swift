@@ -1,3 +1,5 @@
+import LabcheckTOML
+
 /// Substring search on bytes, for the prefilter that decides whether a stage's code needs a
 /// closer look for a generated-snippet header: a scan for the
 /// needle's first byte, then a comparison, so no text is split or decoded for the common "no".
@@ -21,5 +23,27 @@ enum ByteSearch {
     static func contains(_ needle: String, in text: String) -> Bool {
         var text = text
         return text.withUTF8 { firstOffset(of: Array(needle.utf8), in: $0) != nil }
+    }
+
+    /// Whether `verify(j)` holds for some offset `j` of `bytes` at which three bytes of a
+    /// pattern sit: `first.byte` at `j + first.at`, and so on. Sixteen offsets are tested at a
+    /// time and only candidates are verified; the last offsets, where sixteen-byte loads would
+    /// run past the end, are all verified (`verify` checks its own bounds).
+    static func anyCandidate(in bytes: UnsafeBufferPointer<UInt8>, _ first: (byte: UInt8, at: Int), _ second: (byte: UInt8, at: Int),
+                             _ third: (byte: UInt8, at: Int), verify: (Int) -> Bool) -> Bool {
+        let n = bytes.count
+        let raw = UnsafeRawBufferPointer(bytes)
+        let a = Block16.Bytes(repeating: first.byte), b = Block16.Bytes(repeating: second.byte), c = Block16.Bytes(repeating: third.byte)
+        let reach = max(first.at, second.at, third.at) + 16
+        var j = 0
+        while j + reach <= n {
+            let hit = (Block16.load(raw, j + first.at) .== a) .& (Block16.load(raw, j + second.at) .== b) .& (Block16.load(raw, j + third.at) .== c)
+            if Block16.any(hit) {
+                for q in j..<(j + 16) where verify(q) { return true }
+            }
+            j += 16
+        }
+        while j < n { if verify(j) { return true }; j += 1 }
+        return false
     }
 }
