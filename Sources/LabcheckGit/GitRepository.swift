@@ -413,11 +413,18 @@ public final class GitRepository {
 
     /// Every blob of a tree, recursively, by repository-relative path (gitlinks skipped).
     func files(inTree treeID: ObjectID) throws -> [String: FileEntry] {
+        var order: [String] = []
+        return try files(inTree: treeID, regularOrder: &order)
+    }
+
+    /// The same, and the paths of the regular files (not symlinks) in the walk's order: tree
+    /// order, which is the paths' byte order (`PathOrder.sorted` then has nothing to sort).
+    func files(inTree treeID: ObjectID, regularOrder: inout [String]) throws -> [String: FileEntry] {
         var tree: OpaquePointer? = nil
         var oid = treeID.oid
         try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
         defer { git_tree_free(tree) }
-        final class Collector { var files: [String: FileEntry] = [:] }
+        final class Collector { var files: [String: FileEntry] = [:]; var order: [String] = [] }
         let collector = Collector()
         let payload = Unmanaged.passUnretained(collector).toOpaque()
         let code = git_tree_walk(tree, GIT_TREEWALK_PRE, { root, entry, payload in
@@ -427,9 +434,11 @@ public final class GitRepository {
             let collector = Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue()
             let path = String(cString: root) + String(cString: git_tree_entry_name(entry))
             collector.files[path] = FileEntry(id: ObjectID(git_tree_entry_id(entry).pointee), mode: UInt32(mode))
+            if GitSnapshot.isRegular(UInt32(mode)) { collector.order.append(path) }
             return 0
         }, payload)
         try check(code, "git_tree_walk")
+        regularOrder = collector.order
         return collector.files
     }
 

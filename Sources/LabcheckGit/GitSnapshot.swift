@@ -31,15 +31,20 @@ public final class GitSnapshot: SnapshotReader {
     /// conflicts in staged mode.
     public init(repository: GitRepository, mode: SnapshotMode) throws {
         self.repository = repository
+        var order: [String]? = nil
         switch mode {
         case .staged:
             label = "staged"
-            (entries, indexTime) = try GitSnapshot.indexEntriesAndTime(repository)
+            var indexOrder: [String] = []
+            (entries, indexTime) = try GitSnapshot.indexEntriesAndTime(repository, order: &indexOrder)
+            order = indexOrder
             worktreeRoot = nil
             conversions = [:]
         case .revision(let rev):
             label = "rev:\(rev)"
-            entries = try repository.files(inTree: repository.treeID(of: rev)).filter { GitSnapshot.isRegular($0.value.mode) }
+            var treeOrder: [String] = []
+            entries = try repository.files(inTree: repository.treeID(of: rev), regularOrder: &treeOrder).filter { GitSnapshot.isRegular($0.value.mode) }
+            order = treeOrder
             worktreeRoot = nil
             indexTime = nil
             conversions = [:]
@@ -50,32 +55,36 @@ public final class GitSnapshot: SnapshotReader {
             (entries, conversions) = try GitSnapshot.worktreeEntries(repository, workdir: workdir)
             indexTime = nil
         }
-        paths = entries.keys.sorted()
+        paths = order.map(PathOrder.sorted) ?? entries.keys.sorted()
     }
 
     static func isRegular(_ mode: UInt32) -> Bool { mode != fileModeGitlink && mode != fileModeSymlink }
 
     /// The stage-0 entries of the index with their stat data, and the index file's mtime
     /// (nil if it has no file or cannot be stat'ed: then nothing is trusted by stat).
-    static func indexEntriesAndTime(_ repository: GitRepository) throws -> ([String: FileEntry], timespec?) {
+    static func indexEntriesAndTime(_ repository: GitRepository, order: inout [String]) throws -> ([String: FileEntry], timespec?) {
         // The file's time before its content is read: if the index is rewritten in between, the
         // time is older than the content, which only makes more entries look racy (hashed).
         var time: timespec? = nil
         var info = stat()
         if stat(repository.indexFilePath, &info) == 0 { time = info.st_mtim }
-        let entries = try repository.withIndex { try indexEntries($0, failOnConflicts: true, keepStat: true) }
+        var indexOrder: [String] = []
+        let entries = try repository.withIndex { try indexEntries($0, failOnConflicts: true, keepStat: true, order: &indexOrder) }
+        order = indexOrder
         return (entries, time)
     }
 
     /// The stage-0 entries of the index; regular files only (gitlinks and symlinks skipped).
     static func indexEntries(_ repository: GitRepository, failOnConflicts: Bool) throws -> [String: FileEntry] {
-        try repository.withIndex { try indexEntries($0, failOnConflicts: failOnConflicts, keepStat: false) }
+        var order: [String] = []
+        return try repository.withIndex { try indexEntries($0, failOnConflicts: failOnConflicts, keepStat: false, order: &order) }
     }
 
     /// Stat data is kept only where git itself would compare it: not for assume-unchanged or
     /// skip-worktree entries (their work-tree file may differ by design), nor for size 0
     /// (git's mark for a racily clean entry it smudged).
-    private static func indexEntries(_ index: OpaquePointer, failOnConflicts: Bool, keepStat: Bool) throws -> [String: FileEntry] {
+    /// `order` gets the regular files' paths in the index's order (byte order of the paths).
+    private static func indexEntries(_ index: OpaquePointer, failOnConflicts: Bool, keepStat: Bool, order: inout [String]) throws -> [String: FileEntry] {
         var files: [String: FileEntry] = [:]
         var conflicted = Set<String>()
         let count = git_index_entrycount(index)
@@ -93,6 +102,7 @@ public final class GitSnapshot: SnapshotReader {
             let skipOrIntent = UInt32(entry.pointee.flags_extended) & (GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue | GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0
             if keepStat && !assumeUnchanged && !skipOrIntent && entry.pointee.file_size != 0 { file.stat = IndexStat(entry.pointee) }
             files[path] = file
+            order.append(path)
         }
         if failOnConflicts && !conflicted.isEmpty { throw GitError.unmergedPaths(conflicted.sorted()) }
         return files
@@ -259,23 +269,24 @@ public struct DiffBase: SnapshotReader {
     public init(repository: GitRepository, revision: String?, emptyTree: Bool = false) throws {
         self.repository = repository
         let found: [String: FileEntry]
+        var order: [String] = []
         if emptyTree {
             label = "the empty tree"
             found = [:]
         } else if let revision {
             let tree = try repository.treeID(of: revision)
             label = "\(revision) (\(try repository.commitID(of: revision).prefix(12)))"
-            found = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
+            found = try repository.files(inTree: tree, regularOrder: &order).filter { GitSnapshot.isRegular($0.value.mode) }
         } else if repository.headIsUnborn {
             label = "the empty tree (HEAD is unborn: first commit)"
             found = [:]
         } else {
             let tree = try repository.treeID(of: "HEAD")
             label = "HEAD (\(try repository.commitID(of: "HEAD").prefix(12)))"
-            found = try repository.files(inTree: tree).filter { GitSnapshot.isRegular($0.value.mode) }
+            found = try repository.files(inTree: tree, regularOrder: &order).filter { GitSnapshot.isRegular($0.value.mode) }
         }
         files = found
-        sortedPaths = Lazy { found.keys.sorted() }
+        sortedPaths = Lazy { [order] in PathOrder.sorted(order) }
     }
 
     /// Sorted once, when first asked (a lab check asks for every lab file).
@@ -308,5 +319,17 @@ final class Lazy<Value>: @unchecked Sendable {
         let made = compute()
         stored = made
         return made
+    }
+}
+
+/// Paths sorted as `SnapshotReader.paths` promises (Swift's `<`). git hands them over in byte
+/// order (the index, a tree walk), which is the same order for any path without a combining
+/// character; checking that takes one comparison per path, where a sort of a monorepo's
+/// 20,000 paths took ~10 % of a staged run.
+enum PathOrder {
+    static func sorted(_ paths: [String]) -> [String] {
+        var k = 1
+        while k < paths.count && paths[k - 1] < paths[k] { k += 1 }
+        return k >= paths.count ? paths : paths.sorted()
     }
 }

@@ -199,13 +199,17 @@ public enum ImportBoundaries {
     static func roots(_ input: Input, log: inout [String]) -> ([String], [Diagnostic]) {
         let config = input.config
         let paths = input.snapshot.paths
-        var directories = Set<String>()
-        for path in paths {
-            var end = path.endIndex
-            while let slash = path[..<end].lastIndex(of: "/") {
-                guard directories.insert(String(path[..<slash])).inserted else { break }
-                end = slash
+        // Every directory of the snapshot, built only for a glob or a root that is missing.
+        func allDirectories() -> Set<String> {
+            var directories = Set<String>()
+            for path in paths {
+                var end = path.endIndex
+                while let slash = path[..<end].lastIndex(of: "/") {
+                    guard directories.insert(String(path[..<slash])).inserted else { break }
+                    end = slash
+                }
             }
+            return directories
         }
         if config.pythonRootsAuto {
             var found: [String] = []
@@ -237,14 +241,14 @@ public enum ImportBoundaries {
             let span = k < config.pythonRootSpans.count ? config.pythonRootSpans[k] : nil
             if root.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) {
                 let glob = Glob(root)
-                let matched = directories.filter { glob.matches($0) }.sorted()
+                let matched = allDirectories().filter { glob.matches($0) }.sorted()
                 log.append("python roots: '\(entry)' matches \(matched.count) director\(matched.count == 1 ? "y" : "ies")\(matched.isEmpty ? "" : ": " + matched.joined(separator: ", "))")
                 if matched.isEmpty { problems.append(configProblem(config, "'python.roots' entry '\(entry)' matches no directory of the snapshot", span)) }
                 roots += matched
-            } else if directories.contains(root) {
+            } else if case let prefix = root + "/", paths.contains(where: { $0.hasPrefix(prefix) }) {
                 roots.append(root)
             } else {
-                let nearest = NearestName.suggestion(for: root, among: directories.sorted())
+                let nearest = NearestName.suggestion(for: root, among: allDirectories().sorted())
                 problems.append(configProblem(config, "'python.roots' entry '\(entry)' is not a directory of the snapshot", span,
                                               help: nearest.map { "did you mean '\($0)'?" }))
             }
