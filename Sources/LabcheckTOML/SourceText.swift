@@ -63,7 +63,37 @@ public final class SourceText: @unchecked Sendable {
     /// resolve to that character; offsets past the end resolve to the end.
     public func position(of offset: Int) -> SourcePosition {
         let clamped = min(max(0, offset), bytes.count)
-        let li = lineIndex(of: clamped)
+        return position(clamped, line: lineIndex(of: clamped))
+    }
+
+    /// The same, for a walk that asks for offsets mostly in file order (a table's keys and
+    /// values): `hint` is the line index of the previous answer, and the line is searched for
+    /// from there (doubling steps forward, or a binary search behind it), so each position
+    /// costs about the distance from the last one instead of a search of the whole file.
+    public func position(of offset: Int, hint: inout Int) -> SourcePosition {
+        let clamped = min(max(0, offset), bytes.count)
+        let starts = lineStarts
+        var lo = 0, hi = starts.count - 1
+        if hint >= 0 && hint < starts.count && starts[hint] <= clamped {
+            // Forward from the hint, doubling the step while line starts stay at or before the
+            // offset; the line is then between `lo` and the last step's end.
+            lo = hint
+            var step = 1
+            while lo + step < starts.count && starts[lo + step] <= clamped { lo += step; step *= 2 }
+            hi = min(starts.count - 1, lo + step - 1)
+        } else if hint > 0 && hint < starts.count {
+            hi = hint - 1   // the hint's line starts after the offset
+        }
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
+        }
+        hint = lo
+        return position(clamped, line: lo)
+    }
+
+    /// The position of `clamped` (within the bytes), on the line at index `li`.
+    private func position(_ clamped: Int, line li: Int) -> SourcePosition {
         let start = lineStarts[li]
         var column = 1
         if clamped - start > 2 * Self.blockSize {

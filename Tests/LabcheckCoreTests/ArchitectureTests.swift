@@ -11,7 +11,7 @@ final class ArchitectureTests: XCTestCase {
     private let allowed: [String: Set<String>] = [
         "LabcheckTOML": [],
         "LabcheckCore": ["LabcheckTOML", "Yams", "Dispatch"],
-        "LabcheckGit": ["LabcheckCore", "LabcheckTOML", "CLibgit2", "CLibcrypto", "Foundation", "Dispatch", "Glibc"],
+        "LabcheckGit": ["LabcheckCore", "LabcheckTOML", "CLibgit2", "CLibcrypto", "Foundation", "Dispatch", "Glibc", "Synchronization"],
         "labcheck": ["LabcheckCore", "LabcheckGit", "LabcheckTOML", "ArgumentParser", "Foundation", "Dispatch", "Glibc"],
     ]
 

@@ -4,6 +4,28 @@ import LabcheckTestSupport
 
 /// Byte-exact spans, positions, and the decoded-string source maps.
 final class TOMLSpanTests: XCTestCase {
+    /// Positions found from a hint (ConfigNode's walk) equal the plain search, whatever the
+    /// order of the offsets and the hint given: in file order, backwards, random; past the
+    /// end; inside multi-byte characters; on long lines.
+    func testPositionFromAHintEqualsThePlainSearch() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a = 1\n", "\n", "é", "🙂", "x", String(repeating: "y", count: 9_000) + "\n", "\r\n"]
+        for _ in 0..<30 {
+            let text = (0..<Int.random(in: 0...400, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            let source = SourceText(Array(text.utf8))
+            let n = source.bytes.count
+            var offsets = (0..<300).map { _ in Int.random(in: -3...(n + 3), using: &generator) }
+            for order in 0..<3 {
+                if order == 0 { offsets.sort() } else if order == 1 { offsets.sort(by: >) } else { offsets.shuffle(using: &generator) }
+                var hint = Int.random(in: -2...(source.lineCount + 2), using: &generator)
+                for offset in offsets {
+                    XCTAssertEqual(source.position(of: offset, hint: &hint), source.position(of: offset), "offset \(offset) of \(n)")
+                    XCTAssertTrue(hint >= 0 && hint < source.lineCount)
+                }
+            }
+        }
+    }
+
     private func text(_ doc: TOMLDocument, _ span: ByteSpan) -> String {
         String(decoding: doc.source.bytes[span.start..<span.end], as: UTF8.self)
     }

@@ -117,8 +117,19 @@ public struct LabFile: Sendable {
     /// Layout problems found while reading (reported by `StageLayoutCheck`, LC101).
     public let layoutProblems: [LayoutProblem]
 
-    /// Every stage of every module, in file order.
-    public var stages: [LabStage] { modules.flatMap(\.stages) }
+    /// Every stage of every module, in file order. Stored: every check walks it, and building
+    /// it on each use copied every stage (~10 % of checking a large lab file).
+    public let stages: [LabStage]
+
+    init(path: String, source: SourceText, document: TOMLDocument, meta: TOMLEntry?, modules: [LabModule], layoutProblems: [LayoutProblem]) {
+        self.path = path
+        self.source = source
+        self.document = document
+        self.meta = meta
+        self.modules = modules
+        self.layoutProblems = layoutProblems
+        stages = modules.flatMap(\.stages)
+    }
 }
 
 /// A lab file that is not valid TOML, as its LC100 diagnostic.

@@ -28,25 +28,43 @@ public struct ConfigNode: Sendable {
 
     /// The tree of a TOML table.
     public static func from(_ table: TOMLTable, span: ByteSpan, source: SourceText) -> ConfigNode {
-        var node = ConfigNode(kind: .table, start: source.position(of: span.start), end: source.position(of: span.end))
-        node.entries = table.entries.map { e in
-            ConfigEntry(key: e.key, keyStart: source.position(of: e.keySpan.start), keyEnd: source.position(of: e.keySpan.end),
-                        node: from(e.value, source: source))
-        }
-        return node
+        var hint = 0
+        return from(table, span: span, source: source, hint: &hint)
     }
 
     /// The tree of a TOML value.
     public static func from(_ value: TOMLNode, source: SourceText) -> ConfigNode {
-        let start = source.position(of: value.span.start), end = source.position(of: value.span.end)
+        var hint = 0
+        return from(value, source: source, hint: &hint)
+    }
+
+    /// The same, with positions taken in file order where the tree allows (`hint`: the line of
+    /// the last one, kept across the stages of a file), so a stage of a large lab file costs no
+    /// search of the whole file per key. Depth is bounded by the TOML parser's nesting limit.
+    public static func from(_ table: TOMLTable, span: ByteSpan, source: SourceText, hint: inout Int) -> ConfigNode {
+        let start = source.position(of: span.start, hint: &hint)
+        var node = ConfigNode(kind: .table, start: start, end: start)
+        node.entries.reserveCapacity(table.entries.count)
+        for e in table.entries {
+            let keyStart = source.position(of: e.keySpan.start, hint: &hint), keyEnd = source.position(of: e.keySpan.end, hint: &hint)
+            node.entries.append(ConfigEntry(key: e.key, keyStart: keyStart, keyEnd: keyEnd, node: from(e.value, source: source, hint: &hint)))
+        }
+        node.end = source.position(of: span.end, hint: &hint)
+        return node
+    }
+
+    private static func from(_ value: TOMLNode, source: SourceText, hint: inout Int) -> ConfigNode {
         switch value.value {
-        case .table(let t): return from(t, span: value.span, source: source)
+        case .table(let t): return from(t, span: value.span, source: source, hint: &hint)
         case .array(let a):
-            var node = ConfigNode(kind: .array, start: start, end: end)
-            node.items = a.items.map { from($0, source: source) }
+            let start = source.position(of: value.span.start, hint: &hint)
+            var node = ConfigNode(kind: .array, start: start, end: start)
+            node.items = a.items.map { from($0, source: source, hint: &hint) }
+            node.end = source.position(of: value.span.end, hint: &hint)
             return node
         default:
-            return ConfigNode(kind: ConfigValueKind(value.value), start: start, end: end)
+            let start = source.position(of: value.span.start, hint: &hint)
+            return ConfigNode(kind: ConfigValueKind(value.value), start: start, end: source.position(of: value.span.end, hint: &hint))
         }
     }
 }
@@ -69,7 +87,25 @@ public struct KeySchema: Sendable {
         public let type: RuleValueType
         public let required: Bool
         public let free: Bool
+        /// Whether each segment of `path` is a glob (`*` or `?`), decided once: a large lab
+        /// file asks for every key of every stage.
+        let globs: [Bool]
         public var dotted: String { path.joined(separator: ".") }
+
+        init(path: [String], type: RuleValueType, required: Bool, free: Bool) {
+            self.path = path
+            self.type = type
+            self.required = required
+            self.free = free
+            globs = path.map { $0.utf8.contains(where: { $0 == 0x2A || $0 == 0x3F }) }
+        }
+
+        /// Whether `names` is this key's path (or, `prefix`, the start of it), segment by segment.
+        func matches(_ names: [String], prefix: Bool) -> Bool {
+            guard prefix ? path.count > names.count : path.count == names.count else { return false }
+            for (k, name) in names.enumerated() where !(globs[k] ? Glob.matchName(path[k], name) : path[k] == name) { return false }
+            return true
+        }
     }
 
     public let id: String
@@ -128,11 +164,11 @@ public struct KeySchema: Sendable {
     }
 
     private func key(matching path: [String]) -> Key? {
-        keys.first { k in k.path.count == path.count && zip(k.path, path).allSatisfy { Self.segmentMatches($0, $1) } }
+        keys.first { $0.matches(path, prefix: false) }
     }
 
     private func isIntermediate(_ path: [String]) -> Bool {
-        keys.contains { k in k.path.count > path.count && zip(k.path, path).allSatisfy { Self.segmentMatches($0, $1) } }
+        keys.contains { $0.matches(path, prefix: true) }
     }
 
     /// Checks a table against the schema.

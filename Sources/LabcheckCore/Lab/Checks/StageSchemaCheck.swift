@@ -40,6 +40,8 @@ public struct StageSchemaCheck: LabFileCheck {
             out += report(schema.check(tree), file: file, context: context, what: "'\(conventions.metaKey)'", anchor: meta.keySpan,
                           prefix: conventions.metaKey + ".", table: table)
         }
+        // Stages come in file order: each tree's positions are searched from the last one's.
+        var hint = 0
         for stage in file.stages {
             let schemaID: String
             let kindName: String
@@ -50,7 +52,7 @@ public struct StageSchemaCheck: LabFileCheck {
             case .unknown: continue
             }
             guard let schema = context.rules.schemas[schemaID] else { continue }
-            let tree = ConfigNode.from(stage.table, span: stage.span, source: file.source)
+            let tree = ConfigNode.from(stage.table, span: stage.span, source: file.source, hint: &hint)
             let anchor = stage.table[conventions.kindKey]?.span ?? stage.span
             out += report(schema.check(tree), file: file, context: context, what: "\(kindName) stage \(stage.displayName)", anchor: anchor,
                           prefix: "", table: stage.table)
