@@ -162,6 +162,17 @@ public struct RunIdentity: Sendable, Equatable {
     public static let emptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
     public let snapshotTree: String
     public let baseTree: String
+    /// For a staged snapshot: the index file's stamp (`IndexStamps.stamp`) when its tree was
+    /// known, nil if the index changed while it was read. A record is stored only while the
+    /// index still has this stamp, so it never lands under another index's tree.
+    public let indexStamp: String?
+
+    /// Whether the snapshot is still the one this identity names: for a staged snapshot, the
+    /// index file still has the stamp it had when its tree was computed.
+    public func isCurrent(_ repository: GitRepository, _ request: WorkspaceRequest) -> Bool {
+        guard case .staged = request.mode else { return true }
+        return indexStamp != nil && IndexStamps.stamp(repository.indexFilePath) == indexStamp
+    }
 
     /// The identity of a request, or nil when it has none: a work-tree snapshot (its content is
     /// known only by reading every file), or an index git could not write as a tree (conflicts).
@@ -174,14 +185,21 @@ public struct RunIdentity: Sendable, Equatable {
             let before = IndexStamps.stamp(path)
             if let before, let known = stamps?.tree(for: before) {
                 snapshotTree = known
+                indexStamp = before
                 log("result cache: the index file is unchanged since its tree was computed")
             } else {
                 guard let tree = try? repository.indexTreeID() else { return nil }
                 snapshotTree = tree.description
-                if let before, IndexStamps.stamp(path) == before { stamps?.record(snapshotTree, for: before, log: log) }
+                if let before, IndexStamps.stamp(path) == before {
+                    stamps?.record(snapshotTree, for: before, log: log)
+                    indexStamp = before
+                } else {
+                    indexStamp = nil
+                }
             }
         case .revision(let rev):
             snapshotTree = try repository.treeID(of: rev).description
+            indexStamp = nil
         }
         let base = try Workspace.basePolicy(request, repository)
         if base.emptyTree {

@@ -112,6 +112,7 @@ final class CheckRun {
                 return hit
             }
         }
+        if let record = try incrementalRecord() { return record }
         let workspace = try workspace()
         var lint = workspace.lintRequest(strictFlag: strict, importCache: scanCache ?? ImportScanCache())
         useMemos(&lint, workspace.snapshot, configuration: workspace.configuration)
@@ -125,10 +126,55 @@ final class CheckRun {
             let recordKey = key(tree: identity.snapshotTree, base: identity.baseTree)
             // An `--all` run does not compute the touched set: keep the one a staged run stored.
             if record.touched == nil, let earlier = store.load(recordKey, log: { _ in }) { record.touched = earlier.touched }
-            store.save(record, key: recordKey, log: log)
-            store.save(record.withoutBase(), key: key(tree: identity.snapshotTree, base: nil), log: log)
+            if case .staged = request.mode, identity.baseTree != RunIdentity.emptyTree {
+                record.indexChanges = try? repository.indexChanges(againstTree: identity.baseTree)
+            }
+            save(record, identity, store)
         }
         return record
+    }
+
+    /// Stores a snapshot's record (as is, and without the base-comparing checks), and for a
+    /// staged snapshot, as the latest staged record against its base (where the next
+    /// incremental check starts). Nothing is stored if the index changed during the run.
+    private func save(_ record: RunRecord, _ identity: RunIdentity, _ store: ResultStore) {
+        guard identity.isCurrent(repository, request) else {
+            log("result cache: the index changed during the run; nothing stored")
+            return
+        }
+        store.save(record, key: key(tree: identity.snapshotTree, base: identity.baseTree), log: log)
+        store.save(record.withoutBase(), key: key(tree: identity.snapshotTree, base: nil), log: log)
+        if record.indexChanges != nil { store.save(record, key: latestStagedKey(identity), log: log) }
+    }
+
+    /// Where the latest staged record against a base is kept (the key of no tree).
+    private func latestStagedKey(_ identity: RunIdentity) -> String { key(tree: "latest staged record", base: identity.baseTree) }
+
+    /// The snapshot's record from the latest staged record against the same base, when what
+    /// changed in between allows it (`IncrementalCheck`); nil when a whole run is needed.
+    private func incrementalRecord() throws -> RunRecord? {
+        guard let identity, let store, case .staged = request.mode, !nothingChanged, identity.baseTree != RunIdentity.emptyTree,
+              let earlier = store.load(latestStagedKey(identity), log: log) else { return nil }
+        let started = Date()
+        let snapshot = try GitSnapshot(repository: repository, mode: .staged)
+        let configuration = try RepositoryConfiguration.load(snapshot, bundled: rules)
+        let changes = try repository.indexChanges(againstTree: identity.baseTree)
+        let repository = self.repository, baseTree = identity.baseTree
+        let reader = IncrementalCheck.Reader(baseEntry: { try repository.treeEntry($0, inTree: baseTree) },
+                                             bytes: { try repository.blobBytes(ofEntry: $0) },
+                                             isRegular: GitRepository.isRegularEntry)
+        switch try IncrementalCheck.run(from: earlier, indexChanges: changes, configuration: configuration, strictFlag: strict, reader: reader) {
+        case .wholeRun(let why):
+            log("incremental: a whole run is needed (\(why))")
+            return nil
+        case .record(let record, let changed):
+            guard identity.isCurrent(repository, request) else { return nil }
+            log("incremental: from the latest staged run's findings; \(changed.count) file(s) changed since: "
+                + changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", ..." : "")
+                + " (\(Int(Date().timeIntervalSince(started) * 1000)) ms; `--no-cache` checks everything)")
+            save(record, identity, store)
+            return record
+        }
     }
 
     /// What the run reports: the snapshot's record, and its findings and suppressed findings
@@ -180,19 +226,7 @@ final class CheckRun {
         // The configuration's identity: labcheck's, the options, and every file the
         // configuration is read from (by blob id).
         var digest = ownIdentity("labcheck configuration 1")
-        let rulesDirectories = configuration.config.rules.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
-        // Compared as bytes, without building a string per path (a monorepo has 20,000).
-        let named = [LabcheckConfig.fileName, "setup.cfg", ".importlinter", "pyproject.toml"].map { Array($0.utf8) }
-        func isNamed(_ path: String) -> Bool {
-            let p = path.utf8
-            return named.contains { name in
-                p.count >= name.count && p.suffix(name.count).elementsEqual(name)
-                    && (p.count == name.count || p[p.index(p.endIndex, offsetBy: -name.count - 1)] == UInt8(ascii: "/"))
-            }
-        }
-        // import-linter's file may be any path (`import_linter = "<path>"`).
-        let importLinterPath = configuration.importLinter?.path
-        for path in snapshot.paths where isNamed(path) || path == importLinterPath || rulesDirectories.contains(where: { path.hasPrefix($0) }) {
+        for path in snapshot.paths where configuration.isConfigurationFile(path) {
             digest.add(path)
             digest.add(snapshot.contentID(path) ?? "unknown \(UUID())")
         }

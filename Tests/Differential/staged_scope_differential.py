@@ -71,11 +71,12 @@ def config(layers, forbidden, exclude):
     return text
 
 
-def lab(stages):
+def lab(stages, notes=None):
     chunks = ['[__meta__]\nschema = "agilab.lab_stages.v1"\n']
     for k, imports in enumerate(stages):
         code = "\\n".join(["import json"] + imports + ["print(1)"])
-        chunks.append(f'[[flow]]\nid = "s{k}"\nD = "stage {k}"\nC = "{code}\\n"\n')
+        note = f" v{notes[k]}" if notes and k in notes else ""
+        chunks.append(f'[[flow]]\nid = "s{k}"\nD = "stage {k}{note}"\nC = "{code}\\n"\n')
     return "\n".join(chunks)
 
 
@@ -92,6 +93,7 @@ class Sequence:
         self.forbidden = "app.ui"
         self.exclude = False
         self.stages = [[], []]
+        self.notes = {}
 
     def generate(self):
         r = self.r
@@ -116,14 +118,14 @@ class Sequence:
             write(self.repo, path, "\n".join(lines) + "\n")
         write(self.repo, ".labcheck.toml", config(self.layers, self.forbidden, self.exclude))
         self.stages = [[import_line(r, r.choice(modules(self.repo)))] for _ in range(3)]
-        write(self.repo, "labs/lab_stages.toml", lab(self.stages))
+        write(self.repo, "labs/lab_stages.toml", lab(self.stages, self.notes))
         git(self.repo, "add", "-A", env=self.env)
         git(self.repo, "commit", "-q", "-m", "generated", env=self.env)
 
-    def edit(self):
+    def edit(self, kind=None):
         r, repo = self.r, self.repo
-        kind = r.choice(["add_module", "delete_module", "rename_module", "add_import", "add_import", "remove_import",
-                         "contract", "exclude", "lab", "lab", "suppress"])
+        kind = kind or r.choice(["add_module", "delete_module", "rename_module", "add_import", "add_import", "remove_import",
+                         "contract", "exclude", "lab", "lab", "suppress", "touch_py", "touch_py", "lab_text", "lab_text"])
         mods = modules(repo)
         if kind == "add_module":
             layer = r.choice(LAYERS)
@@ -169,7 +171,19 @@ class Sequence:
                 self.stages[k].pop()
             else:
                 self.stages[k].append(import_line(r, r.choice(mods)))
-            write(repo, "labs/lab_stages.toml", lab(self.stages))
+            write(repo, "labs/lab_stages.toml", lab(self.stages, self.notes))
+        elif kind == "touch_py" and mods:
+            # Code that imports nothing: at the end (the imports keep their places), now and
+            # then at the top (every import moves down a line).
+            path = os.path.join(repo, r.choice(mods))
+            text = open(path).read()
+            line = f"VALUE_{r.randint(0, 99)} = {r.randint(0, 9)}\n"
+            write(repo, os.path.relpath(path, repo), line + text if r.random() < 0.2 else text + line)
+        elif kind == "lab_text":
+            # A stage's description, not its code (the code keeps its place).
+            k = r.randrange(len(self.stages))
+            self.notes[k] = self.notes.get(k, 0) + 1
+            write(repo, "labs/lab_stages.toml", lab(self.stages, self.notes))
         elif kind == "suppress" and mods:
             path = os.path.join(repo, r.choice(mods))
             lines = open(path).read().splitlines()
@@ -193,6 +207,11 @@ def run(labcheck, repo, env, args):
 
 def key(d):
     return (d["id"], d["file"], d["start"]["line"], d["start"]["column"], d["message"])
+
+
+def canonical(d):
+    """Every field of a finding (source line, help, notes, subject, fingerprint), as text."""
+    return json.dumps(d, sort_keys=True)
 
 
 def expected(full, base, touched):
@@ -224,7 +243,7 @@ def main():
                GIT_COMMITTER_EMAIL="t@example.invalid", GIT_CONFIG_NOSYSTEM="1", HOME=args.workdir, LANG="C.UTF-8")
     env.pop("LABCHECK_CACHE_DIR", None)
     summary = {"sequences": 0, "steps": 0, "comparisons": 0, "nothing_staged": 0, "edits": {},
-               "in_touched": 0, "new_elsewhere": 0, "also_at_base": 0, "config_errors": 0, "problems": []}
+               "in_touched": 0, "new_elsewhere": 0, "incremental": 0, "whole_runs": {}, "also_at_base": 0, "config_errors": 0, "problems": []}
     for s in range(args.sequences):
         r = random.Random(args.seed * 1000 + s)
         repo = os.path.join(args.workdir, f"seq{s}")
@@ -237,11 +256,20 @@ def main():
                 git(repo, "reset", "-q", env=env)     # nothing staged (work-tree edits stay)
                 summary["nothing_staged"] += 1
             else:
-                for _ in range(r.randint(1, 3)):
-                    kind = seq.edit()
+                # Some steps only edit code that imports nothing or a stage's text: the runs an
+                # incremental check answers from the step before.
+                quiet = r.random() < 0.35
+                for _ in range(1 if quiet else r.randint(1, 3)):
+                    kind = seq.edit(r.choice(["touch_py", "lab_text"]) if quiet else None)
                     summary["edits"][kind] = summary["edits"].get(kind, 0) + 1
                 git(repo, "add", "-A", env=env)
-            code, ours, p = run(args.labcheck, repo, env, ["check"])
+            code, ours, p = run(args.labcheck, repo, env, ["check", "-v"])
+            if "incremental: from the latest staged run" in p.stderr:
+                summary["incremental"] += 1
+            for line in p.stderr.splitlines():
+                if "incremental: a whole run is needed (" in line:
+                    why = line.split("(", 1)[1].rstrip(")").split(": ")[-1]
+                    summary["whole_runs"][why] = summary["whole_runs"].get(why, 0) + 1
             full_code, full, pf = run(args.labcheck, repo, env, ["check", "--all", "--no-cache"])
             _, base, pb = run(args.labcheck, repo, env, ["check", "--all", "--no-cache", "--rev", "HEAD"])
             where = f"sequence {s} step {step}"
@@ -260,10 +288,12 @@ def main():
                 else:
                     summary["new_elsewhere"] += 1
             summary["also_at_base"] += len(full) - len(want)
-            if sorted(map(key, ours)) != sorted(map(key, want)):
+            if sorted(map(key, ours)) != sorted(map(key, want)) or sorted(map(canonical, ours)) != sorted(map(canonical, want)):
                 summary["problems"].append({"where": where, "touched": sorted(touched),
                                             "missing": sorted(set(map(key, want)) - set(map(key, ours))),
-                                            "extra": sorted(set(map(key, ours)) - set(map(key, want)))})
+                                            "extra": sorted(set(map(key, ours)) - set(map(key, want))),
+                                            "fields_missing": sorted(set(map(canonical, want)) - set(map(canonical, ours)))[:3],
+                                            "fields_extra": sorted(set(map(canonical, ours)) - set(map(canonical, want)))[:3]})
             want_code = 2 if full_code == 2 else (1 if any(d["severity"] == "error" for d in want) else 0)
             if code != want_code:
                 summary["problems"].append({"where": where, "problem": f"exit {code}, expected {want_code}", "stderr": p.stderr[-2000:]})

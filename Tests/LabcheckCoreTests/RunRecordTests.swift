@@ -22,9 +22,10 @@ final class RunRecordTests: XCTestCase {
 
     func testEveryFieldSurvivesARoundTrip() throws {
         for touched in [nil, [], ["a.py", "b/ü.toml"]] as [[String]?] {
-            let record = RunRecord(diagnostics: (0..<40).map(sample), suppressed: [SuppressedFinding(diagnostic: sample(3), reason: "because")],
+            var record = RunRecord(diagnostics: (0..<40).map(sample), suppressed: [SuppressedFinding(diagnostic: sample(3), reason: "because")],
                                    touched: touched, filesChecked: 3, labFiles: 2, pythonFiles: 20_404, configFiles: 1,
                                    pythonNotChecked: 0, configurationInvalid: touched == nil)
+            record.indexChanges = touched.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0 == 0 ? "-" : "100644 \($0)abc") }) }
             let decoded = try XCTUnwrap(RunRecordCodec.decode(RunRecordCodec.encode(record)))
             XCTAssertEqual(decoded.diagnostics, record.diagnostics)
             XCTAssertEqual(decoded.suppressed.map(\.diagnostic), record.suppressed.map(\.diagnostic))
@@ -32,12 +33,15 @@ final class RunRecordTests: XCTestCase {
             XCTAssertEqual(decoded.touched, touched)
             XCTAssertEqual([decoded.filesChecked, decoded.labFiles, decoded.pythonFiles, decoded.configFiles, decoded.pythonNotChecked], [3, 2, 20_404, 1, 0])
             XCTAssertEqual(decoded.configurationInvalid, touched == nil)
+            XCTAssertEqual(decoded.indexChanges, record.indexChanges)
         }
     }
 
     func testTruncatedAndAlteredBytesNeverCrash() {
-        let bytes = RunRecordCodec.encode(RunRecord(diagnostics: (0..<12).map(sample), suppressed: [], touched: ["x"], filesChecked: 1,
-                                                    labFiles: 1, pythonFiles: 1, configFiles: 0, pythonNotChecked: 0, configurationInvalid: false))
+        var record = RunRecord(diagnostics: (0..<12).map(sample), suppressed: [], touched: ["x"], filesChecked: 1,
+                               labFiles: 1, pythonFiles: 1, configFiles: 0, pythonNotChecked: 0, configurationInvalid: false)
+        record.indexChanges = ["x": "100644 abc", "y": "-"]
+        let bytes = RunRecordCodec.encode(record)
         for n in 0..<bytes.count { XCTAssertNil(RunRecordCodec.decode(Array(bytes.prefix(n))), "a prefix of \(n) bytes is no record") }
         XCTAssertNotNil(RunRecordCodec.decode(bytes))
         XCTAssertNil(RunRecordCodec.decode(bytes + [0]), "trailing bytes")

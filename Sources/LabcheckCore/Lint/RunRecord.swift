@@ -19,6 +19,11 @@ public struct RunRecord: Sendable {
     public var pythonNotChecked: Int
     /// LC001/LC002 errors: the configuration itself is broken (exit 2).
     public var configurationInvalid: Bool
+    /// For a staged snapshot: every path where the index differs from the diff base's tree, with
+    /// the index's entry there (`"<mode> <blob id>"`, `"-"` when the index has no such path). A
+    /// later run against the same base finds from it what changed since this run
+    /// (`IncrementalCheck`). Nil for other snapshots.
+    public var indexChanges: [String: String]? = nil
 
     public init(diagnostics: [Diagnostic], suppressed: [SuppressedFinding], touched: [String]?, filesChecked: Int, labFiles: Int,
                 pythonFiles: Int, configFiles: Int, pythonNotChecked: Int, configurationInvalid: Bool) {
@@ -52,6 +57,7 @@ public struct RunRecord: Sendable {
         copy.diagnostics.removeAll { baseChecks.contains($0.id) }
         copy.suppressed.removeAll { baseChecks.contains($0.diagnostic.id) }
         copy.touched = nil
+        copy.indexChanges = nil
         return copy
     }
 }
@@ -115,7 +121,7 @@ public enum ReportSelection {
 /// Decoding checks every length and index against the bytes and returns nil on anything that
 /// does not decode exactly (the cache file's checksum has been verified before).
 public enum RunRecordCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     public static func encode(_ record: RunRecord) -> [UInt8] {
         var strings: [String] = []
@@ -157,6 +163,13 @@ public enum RunRecordCodec {
         if let touched = record.touched { body.append(1); int(touched.count); touched.forEach(str) } else { body.append(0) }
         for v in [record.filesChecked, record.labFiles, record.pythonFiles, record.configFiles, record.pythonNotChecked] { int(v) }
         body.append(record.configurationInvalid ? 1 : 0)
+        if let changes = record.indexChanges {
+            body.append(1)
+            int(changes.count)
+            for (path, entry) in changes.sorted(by: { $0.key < $1.key }) { str(path); str(entry) }
+        } else {
+            body.append(0)
+        }
         // The version, the string table, then the body.
         var out: [UInt8] = [version]
         int(strings.count, into: &out)
@@ -229,9 +242,25 @@ public enum RunRecordCodec {
         default: return nil
         }
         guard let filesChecked = int(), let lab = int(), let python = int(), let config = int(), let notChecked = int(),
-              let invalid = byte(), invalid <= 1, p == bytes.count else { return nil }
-        return RunRecord(diagnostics: diagnostics, suppressed: suppressed, touched: touched, filesChecked: filesChecked,
-                         labFiles: lab, pythonFiles: python, configFiles: config, pythonNotChecked: notChecked,
-                         configurationInvalid: invalid == 1)
+              let invalid = byte(), invalid <= 1 else { return nil }
+        var changes: [String: String]? = nil
+        switch byte() {
+        case 0: break
+        case 1:
+            guard let pairs = list({ () -> (String, String)? in
+                guard let path = str(), let entry = str() else { return nil }
+                return (path, entry)
+            }) else { return nil }
+            var table: [String: String] = [:]
+            for (path, entry) in pairs { guard table.updateValue(entry, forKey: path) == nil else { return nil } }
+            changes = table
+        default: return nil
+        }
+        guard p == bytes.count else { return nil }
+        var record = RunRecord(diagnostics: diagnostics, suppressed: suppressed, touched: touched, filesChecked: filesChecked,
+                               labFiles: lab, pythonFiles: python, configFiles: config, pythonNotChecked: notChecked,
+                               configurationInvalid: invalid == 1)
+        record.indexChanges = changes
+        return record
     }
 }

@@ -176,16 +176,27 @@ public enum ImportBoundaries {
         m.append(2)
         for file in input.labFiles.sorted(by: { $0.path < $1.path }) {
             text(file.path)
-            for stage in file.stages {
-                switch stage.kind { case .rawPython, .legacy: break; default: continue }
-                guard let code = stage.table[input.conventions.codeKey], code.string != nil else { continue }
-                text(stageModuleName(stage))
-                text(stage.displayName)
-                let start = file.source.position(of: code.span.start)
-                int(start.line); int(start.column)
-                m += file.source.bytes[code.span.start..<max(code.span.start, code.span.end)]
-                m.append(0)
-            }
+            m += stageCodeMaterial(file, conventions: input.conventions)
+        }
+        return m
+    }
+
+    /// What the import phase takes from one lab file: each code stage's module name, display
+    /// name, the code's place (line, column) and its bytes. Two versions of a lab file with the
+    /// same material give the same import findings.
+    public static func stageCodeMaterial(_ file: LabFile, conventions: StageConventions) -> [UInt8] {
+        var m: [UInt8] = []
+        func text(_ s: String) { m += s.utf8; m.append(0) }
+        func int(_ v: Int) { var x = UInt64(bitPattern: Int64(v)); for _ in 0..<8 { m.append(UInt8(truncatingIfNeeded: x)); x >>= 8 } }
+        for stage in file.stages {
+            switch stage.kind { case .rawPython, .legacy: break; default: continue }
+            guard let code = stage.table[conventions.codeKey], code.string != nil else { continue }
+            text(stageModuleName(stage))
+            text(stage.displayName)
+            let start = file.source.position(of: code.span.start)
+            int(start.line); int(start.column)
+            m += file.source.bytes[code.span.start..<max(code.span.start, code.span.end)]
+            m.append(0)
         }
         return m
     }

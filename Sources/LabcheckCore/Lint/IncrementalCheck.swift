@@ -1,0 +1,121 @@
+import LabcheckTOML
+
+/// A staged snapshot's findings from those of an earlier staged snapshot with the same diff
+/// base, when nothing that changed in between can change a finding outside the changed files.
+///
+/// The earlier record lists where its index differed from the base (`RunRecord.indexChanges`);
+/// so does the new index. A path whose entry differs between the two changed in between. The
+/// earlier findings carry over, file by file, when every changed path is
+/// - a lab file that parses to the same stage code (module names, places, bytes) as before, so
+///   the import graph is the same: its lab-file checks run again (against the diff base), and
+///   its import findings are kept with their source lines cut again;
+/// - a Python file whose imports scan exactly as before (modules, names, lines, columns, guards),
+///   so the graph is the same: its findings are kept with their source lines cut again;
+/// - any other file that is neither checked nor read for the configuration.
+/// Anything else needs a whole run: a file added, deleted or turned into a symlink (the module
+/// set and the lab set change), a configuration file or a registered config file, a
+/// suppression comment in a changed file (suppressions are matched across the whole run), an
+/// earlier run with a broken configuration. The result must equal a whole run's, finding for
+/// finding: the differential test (Tests/Differential/staged_scope_differential.py) compares
+/// them over random edit sequences.
+public enum IncrementalCheck {
+    /// What a caller provides: the files' bytes by entry text, and the base's entries.
+    public struct Reader {
+        /// The entry at a path in the diff base's tree (`"-"` when absent).
+        public let baseEntry: (String) throws -> String
+        /// The bytes of the blob an entry names.
+        public let bytes: (String) throws -> [UInt8]?
+        /// Whether an entry is a regular file.
+        public let isRegular: (String) -> Bool
+
+        public init(baseEntry: @escaping (String) throws -> String, bytes: @escaping (String) throws -> [UInt8]?, isRegular: @escaping (String) -> Bool) {
+            self.baseEntry = baseEntry
+            self.bytes = bytes
+            self.isRegular = isRegular
+        }
+    }
+
+    /// The new record, or why a whole run is needed.
+    public enum Outcome {
+        case record(RunRecord, changed: [String])
+        case wholeRun(String)
+    }
+
+    public static func run(from earlier: RunRecord, indexChanges: [String: String], configuration: RepositoryConfiguration,
+                           strictFlag: Bool, reader: Reader) throws -> Outcome {
+        guard let before = earlier.indexChanges else { return .wholeRun("the earlier record does not list its index") }
+        guard !earlier.configurationInvalid, let conventions = configuration.conventions else { return .wholeRun("the configuration was invalid") }
+        let config = configuration.config
+        let importsChecked = !ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter).0.isEmpty
+        let strict = StrictMode(flag: strictFlag, config: config)
+        var changed: [(path: String, old: String, new: String)] = []
+        for path in Set(before.keys).union(indexChanges.keys).sorted() {
+            let old = try before[path] ?? reader.baseEntry(path), new = try indexChanges[path] ?? reader.baseEntry(path)
+            guard old != new else { continue }
+            guard reader.isRegular(old) && reader.isRegular(new) else { return .wholeRun("\(path) was added, deleted, or changed type") }
+            changed.append((path, old, new))
+        }
+        var fresh: [String: [Diagnostic]] = [:]   // per changed file: its new findings
+        for (path, oldEntry, newEntry) in changed {
+            if configuration.isConfigurationFile(path) { return .wholeRun("\(path) is read for the configuration") }
+            if config.registeredConfigs.contains(where: { $0.matches(path) }) { return .wholeRun("\(path) is a registered config file") }
+            let isLab = config.isStageFile(path), isPython = path.hasSuffix(".py")
+            guard isLab || (isPython && importsChecked) else {
+                // Nothing reads it: it can have no finding.
+                if earlier.diagnostics.contains(where: { $0.file == path }) { return .wholeRun("\(path) had findings") }
+                continue
+            }
+            guard let old = try reader.bytes(oldEntry), let new = try reader.bytes(newEntry) else { return .wholeRun("\(path): a blob could not be read") }
+            if [old, new].contains(where: { $0.withUnsafeBufferPointer(SuppressionCheck.mentionsMarker) }) {
+                return .wholeRun("\(path) has a suppression comment")
+            }
+            let source = SourceText(new)
+            // Findings of the import phase located in the file (in a Python file, all of them),
+            // kept with their source lines cut again: the graph is the same.
+            let kept = earlier.diagnostics.filter { $0.file == path && (isPython || $0.id.hasPrefix("LC3")) }.map { d -> Diagnostic in
+                var d = d
+                d.sourceLine = nil
+                d.sourceLineFirstColumn = 1
+                d.attachSourceLine(from: source)
+                return d
+            }
+            // A whole run lists lab-file findings before import findings (ties keep that order).
+            var found: [Diagnostic] = []
+            if isLab {
+                let oldFile = LabFileReader.read(path: path, bytes: old, conventions: conventions)
+                let newFile = LabFileReader.read(path: path, bytes: new, conventions: conventions)
+                func material(_ r: Result<LabFile, LabSyntaxError>) -> [UInt8] {
+                    (try? r.get()).map { ImportBoundaries.stageCodeMaterial($0, conventions: conventions) } ?? []
+                }
+                if importsChecked && material(oldFile) != material(newFile) { return .wholeRun("\(path): its stage code changed") }
+                switch newFile {
+                case .failure(let error): found.append(error.diagnostic)
+                case .success(let file):
+                    var base: LabFile? = nil
+                    let baseEntry = try reader.baseEntry(path)
+                    if reader.isRegular(baseEntry), let bytes = try reader.bytes(baseEntry),
+                       case .success(let parsed) = LabFileReader.read(path: path, bytes: bytes, conventions: conventions) {
+                        base = parsed
+                    }
+                    let on = Linter.strictness(of: file, strict, conventions: conventions).on
+                    found += Linter.checkLabFile(file, base: base, rules: configuration.rules, conventions: conventions, strict: on)
+                }
+            } else if PythonImportScanner.scan(old) != PythonImportScanner.scan(new) {
+                return .wholeRun("\(path): its imports changed")
+            }
+            fresh[path] = found + kept
+        }
+        var record = earlier
+        record.diagnostics = (earlier.diagnostics.filter { fresh[$0.file] == nil } + fresh.values.joined()).sorted(by: Diagnostic.sortKey)
+        record.touched = try indexChanges.compactMap { path, entry -> String? in
+            guard reader.isRegular(entry) else { return nil }
+            let base = try reader.baseEntry(path)
+            return reader.isRegular(base) && blobID(base) == blobID(entry) ? nil : path
+        }.sorted()
+        record.indexChanges = indexChanges
+        return .record(record, changed: changed.map(\.path))
+    }
+
+    /// The blob id of an entry text (`"<mode> <id>"`).
+    static func blobID(_ entry: String) -> Substring? { entry.split(separator: " ").last }
+}

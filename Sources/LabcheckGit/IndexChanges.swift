@@ -1,0 +1,73 @@
+import CLibgit2
+import Foundation
+import LabcheckCore
+
+/// What the index holds that a tree does not, read through libgit2's own comparison
+/// (`git_diff_tree_to_index`, as `git diff --cached` without rename detection): work done in C
+/// over the index and the tree's objects, and in Swift only for the paths that differ. The
+/// incremental check (`IncrementalCheck`) compares two of these to know what changed between
+/// two staged snapshots with the same diff base.
+extension GitRepository {
+    /// Every path where the index differs from the tree `treeID`, with the index's entry there:
+    /// `"<mode> <blob id>"` (octal mode), or `"-"` when the index has no file at that path.
+    /// Submodules are left out, as every snapshot leaves them out.
+    public func indexChanges(againstTree treeID: String) throws -> [String: String] {
+        var tree: OpaquePointer? = nil
+        var oid = ObjectID(bytes: [UInt8](hexBytes: treeID)).oid
+        try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        var options = git_diff_options()
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_IGNORE_SUBMODULES.rawValue
+        return try withIndex { index in
+            var diff: OpaquePointer? = nil
+            try check(git_diff_tree_to_index(&diff, pointer, tree, index, &options), "git_diff_tree_to_index")
+            defer { git_diff_free(diff) }
+            var changes: [String: String] = [:]
+            for k in 0..<git_diff_num_deltas(diff) {
+                guard let delta = git_diff_get_delta(diff, k) else { continue }
+                let file = delta.pointee.status == GIT_DELTA_DELETED ? delta.pointee.old_file : delta.pointee.new_file
+                guard let path = file.path else { continue }
+                changes[String(cString: path)] = delta.pointee.status == GIT_DELTA_DELETED
+                    ? "-" : Self.entryText(mode: UInt32(delta.pointee.new_file.mode), id: ObjectID(delta.pointee.new_file.id))
+            }
+            return changes
+        }
+    }
+
+    /// The entry at `path` in the tree `treeID`, written as `indexChanges` writes them (`"-"`
+    /// when the tree has no file there).
+    public func treeEntry(_ path: String, inTree treeID: String) throws -> String {
+        var tree: OpaquePointer? = nil
+        var oid = ObjectID(bytes: [UInt8](hexBytes: treeID)).oid
+        try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer? = nil
+        let code = git_tree_entry_bypath(&entry, tree, path)
+        if code == GIT_ENOTFOUND.rawValue { return "-" }
+        try check(code, "git_tree_entry_bypath")
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB, let id = git_tree_entry_id(entry) else { return "-" }
+        return Self.entryText(mode: git_tree_entry_filemode(entry).rawValue, id: ObjectID(id.pointee))
+    }
+
+    /// The bytes of the blob an entry text names (nil for `"-"` or text that names no blob).
+    public func blobBytes(ofEntry entry: String) throws -> [UInt8]? {
+        guard let id = Self.entryParts(entry)?.id else { return nil }
+        return try blob(ObjectID(bytes: [UInt8](hexBytes: id)))
+    }
+
+    /// The mode and blob id of an entry text, nil for `"-"`.
+    public static func entryParts(_ entry: String) -> (mode: UInt32, id: String)? {
+        let parts = entry.split(separator: " ")
+        guard parts.count == 2, let mode = UInt32(parts[0], radix: 8), parts[1].utf8.count == 40 || parts[1].utf8.count == 64 else { return nil }
+        return (mode, String(parts[1]))
+    }
+
+    /// Whether an entry text is a regular file (not a symlink, not a submodule).
+    public static func isRegularEntry(_ entry: String) -> Bool {
+        entryParts(entry).map { GitSnapshot.isRegular($0.mode) } ?? false
+    }
+
+    static func entryText(mode: UInt32, id: ObjectID) -> String { String(mode, radix: 8) + " " + id.description }
+}
