@@ -176,6 +176,11 @@ public final class GitRepository {
     /// never parses it: libgit2 1.5.1 takes ~22 ms for 20,000 entries, most of it verifying the
     /// file's SHA-1 with its collision-detecting implementation).
     private var indexOverride: OpaquePointer? = nil
+    /// The in-memory object database `indexTreeID()` wrote the index's trees into (the
+    /// repository's objects behind it), kept so that `indexChanges` can compare those trees
+    /// with the base's: libgit2's tree-to-tree comparison skips equal subtrees, its
+    /// tree-to-index one walks every entry (6 against 17 ms for 20,000 files).
+    private(set) var indexTreeScratch: (repository: OpaquePointer, tree: ObjectID)? = nil
     private let indexOverridePath: String?
     /// What `-v` should say about how the repository and index were found.
     public private(set) var openLog: [String] = []
@@ -236,6 +241,7 @@ public final class GitRepository {
 
     deinit {
         if let indexOverride { git_index_free(indexOverride) }
+        if let indexTreeScratch { git_repository_free(indexTreeScratch.repository) }
         git_repository_free(pointer)
     }
 
@@ -331,11 +337,19 @@ public final class GitRepository {
         try check(git_odb_add_disk_alternate(odb, (commonDirectory as NSString).appendingPathComponent("objects")), "git_odb_add_disk_alternate")
         var scratch: OpaquePointer? = nil
         try check(git_repository_wrap_odb(&scratch, odb), "git_repository_wrap_odb")
-        defer { git_repository_free(scratch) }
-        return try withIndex { index in
-            var oid = git_oid()
-            try check(git_index_write_tree_to(&oid, index, scratch), "git_index_write_tree_to")
-            return ObjectID(oid)
+        guard let scratch else { throw GitError.libgit2(call: "git_repository_wrap_odb", code: -1, message: "no repository") }
+        do {
+            let tree = try withIndex { index in
+                var oid = git_oid()
+                try check(git_index_write_tree_to(&oid, index, scratch), "git_index_write_tree_to")
+                return ObjectID(oid)
+            }
+            if let previous = indexTreeScratch { git_repository_free(previous.repository) }
+            indexTreeScratch = (scratch, tree)
+            return tree
+        } catch {
+            git_repository_free(scratch)
+            throw error
         }
     }
 

@@ -11,28 +11,46 @@ extension GitRepository {
     /// Every path where the index differs from the tree `treeID`, with the index's entry there:
     /// `"<mode> <blob id>"` (octal mode), or `"-"` when the index has no file at that path.
     /// Submodules are left out, as every snapshot leaves them out.
+    /// When `indexTreeID()` has just written the index's tree (in memory), the two trees are
+    /// compared instead, which gives the same changes faster.
     public func indexChanges(againstTree treeID: String) throws -> [String: String] {
-        var tree: OpaquePointer? = nil
-        var oid = ObjectID(bytes: [UInt8](hexBytes: treeID)).oid
-        try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
-        defer { git_tree_free(tree) }
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
         options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_IGNORE_SUBMODULES.rawValue
+        let owner = indexTreeScratch?.repository ?? pointer
+        var tree: OpaquePointer? = nil
+        var oid = ObjectID(bytes: [UInt8](hexBytes: treeID)).oid
+        try check(git_tree_lookup(&tree, owner, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        if let scratch = indexTreeScratch {
+            var indexTree: OpaquePointer? = nil
+            var indexOID = scratch.tree.oid
+            try check(git_tree_lookup(&indexTree, scratch.repository, &indexOID), "git_tree_lookup")
+            defer { git_tree_free(indexTree) }
+            var diff: OpaquePointer? = nil
+            try check(git_diff_tree_to_tree(&diff, scratch.repository, tree, indexTree, &options), "git_diff_tree_to_tree")
+            defer { git_diff_free(diff) }
+            return Self.changes(in: diff)
+        }
         return try withIndex { index in
             var diff: OpaquePointer? = nil
             try check(git_diff_tree_to_index(&diff, pointer, tree, index, &options), "git_diff_tree_to_index")
             defer { git_diff_free(diff) }
-            var changes: [String: String] = [:]
-            for k in 0..<git_diff_num_deltas(diff) {
-                guard let delta = git_diff_get_delta(diff, k) else { continue }
-                let file = delta.pointee.status == GIT_DELTA_DELETED ? delta.pointee.old_file : delta.pointee.new_file
-                guard let path = file.path else { continue }
-                changes[String(cString: path)] = delta.pointee.status == GIT_DELTA_DELETED
-                    ? "-" : Self.entryText(mode: UInt32(delta.pointee.new_file.mode), id: ObjectID(delta.pointee.new_file.id))
-            }
-            return changes
+            return Self.changes(in: diff)
         }
+    }
+
+    /// The changes a diff lists, as `indexChanges` gives them.
+    private static func changes(in diff: OpaquePointer?) -> [String: String] {
+        var changes: [String: String] = [:]
+        for k in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, k) else { continue }
+            let file = delta.pointee.status == GIT_DELTA_DELETED ? delta.pointee.old_file : delta.pointee.new_file
+            guard let path = file.path else { continue }
+            changes[String(cString: path)] = delta.pointee.status == GIT_DELTA_DELETED
+                ? "-" : entryText(mode: UInt32(delta.pointee.new_file.mode), id: ObjectID(delta.pointee.new_file.id))
+        }
+        return changes
     }
 
     /// The entry at `path` in the tree `treeID`, written as `indexChanges` writes them (`"-"`
@@ -70,4 +88,37 @@ extension GitRepository {
     }
 
     static func entryText(mode: UInt32, id: ObjectID) -> String { String(mode, radix: 8) + " " + id.description }
+}
+
+/// The staged snapshot read for its configuration only: its paths in the index's order and
+/// its files by path. No table of every entry is built (a monorepo's 20,000 entries and their
+/// stat data cost more than the rest of an incremental check).
+public final class IndexPathsReader: SnapshotReader {
+    let repository: GitRepository
+    public let label = "staged"
+    public let paths: [String]
+
+    public init(repository: GitRepository) throws {
+        self.repository = repository
+        paths = PathOrder.sorted(try repository.withIndex { index in
+            var out: [String] = []
+            let count = git_index_entrycount(index)
+            out.reserveCapacity(count)
+            for i in 0..<count {
+                guard let entry = git_index_get_byindex(index, i), git_index_entry_stage(entry) == 0,
+                      GitSnapshot.isRegular(entry.pointee.mode) else { continue }
+                out.append(String(cString: entry.pointee.path))
+            }
+            return out
+        })
+    }
+
+    public func read(_ path: String) throws -> [UInt8] {
+        let id: ObjectID? = try repository.withIndex { index in
+            guard let entry = git_index_get_bypath(index, path, 0), GitSnapshot.isRegular(entry.pointee.mode) else { return nil }
+            return ObjectID(entry.pointee.id)
+        }
+        guard let id else { throw GitError.libgit2(call: "read", code: -3, message: "\(path) is not in the staged snapshot") }
+        return try repository.blob(id)
+    }
 }

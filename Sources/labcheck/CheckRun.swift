@@ -156,8 +156,7 @@ final class CheckRun {
         guard let identity, let store, case .staged = request.mode, !nothingChanged, identity.baseTree != RunIdentity.emptyTree,
               let earlier = store.load(latestStagedKey(identity), log: log) else { return nil }
         let started = Date()
-        let snapshot = try GitSnapshot(repository: repository, mode: .staged)
-        let configuration = try RepositoryConfiguration.load(snapshot, bundled: rules)
+        let configuration = try RepositoryConfiguration.load(IndexPathsReader(repository: repository), bundled: rules)
         let changes = try repository.indexChanges(againstTree: identity.baseTree)
         let repository = self.repository, baseTree = identity.baseTree
         let reader = IncrementalCheck.Reader(baseEntry: { try repository.treeEntry($0, inTree: baseTree) },
