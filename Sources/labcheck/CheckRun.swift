@@ -153,8 +153,18 @@ final class CheckRun {
     /// The snapshot's record from the latest staged record against the same base, when what
     /// changed in between allows it (`IncrementalCheck`); nil when a whole run is needed.
     private func incrementalRecord() throws -> RunRecord? {
-        guard let identity, let store, case .staged = request.mode, !nothingChanged, identity.baseTree != RunIdentity.emptyTree,
-              let earlier = store.load(latestStagedKey(identity), log: log) else { return nil }
+        guard let identity, let store, case .staged = request.mode, !nothingChanged, identity.baseTree != RunIdentity.emptyTree else { return nil }
+        // The latest staged record against this base; else (the first staged run after a
+        // commit) the base's own record, checked without a base: the snapshot the hook checked
+        // before the commit, which differs from its base nowhere.
+        var earlier = store.load(latestStagedKey(identity), log: log)
+        var origin = "the latest staged run's findings"
+        if earlier == nil, var own = store.load(key(tree: identity.baseTree, base: nil), log: log) {
+            own.indexChanges = [:]
+            earlier = own
+            origin = "the diff base's findings"
+        }
+        guard let earlier else { return nil }
         let started = Date()
         let configuration = try RepositoryConfiguration.load(IndexPathsReader(repository: repository), bundled: rules)
         let changes = try repository.indexChanges(againstTree: identity.baseTree)
@@ -168,7 +178,7 @@ final class CheckRun {
             return nil
         case .record(let record, let changed):
             guard identity.isCurrent(repository, request) else { return nil }
-            log("incremental: from the latest staged run's findings; \(changed.count) file(s) changed since: "
+            log("incremental: from \(origin); \(changed.count) file(s) changed since: "
                 + changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", ..." : "")
                 + " (\(Int(Date().timeIntervalSince(started) * 1000)) ms; `--no-cache` checks everything)")
             save(record, identity, store)

@@ -264,11 +264,14 @@ def main():
                     summary["edits"][kind] = summary["edits"].get(kind, 0) + 1
                 git(repo, "add", "-A", env=env)
             code, ours, p = run(args.labcheck, repo, env, ["check", "-v"])
-            if "incremental: from the latest staged run" in p.stderr:
+            if "incremental: from " in p.stderr:
                 summary["incremental"] += 1
             for line in p.stderr.splitlines():
                 if "incremental: a whole run is needed (" in line:
                     why = line.split("(", 1)[1].rstrip(")").split(": ")[-1]
+                    first, _, rest = why.partition(" ")
+                    if "/" in first or first.endswith((".py", ".toml")):
+                        why = "<file> " + rest   # by kind, not by file
                     summary["whole_runs"][why] = summary["whole_runs"].get(why, 0) + 1
             full_code, full, pf = run(args.labcheck, repo, env, ["check", "--all", "--no-cache"])
             _, base, pb = run(args.labcheck, repo, env, ["check", "--all", "--no-cache", "--rev", "HEAD"])
