@@ -167,6 +167,13 @@ public struct RunIdentity: Sendable, Equatable {
     /// index still has this stamp, so it never lands under another index's tree.
     public let indexStamp: String?
 
+    /// Whether a staged snapshot's tree is known without reading the index (`stamps` knows
+    /// the index file as it is): then the run is likely answered from the result cache.
+    public static func indexTreeIsKnown(_ repository: GitRepository, _ request: WorkspaceRequest, stamps: IndexStamps) -> Bool {
+        guard case .staged = request.mode, let stamp = IndexStamps.stamp(repository.indexFilePath) else { return false }
+        return stamps.tree(for: stamp) != nil
+    }
+
     /// Whether the snapshot is still the one this identity names: for a staged snapshot, the
     /// index file still has the stamp it had when its tree was computed.
     public func isCurrent(_ repository: GitRepository, _ request: WorkspaceRequest) -> Bool {
