@@ -80,7 +80,9 @@ def generate(repo, packages, modules, labs, stages, seed):
                  '[[contracts]]\nname = "layers"\ntype = "layers"\nlayers = ["mono.top", "mono.middle", "mono.base"]\n')
     env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
                GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "generated"]):
+    # Packed, as a clone is (and so that `git commit`'s automatic gc, which 20,000 loose objects
+    # set off in the background, does not repack the repository while commands are timed).
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "gc.auto=0", "commit", "-q", "-m", "generated"], ["git", "gc", "-q"]):
         subprocess.run(cmd, cwd=repo, env=env, check=True)
     # The "nothing staged" index, then one lab file and one Python file staged.
     shutil.copy(os.path.join(repo, ".git", "index"), os.path.join(repo, ".git", "index-clean"))

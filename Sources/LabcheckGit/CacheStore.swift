@@ -75,12 +75,30 @@ public struct CacheDirectory: Sendable {
     public static func writeAtomically(_ bytes: [UInt8], to file: String) -> String? {
         let directory = (file as NSString).deletingLastPathComponent
         let temporary = directory + "/.labcheck-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        // Not synced to disk (Foundation's `Data.write` syncs, a few milliseconds per file on
+        // every hook run): a file cut short by a crash fails its checksum and is ignored.
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             return "cannot write \(file): \(error.localizedDescription)"
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return "cannot write \(file): \(String(cString: strerror(errno)))" }
+        var written = 0
+        let complete = bytes.withUnsafeBytes { raw -> Bool in
+            guard let base = raw.baseAddress else { return true }
+            while written < raw.count {
+                let n = write(fd, base + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                written += n
+            }
+            return true
+        }
+        let reason = complete ? nil : String(cString: strerror(errno))
+        guard close(fd) == 0, complete else {
+            unlink(temporary)
+            return "cannot write \(file): \(reason ?? "close failed")"
         }
         guard rename(temporary, file) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -162,9 +180,11 @@ public struct ResultStore {
         Self.prune(directory.path + "/runs", keep: CacheDirectory.recordsKept)
     }
 
-    /// Keeps the newest `keep` files of a directory (by modification time; a hit touches its file).
+    /// Keeps the newest `keep` files of a directory (by modification time; a hit touches its
+    /// file) once it holds a quarter more: the files are listed at each save, and dated and
+    /// deleted only every few saves.
     static func prune(_ folder: String, keep: Int) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), names.count > keep else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), names.count > keep + keep / 4 else { return }
         let dated = names.filter { !$0.hasPrefix(".") }.map { name -> (String, Int) in
             var info = stat()
             return (name, stat(folder + "/" + name, &info) == 0 ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0)
