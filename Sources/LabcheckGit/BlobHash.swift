@@ -13,6 +13,7 @@ enum BlobHash {
     }
 
     private static func openSSL(_ bytes: UnsafeRawBufferPointer) -> ObjectID? {
+        _ = Digest.openSSLStarted
         guard let context = EVP_MD_CTX_new() else { return nil }
         defer { EVP_MD_CTX_free(context) }
         let header = Array("blob \(bytes.count)\0".utf8)

@@ -114,7 +114,12 @@ public struct CacheDirectory: Sendable {
 public struct Digest {
     private var context: OpaquePointer?
 
+    /// OpenSSL started without reading its configuration file (`openssl.cnf`): labcheck uses
+    /// only its digests, and every run would otherwise parse the file.
+    static let openSSLStarted: Bool = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_LOAD_CONFIG), nil) == 1
+
     public init() {
+        _ = Self.openSSLStarted
         context = EVP_MD_CTX_new()
         if let context { EVP_DigestInit_ex(context, EVP_sha256(), nil) }
     }
@@ -169,6 +174,14 @@ public struct ResultStore {
         // A hit counts as a use: pruning keeps what is used.
         _ = utimes(file(key), nil)
         return record
+    }
+
+    /// Makes the record stored under `key` also the one under `alias` (a hard link: no second
+    /// encoding or write). Returns false if that failed (then nothing is stored under `alias`).
+    @discardableResult
+    public func alias(_ key: String, as alias: String) -> Bool {
+        unlink(file(alias))
+        return link(file(key), file(alias)) == 0
     }
 
     /// Stores `record` under `key`, then prunes the oldest records beyond the bound.

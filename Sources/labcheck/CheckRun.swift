@@ -150,7 +150,9 @@ final class CheckRun {
         }
         store.save(record, key: key(tree: identity.snapshotTree, base: identity.baseTree), log: log)
         store.save(record.withoutBase(), key: key(tree: identity.snapshotTree, base: nil), log: log)
-        if record.indexChanges != nil { store.save(record, key: latestStagedKey(identity), log: log) }
+        if record.indexChanges != nil, !store.alias(key(tree: identity.snapshotTree, base: identity.baseTree), as: latestStagedKey(identity)) {
+            store.save(record, key: latestStagedKey(identity), log: log)
+        }
     }
 
     /// Where the latest staged record against a base is kept (the key of no tree).

@@ -66,6 +66,52 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertEqual(headers(try labcheck(f, ["check", "--all"]).stdout), ["src/app/core/x.py:1:6: error[LC301]"])
     }
 
+    /// A staged run starts from the last staged record against the same base (or, first after
+    /// a commit, from the base's own) when only files whose change cannot reach elsewhere
+    /// changed (IncrementalCheck); otherwise it runs in full and says why. Either way its output
+    /// is `--no-cache`'s.
+    func testAStagedRunStartsFromTheLastOneOnlyWhenThatIsExact() throws {
+        let f = try GitFixture()
+        var files = Self.repository
+        files["src/app/core/direct.py"] = "import app.ui.view\n"   // a violation, at the base
+        files["lab/lab_stages.toml"] = Labs.clean
+        files["notes.txt"] = "notes\n"
+        try f.commit(files)
+        XCTAssertEqual(try labcheck(f, ["check"]).status, 0)   // nothing staged: the base's record
+        func step(_ expected: String, _ edits: [String: String], status: Int32? = nil, line: UInt = #line) throws {
+            for (path, text) in edits { try f.write(path, text) }
+            try f.git("add", "-A")
+            let run = try labcheck(f, ["check", "-v"]), cold = try labcheck(f, ["check", "--no-cache"])
+            XCTAssertTrue(run.stderr.contains(expected), "expected '\(expected)': \(run.stderr)", line: line)
+            XCTAssertEqual(run.status, cold.status, "\(run)", line: line)
+            XCTAssertEqual(run.stdout, cold.stdout, line: line)
+            if let status { XCTAssertEqual(run.status, status, "\(run)", line: line) }
+        }
+        // Code that imports nothing, and a comment in the lab file. The touched file's
+        // violation is reported.
+        try step("incremental: from the latest staged run's findings; 2 file(s) changed since",
+                 ["src/app/core/direct.py": "import app.ui.view\nVALUE = 1\n", "lab/lab_stages.toml": Labs.clean + "# a note\n"], status: 1)
+        // A lab-file finding appears, the stage code is the same.
+        try step("incremental: from the latest staged run's findings; 1 file(s) changed since: lab/lab_stages.toml",
+                 ["lab/lab_stages.toml": Labs.clean + "\n[[flight]]\nid = \"load\"\nD = \"again\"\n"], status: 1)
+        try step("incremental: from the latest staged run's findings", ["src/app/core/direct.py": "import app.ui.view\nVALUE = 2\n"], status: 1)
+        // Committed (the hook checked that index): the next run starts from the base's record.
+        try f.git("commit", "-qm", "checked")
+        try step("incremental: from the diff base's findings; 1 file(s) changed since: notes.txt", ["notes.txt": "more notes\n"], status: 0)
+        // What can reach other files is a whole run.
+        try step("incremental: a whole run is needed (src/app/core/direct.py: its imports changed)",
+                 ["src/app/core/direct.py": "import app.ui\nimport app.ui.view\nVALUE = 2\n"], status: 1)
+        try step("incremental: a whole run is needed (src/app/core/direct.py has a suppression comment)",
+                 ["src/app/core/direct.py": "import app.ui  # labcheck: ignore[LC300] kept for now\nimport app.ui.view\nVALUE = 2\n"])
+        try step("incremental: a whole run is needed (src/app/service/helpers.py was added, deleted, or changed type)",
+                 ["src/app/service/helpers.py": "import app.ui.view\n"], status: 1)
+        try step("incremental: a whole run is needed (lab/lab_stages.toml: its stage code changed)",
+                 ["lab/lab_stages.toml": Labs.clean.replacingOccurrences(of: "import json", with: "import app.ui.view")], status: 1)
+        try step("incremental: a whole run is needed (.labcheck.toml is read for the configuration)",
+                 [".labcheck.toml": Self.repository[".labcheck.toml"]! + "\n"], status: 1)
+        try step("incremental: from the latest staged run's findings; 1 file(s) changed since: notes.txt", ["notes.txt": "even more notes\n"], status: 1)
+    }
+
     func testAFindingThatOnlyChangesShapeElsewhereIsNewButOneThatStaysIsNot() throws {
         let f = try GitFixture()
         var files = Self.repository
@@ -197,8 +243,13 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertTrue(foreign.stderr.contains("is not a valid labcheck run record; ignored"), foreign.stderr)
     }
 
+    /// The memos of a whole run (a run with no earlier staged record to start from: the first
+    /// after a commit the hook did not check, `--rev`, or records pruned): here the run records
+    /// are removed before each run, so that the incremental check has nothing to start from.
     func testUnchangedLabFilesAndAnUnchangedImportGraphAreNotCheckedAgain() throws {
         let f = try GitFixture()
+        let records = f.root.appendingPathComponent(".git/labcheck/runs")
+        func forgetRecords() throws { try FileManager.default.removeItem(at: records) }
         var files = Self.repository
         files["src/app/core/direct.py"] = "import app.ui.view\n"   // an existing violation
         files["labs/a/lab_stages.toml"] = "[[flow]]\nid = \"a\"\nD = \"first\"\nC = \"import app.core.x\\n\"\n"
@@ -209,7 +260,9 @@ final class ReportScopeCLITests: XCTestCase {
         try f.write("labs/a/lab_stages.toml", "[[flow]]\nid = \"a\"\nD = \"first, reworded\"\nC = \"import app.core.x\\n\"\n")
         try f.write("src/app/core/x.py", "from app.service import helpers\nVALUE = 1\n")
         try f.git("add", ".")
+        try forgetRecords()
         let warm = try labcheck(f, ["check", "--all", "-v"])
+        XCTAssertFalse(warm.stderr.contains("incremental: from"), warm.stderr)
         XCTAssertTrue(warm.stderr.contains("lab files: 1 of 2 unchanged since an earlier run, their findings reused"), warm.stderr)
         XCTAssertTrue(warm.stderr.contains("its import findings reused (1 changed file(s) scanned to know)"), warm.stderr)
         XCTAssertFalse(warm.stderr.contains("from the scan cache"), "the scan cache is not even loaded: \(warm.stderr)")
@@ -219,6 +272,7 @@ final class ReportScopeCLITests: XCTestCase {
         // The line of a reported import changes but not the import: the finding shows the new line.
         try f.write("src/app/core/direct.py", "import app.ui.view  # still here\n")
         try f.git("add", ".")
+        try forgetRecords()
         let comment = try labcheck(f, ["check", "--all", "-v"])
         XCTAssertTrue(comment.stderr.contains("its import findings reused"), comment.stderr)
         XCTAssertTrue(comment.stdout.contains("import app.ui.view  # still here"), comment.stdout)
@@ -226,6 +280,7 @@ final class ReportScopeCLITests: XCTestCase {
         // An import changes: the graph is built again.
         try f.write("src/app/core/x.py", "from app.service import helpers\nimport app.ui\n")
         try f.git("add", ".")
+        try forgetRecords()
         let changed = try labcheck(f, ["check", "--all", "-v"])
         XCTAssertFalse(changed.stderr.contains("its import findings reused"), changed.stderr)
         XCTAssertTrue(changed.stdout.contains("src/app/core/x.py:2:8: error[LC300]"), changed.stdout)
@@ -272,6 +327,7 @@ final class ReportScopeCLITests: XCTestCase {
         XCTAssertGreaterThan(summary["also_at_base"] as? Int ?? 0, 20, "\(summary)")
         XCTAssertGreaterThan(summary["in_touched"] as? Int ?? 0, 20, "\(summary)")
         XCTAssertGreaterThan(summary["nothing_staged"] as? Int ?? 0, 3, "\(summary)")
+        XCTAssertGreaterThan(summary["incremental"] as? Int ?? 0, 10, "runs answered from the run before: \(summary)")
         XCTAssertGreaterThan(summary["config_errors"] as? Int ?? 0, 0, "\(summary)")
     }
 }
