@@ -45,6 +45,7 @@ final class CheckRun {
         if noCache {
             (identity, store, cacheDirectory) = (nil, nil, nil)
             log("cache: off (--no-cache)")
+            parsedRules.start()   // every check runs: the rules are needed
         } else {
             let directory = CacheDirectory(repository: repository, explicit: cacheDir)
             log("cache: \(directory.path) (\(directory.how))")

@@ -143,7 +143,9 @@ public enum ImportBoundaries {
         var all: [String: UInt64] = [:]
         for (k, f) in files.enumerated() {
             guard let id = f.contentID else { continue }
-            if let outcome = cache[id] { digests[k] = ImportScanDigest.of(outcome, suppressions: cache.suppressions[id] ?? []) }
+            // Digests already known (from the memo, or computed above) are the same function of
+            // the same scan: only the others are computed (20,000 of them took ~3 % of a run).
+            if digests[k] == nil, let outcome = cache[id] { digests[k] = ImportScanDigest.of(outcome, suppressions: cache.suppressions[id] ?? []) }
             if let d = digests[k] { all[id] = d }
         }
         memo.storeScanDigests(all)
