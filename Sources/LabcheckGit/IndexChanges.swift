@@ -12,7 +12,7 @@ extension GitRepository {
     /// `"<mode> <blob id>"` (octal mode), or `"-"` when the index has no file at that path.
     /// Submodules are left out, as every snapshot leaves them out.
     /// When `indexTreeID()` has just written the index's tree (in memory), the two trees are
-    /// compared instead, which gives the same changes faster.
+    /// compared instead (`treeChanges`), which gives the same changes faster.
     public func indexChanges(againstTree treeID: String) throws -> [String: String] {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
@@ -23,14 +23,7 @@ extension GitRepository {
         try check(git_tree_lookup(&tree, owner, &oid), "git_tree_lookup")
         defer { git_tree_free(tree) }
         if let scratch = indexTreeScratch {
-            var indexTree: OpaquePointer? = nil
-            var indexOID = scratch.tree.oid
-            try check(git_tree_lookup(&indexTree, scratch.repository, &indexOID), "git_tree_lookup")
-            defer { git_tree_free(indexTree) }
-            var diff: OpaquePointer? = nil
-            try check(git_diff_tree_to_tree(&diff, scratch.repository, tree, indexTree, &options), "git_diff_tree_to_tree")
-            defer { git_diff_free(diff) }
-            return Self.changes(in: diff)
+            return try Self.treeChanges(from: ObjectID(bytes: [UInt8](hexBytes: treeID)), to: scratch.tree, in: scratch.repository)
         }
         return try withIndex { index in
             var diff: OpaquePointer? = nil
@@ -38,6 +31,50 @@ extension GitRepository {
             defer { git_diff_free(diff) }
             return Self.changes(in: diff)
         }
+    }
+
+    /// The paths where two trees differ, as `indexChanges` gives them, found by walking both
+    /// trees together and not entering subtrees whose ids are equal: only the trees along the
+    /// changed paths are read (libgit2 1.5.1's tree-to-tree diff reads every tree of both, ~18 ms
+    /// for 20,000 files when they are not in memory yet). Submodules are left out, as every
+    /// snapshot leaves them out; a path that changes between file and directory is the file's
+    /// deletion or addition and the directory's files'. Iterative: a repository's depth is
+    /// bounded only by path length.
+    static func treeChanges(from old: ObjectID, to new: ObjectID, in repository: OpaquePointer) throws -> [String: String] {
+        struct Entry { let mode: UInt32; let id: ObjectID; let isTree: Bool }
+        func entries(_ id: ObjectID?) throws -> [String: Entry] {
+            guard let id else { return [:] }
+            var tree: OpaquePointer? = nil
+            var oid = id.oid
+            try check(git_tree_lookup(&tree, repository, &oid), "git_tree_lookup")
+            defer { git_tree_free(tree) }
+            var out: [String: Entry] = [:]
+            for k in 0..<git_tree_entrycount(tree) {
+                guard let entry = git_tree_entry_byindex(tree, k), let name = git_tree_entry_name(entry), let entryID = git_tree_entry_id(entry) else { continue }
+                let type = git_tree_entry_type(entry)
+                guard type == GIT_OBJECT_TREE || type == GIT_OBJECT_BLOB else { continue }   // submodules: left out
+                out[String(cString: name)] = Entry(mode: git_tree_entry_filemode(entry).rawValue, id: ObjectID(entryID.pointee), isTree: type == GIT_OBJECT_TREE)
+            }
+            return out
+        }
+        var changes: [String: String] = [:]
+        var pending: [(prefix: String, old: ObjectID?, new: ObjectID?)] = [("", old, new)]
+        while let (prefix, oldTree, newTree) = pending.popLast() {
+            let before = try entries(oldTree), after = try entries(newTree)
+            for name in Set(before.keys).union(after.keys) {
+                let o = before[name], n = after[name]
+                if let o, let n, o.mode == n.mode, o.id == n.id { continue }
+                let path = prefix + name
+                let oldSubtree = o.flatMap { $0.isTree ? $0.id : nil }, newSubtree = n.flatMap { $0.isTree ? $0.id : nil }
+                if oldSubtree != nil || newSubtree != nil { pending.append((path + "/", oldSubtree, newSubtree)) }
+                if let n, !n.isTree {
+                    changes[path] = entryText(mode: n.mode, id: n.id)
+                } else if let o, !o.isTree {
+                    changes[path] = "-"
+                }
+            }
+        }
+        return changes
     }
 
     /// The changes a diff lists, as `indexChanges` gives them.

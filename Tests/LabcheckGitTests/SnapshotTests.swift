@@ -44,6 +44,52 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(CertificateBundle.skipped.load(ordering: .relaxed), 1, "libgit2 did not call labcheck's mbedtls_x509_crt_parse_file")
     }
 
+    /// The pruned walk of two trees (`treeChanges`, used once the index's tree is in memory)
+    /// lists the same changes as libgit2's tree-to-index diff, over random edits: files changed,
+    /// added, deleted, made executable, turned into symlinks, files becoming directories and
+    /// directories becoming files, at any depth.
+    func testTreeWalkChangesEqualLibgit2sDiff() throws {
+        let f = try GitFixture()
+        var generator = SystemRandomNumberGenerator()
+        let dirs = ["", "a/", "a/b/", "a/b/c/", "d/"]
+        func randomPath() -> String { (dirs.randomElement(using: &generator) ?? "") + ["x", "y", "z", "b", "c"].randomElement(using: &generator)! }
+        try f.commit(["a/b/c/x": "1\n", "a/y": "2\n", "d/z": "3\n", "top": "4\n"])
+        let fm = FileManager.default
+        for round in 0..<40 {
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let path = randomPath(), url = f.root.appendingPathComponent(path)
+                var isDirectory: ObjCBool = false
+                let exists = fm.fileExists(atPath: url.path, isDirectory: &isDirectory)
+                switch Int.random(in: 0..<6, using: &generator) {
+                case 0, 1:   // write (a directory in the way is removed: a directory becomes a file)
+                    if exists && isDirectory.boolValue { try fm.removeItem(at: url) }
+                    if fm.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                        try fm.removeItem(at: url.deletingLastPathComponent())   // a file becomes a directory
+                    }
+                    try f.write(path, "\(round) \(Int.random(in: 0..<3, using: &generator))\n")
+                case 2: if exists { try fm.removeItem(at: url) }
+                case 3: if exists && !isDirectory.boolValue { chmod(url.path, 0o755) }
+                case 4:
+                    if exists && !isDirectory.boolValue {
+                        try fm.removeItem(at: url)
+                        try fm.createSymbolicLink(atPath: url.path, withDestinationPath: "top")
+                    }
+                default: if exists && !isDirectory.boolValue { chmod(url.path, 0o644) }
+                }
+            }
+            try f.git("add", "-A")
+            let head = try f.git("rev-parse", "HEAD^{tree}").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let walked = try open(f)
+            _ = try walked.indexTreeID()
+            XCTAssertNotNil(walked.indexTreeScratch)
+            let fromWalk = try walked.indexChanges(againstTree: head)
+            let fromDiff = try open(f).indexChanges(againstTree: head)
+            let status = try f.git("status", "--short").stdout
+            XCTAssertEqual(fromWalk, fromDiff, "round \(round): \(status)")
+            if Bool.random(using: &generator) { try f.git("commit", "-qm", "round \(round)", "--allow-empty") }
+        }
+    }
+
     func testBlobHashEqualsGitHashObject() throws {
         let f = try GitFixture()
         var generator = SystemRandomNumberGenerator()
