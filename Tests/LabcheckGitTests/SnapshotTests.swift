@@ -63,8 +63,15 @@ final class SnapshotTests: XCTestCase {
                 switch Int.random(in: 0..<6, using: &generator) {
                 case 0, 1:   // write (a directory in the way is removed: a directory becomes a file)
                     if exists && isDirectory.boolValue { try fm.removeItem(at: url) }
-                    if fm.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                        try fm.removeItem(at: url.deletingLastPathComponent())   // a file becomes a directory
+                    // A file (or symlink) where a directory of the path must be: a file becomes
+                    // a directory.
+                    var prefix = ""
+                    for part in path.split(separator: "/").dropLast() {
+                        prefix += (prefix.isEmpty ? "" : "/") + part
+                        let directory = f.root.appendingPathComponent(prefix).path
+                        if let type = (try? fm.attributesOfItem(atPath: directory))?[.type] as? FileAttributeType, type != .typeDirectory {
+                            try fm.removeItem(atPath: directory)
+                        }
                     }
                     try f.write(path, "\(round) \(Int.random(in: 0..<3, using: &generator))\n")
                 case 2: if exists { try fm.removeItem(at: url) }
