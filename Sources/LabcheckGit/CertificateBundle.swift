@@ -1,9 +1,10 @@
 import Synchronization
 
 /// labcheck never talks to a network, yet `git_libgit2_init` on a libgit2 built with mbedTLS
-/// (Debian's and Ubuntu's 1.5.1) parses the system's whole CA bundle,
-/// `/etc/ssl/certs/ca-certificates.crt` (~140 certificates, base64 and DER): 8-9 ms of every run,
-/// measured from C (bench/README.md, "Start-up"), as much as `git diff --cached` takes in all.
+/// (Debian 12's libgit2 1.5.1) parses the system's whole CA bundle,
+/// `/etc/ssl/certs/ca-certificates.crt` (139 certificates here, base64 and DER): 8-9 ms of every
+/// run, measured from C (bench/README.md, the scale benchmark's "Process start-up"), as much as
+/// `git diff --cached` takes in all.
 ///
 /// This definition takes the place of mbedTLS's `mbedtls_x509_crt_parse_file` for libgit2: the
 /// executable is first in the dynamic linker's search order, and the linker exports this

@@ -302,17 +302,41 @@ public struct DiffBase: SnapshotReader {
     }
 }
 
-/// A value computed on first use (`DiffBase` is a struct shared by copies: the box keeps one
-/// computation for all of them).
-/// `@unchecked Sendable`: `stored` is read and written only while `lock` is held.
-final class Lazy<Value>: @unchecked Sendable {
+/// A value computed once: on first use, or on another thread from `start()` on (`DiffBase` is
+/// a struct shared by copies: the box keeps one computation for all of them; the CLI parses the
+/// bundled rules this way while libgit2 reads the index).
+/// `@unchecked Sendable`: `stored` and `started` are read and written only while `lock` is
+/// held; a started computation is waited for through `group` before `stored` is read.
+public final class Lazy<Value>: @unchecked Sendable {
     private let compute: () -> Value
     private var stored: Value?
+    private var started = false
     private let lock = NSLock()
+    private let group = DispatchGroup()
 
-    init(_ compute: @escaping () -> Value) { self.compute = compute }
+    public init(_ compute: @escaping () -> Value) { self.compute = compute }
 
-    var value: Value {
+    /// Starts the computation on another thread (once; nothing if it was already computed).
+    public func start() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !started && stored == nil else { return }
+        started = true
+        group.enter()
+        LazyWork.pending.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let value = compute()
+            lock.lock()
+            stored = value
+            lock.unlock()
+            group.leave()
+            LazyWork.pending.leave()
+        }
+    }
+
+    /// The value: waits for a computation started on another thread, or computes it here.
+    public var value: Value {
+        group.wait()
         lock.lock()
         defer { lock.unlock() }
         if let stored { return stored }
@@ -320,6 +344,12 @@ final class Lazy<Value>: @unchecked Sendable {
         stored = made
         return made
     }
+}
+
+/// The computations `Lazy.start()` runs on other threads (a generic class has no stored
+/// statics): the process must not exit during one.
+public enum LazyWork {
+    public static let pending = DispatchGroup()
 }
 
 /// Paths sorted as `SnapshotReader.paths` promises (Swift's `<`). git hands them over in byte

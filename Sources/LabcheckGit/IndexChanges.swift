@@ -2,11 +2,9 @@ import CLibgit2
 import Foundation
 import LabcheckCore
 
-/// What the index holds that a tree does not, read through libgit2's own comparison
-/// (`git_diff_tree_to_index`, as `git diff --cached` without rename detection): work done in C
-/// over the index and the tree's objects, and in Swift only for the paths that differ. The
-/// incremental check (`IncrementalCheck`) compares two of these to know what changed between
-/// two staged snapshots with the same diff base.
+/// What the index holds that a tree does not (as `git diff --cached` without rename detection).
+/// The incremental check (`IncrementalCheck`) compares two of these to know what changed
+/// between two staged snapshots with the same diff base.
 extension GitRepository {
     /// Every path where the index differs from the tree `treeID`, with the index's entry there:
     /// `"<mode> <blob id>"` (octal mode), or `"-"` when the index has no file at that path.
@@ -14,17 +12,16 @@ extension GitRepository {
     /// When `indexTreeID()` has just written the index's tree (in memory), the two trees are
     /// compared instead (`treeChanges`), which gives the same changes faster.
     public func indexChanges(againstTree treeID: String) throws -> [String: String] {
+        let base = ObjectID(bytes: [UInt8](hexBytes: treeID))
+        if let scratch = indexTreeScratch { return try Self.treeChanges(from: base, to: scratch.tree, in: scratch.repository) }
+        // Without the index's tree in memory: libgit2's tree-to-index diff (it reads every tree).
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
         options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_IGNORE_SUBMODULES.rawValue
-        let owner = indexTreeScratch?.repository ?? pointer
         var tree: OpaquePointer? = nil
-        var oid = ObjectID(bytes: [UInt8](hexBytes: treeID)).oid
-        try check(git_tree_lookup(&tree, owner, &oid), "git_tree_lookup")
+        var oid = base.oid
+        try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
         defer { git_tree_free(tree) }
-        if let scratch = indexTreeScratch {
-            return try Self.treeChanges(from: ObjectID(bytes: [UInt8](hexBytes: treeID)), to: scratch.tree, in: scratch.repository)
-        }
         return try withIndex { index in
             var diff: OpaquePointer? = nil
             try check(git_diff_tree_to_index(&diff, pointer, tree, index, &options), "git_diff_tree_to_index")

@@ -167,13 +167,6 @@ public struct RunIdentity: Sendable, Equatable {
     /// index still has this stamp, so it never lands under another index's tree.
     public let indexStamp: String?
 
-    /// Whether a staged snapshot's tree is known without reading the index (`stamps` knows
-    /// the index file as it is): then the run is likely answered from the result cache.
-    public static func indexTreeIsKnown(_ repository: GitRepository, _ request: WorkspaceRequest, stamps: IndexStamps) -> Bool {
-        guard case .staged = request.mode, let stamp = IndexStamps.stamp(repository.indexFilePath) else { return false }
-        return stamps.tree(for: stamp) != nil
-    }
-
     /// Whether the snapshot is still the one this identity names: for a staged snapshot, the
     /// index file still has the stamp it had when its tree was computed.
     public func isCurrent(_ repository: GitRepository, _ request: WorkspaceRequest) -> Bool {
@@ -184,7 +177,10 @@ public struct RunIdentity: Sendable, Equatable {
     /// The identity of a request, or nil when it has none: a work-tree snapshot (its content is
     /// known only by reading every file), or an index git could not write as a tree (conflicts).
     /// `stamps`, when given, knows the trees of index files by their identity on disk.
-    public init?(repository: GitRepository, request: WorkspaceRequest, stamps: IndexStamps? = nil, log: (String) -> Void = { _ in }) throws {
+    /// `readingIndex` is called just before a staged snapshot's index is read to compute its tree
+    /// (the tree was not known: the run will most likely check something).
+    public init?(repository: GitRepository, request: WorkspaceRequest, stamps: IndexStamps? = nil, log: (String) -> Void = { _ in },
+                 readingIndex: () -> Void = {}) throws {
         switch request.mode {
         case .worktree: return nil
         case .staged:
@@ -195,6 +191,7 @@ public struct RunIdentity: Sendable, Equatable {
                 indexStamp = before
                 log("result cache: the index file is unchanged since its tree was computed")
             } else {
+                readingIndex()
                 guard let tree = try? repository.indexTreeID() else { return nil }
                 snapshotTree = tree.description
                 if let before, IndexStamps.stamp(path) == before {

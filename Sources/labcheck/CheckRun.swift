@@ -19,7 +19,7 @@ final class CheckRun {
     /// or on another thread from the start when the index changed (the run will need them, and
     /// libgit2 reads the index meanwhile).
     var rules: RuleSet { parsedRules.value }
-    private let parsedRules: Background<RuleSet>
+    private let parsedRules: Lazy<RuleSet>
     let strict: Bool
     let verbose: Bool
     let identity: RunIdentity?
@@ -38,7 +38,7 @@ final class CheckRun {
         log("timing: repository opened in \(Int(Date().timeIntervalSince(opened) * 1000)) ms")
         self.request = request
         bundled = rules
-        parsedRules = Background { rules.parse() }
+        parsedRules = Lazy { rules.parse() }
         self.strict = strict
         self.verbose = verbose
         self.log = log
@@ -51,9 +51,9 @@ final class CheckRun {
             log("cache: \(directory.path) (\(directory.how))")
             cacheDirectory = directory
             store = ResultStore(directory: directory)
-            let stamps = IndexStamps(directory: directory, log: log)
-            if case .staged = request.mode, !RunIdentity.indexTreeIsKnown(repository, request, stamps: stamps) { parsedRules.start() }
-            identity = try RunIdentity(repository: repository, request: request, stamps: stamps, log: log)
+            // The bundled rules are parsed on another thread while libgit2 reads a changed index.
+            identity = try RunIdentity(repository: repository, request: request, stamps: IndexStamps(directory: directory, log: log), log: log,
+                                       readingIndex: { [parsedRules] in parsedRules.start() })
             if let identity {
                 log("result cache: snapshot tree \(identity.snapshotTree.prefix(12)), diff base tree \(identity.baseTree.prefix(12))"
                     + (identity.snapshotTree == identity.baseTree ? " (equal: nothing changed)" : ""))
@@ -186,7 +186,6 @@ final class CheckRun {
             log("incremental: a whole run is needed (\(why))")
             return nil
         case .record(let record, let changed):
-            guard identity.isCurrent(repository, request) else { return nil }
             log("incremental: from \(origin); \(changed.count) file(s) changed since: "
                 + changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", ..." : "")
                 + " (\(Int(Date().timeIntervalSince(started) * 1000)) ms; `--no-cache` checks everything)")
@@ -276,47 +275,5 @@ final class CheckRun {
         saveMemos()
         guard let scanCache, let cacheDirectory else { return }
         ImportCacheStore.save(scanCache, to: cacheDirectory, log: log)
-    }
-}
-
-/// A value computed once: on another thread once `start()` is called, else on first use.
-/// `@unchecked Sendable`: `stored` is written once, under `lock`, before `group` is left, and
-/// read only after waiting for `group` or under `lock`.
-final class Background<Value>: @unchecked Sendable {
-    private let compute: () -> Value
-    private var stored: Value?
-    private var started = false
-    private let lock = NSLock()
-    private let group = DispatchGroup()
-
-    init(_ compute: @escaping () -> Value) { self.compute = compute }
-
-    /// Starts computing the value on another thread (once).
-    func start() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !started && stored == nil else { return }
-        started = true
-        group.enter()
-        ProcessExit.backgroundWork.enter()
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let value = compute()
-            lock.lock()
-            stored = value
-            lock.unlock()
-            group.leave()
-            ProcessExit.backgroundWork.leave()
-        }
-    }
-
-    /// The value: waits for the other thread's computation, or computes it here.
-    var value: Value {
-        group.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        if let stored { return stored }
-        let value = compute()
-        stored = value
-        return value
     }
 }

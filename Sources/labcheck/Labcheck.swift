@@ -76,15 +76,12 @@ extension LaunchPlan {
 
 /// The one way the process ends.
 enum ProcessExit {
-    /// Work running on other threads (`Background`); exit waits for it.
-    static let backgroundWork = DispatchGroup()
-
     /// Flushes every output stream, waits for a background libgit2 start to finish (exiting
     /// during it corrupts the heap), and exits with `code` without freeing what the run built.
     static func now(_ code: Int32) -> Never {
         fflush(nil)
         LibGit2.finishBackgroundStart()
-        backgroundWork.wait()
+        LazyWork.pending.wait()   // values computed on other threads (`Lazy.start()`)
         Foundation.exit(code)
     }
 }

@@ -45,12 +45,21 @@ public enum IncrementalCheck {
                            strictFlag: Bool, reader: Reader) throws -> Outcome {
         guard let before = earlier.indexChanges else { return .wholeRun("the earlier record does not list its index") }
         guard !earlier.configurationInvalid, let conventions = configuration.conventions else { return .wholeRun("the configuration was invalid") }
+        // Each path's base entry is looked up once (the comparison, the base version of a lab
+        // file and the touched set all ask).
+        var baseEntries: [String: String] = [:]
+        func baseEntry(_ path: String) throws -> String {
+            if let known = baseEntries[path] { return known }
+            let entry = try reader.baseEntry(path)
+            baseEntries[path] = entry
+            return entry
+        }
         let config = configuration.config
         let importsChecked = !ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter).0.isEmpty
         let strict = StrictMode(flag: strictFlag, config: config)
         var changed: [(path: String, old: String, new: String)] = []
         for path in Set(before.keys).union(indexChanges.keys).sorted() {
-            let old = try before[path] ?? reader.baseEntry(path), new = try indexChanges[path] ?? reader.baseEntry(path)
+            let old = try before[path] ?? baseEntry(path), new = try indexChanges[path] ?? baseEntry(path)
             guard old != new else { continue }
             guard reader.isRegular(old) && reader.isRegular(new) else { return .wholeRun("\(path) was added, deleted, or changed type") }
             changed.append((path, old, new))
@@ -92,8 +101,8 @@ public enum IncrementalCheck {
                 case .failure(let error): found.append(error.diagnostic)
                 case .success(let file):
                     var base: LabFile? = nil
-                    let baseEntry = try reader.baseEntry(path)
-                    if reader.isRegular(baseEntry), let bytes = try reader.bytes(baseEntry),
+                    let baseVersion = try baseEntry(path)
+                    if reader.isRegular(baseVersion), let bytes = try reader.bytes(baseVersion),
                        case .success(let parsed) = LabFileReader.read(path: path, bytes: bytes, conventions: conventions) {
                         base = parsed
                     }
@@ -109,7 +118,7 @@ public enum IncrementalCheck {
         record.diagnostics = (earlier.diagnostics.filter { fresh[$0.file] == nil } + fresh.values.joined()).sorted(by: Diagnostic.sortKey)
         record.touched = try indexChanges.compactMap { path, entry -> String? in
             guard reader.isRegular(entry) else { return nil }
-            let base = try reader.baseEntry(path)
+            let base = try baseEntry(path)
             return reader.isRegular(base) && blobID(base) == blobID(entry) ? nil : path
         }.sorted()
         record.indexChanges = indexChanges
