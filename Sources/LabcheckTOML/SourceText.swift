@@ -38,8 +38,21 @@ public final class SourceText: @unchecked Sendable {
     public var lineStarts: [Int] {
         if let s = lineStartsStorage { return s }
         var starts = [0]
+        starts.reserveCapacity(bytes.count / 32 + 1)
         bytes.withUnsafeBufferPointer { buf in
-            for i in 0..<buf.count where buf[i] == 0x0A { starts.append(i + 1) }
+            // Sixteen bytes at a time, visiting only the lanes that hold a LF; a load reads
+            // bytes i..<i+16, all inside the buffer.
+            let raw = UnsafeRawBufferPointer(buf), lf = Block16.Bytes(repeating: 0x0A)
+            var i = 0
+            while i + 16 <= buf.count {
+                var lanes = Block16.bits(Block16.load(raw, i) .== lf)
+                while lanes != 0 {
+                    starts.append(i + lanes.trailingZeroBitCount + 1)
+                    lanes &= lanes - 1
+                }
+                i += 16
+            }
+            while i < buf.count { if buf[i] == 0x0A { starts.append(i + 1) }; i += 1 }
         }
         lineStartsStorage = starts
         return starts

@@ -94,6 +94,16 @@ public final class TOMLTable: @unchecked Sendable {
     // Not checked dynamically for exclusive access, like TOMLArray.items (parser-only writes).
     @exclusivity(unchecked) public fileprivate(set) var entries: [TOMLEntry] = []
     @exclusivity(unchecked) private var index: [String: Int]? = nil
+    /// One bit per key of the table (`Self.bit(of:)`): a key whose bit is clear is absent, with
+    /// no comparison. Checks mostly ask stage tables for fields they do not have.
+    @exclusivity(unchecked) private var keyBits: UInt64 = 0
+
+    /// The bit of `key` in `keyBits`: from its length and its first and last bytes.
+    @inline(__always) static func bit(of key: String) -> UInt64 {
+        let utf8 = key.utf8
+        let mix = utf8.count &* 7 &+ Int(utf8.first ?? 0) &* 3 &+ Int(utf8.last ?? 0)
+        return 1 << UInt64(mix & 63)
+    }
 
     fileprivate init(origin: Origin, depth: Int) {
         self.origin = origin
@@ -102,10 +112,14 @@ public final class TOMLTable: @unchecked Sendable {
 
     /// The position of `key` in `entries`, if present.
     func position(of key: String) -> Int? {
+        guard keyBits & Self.bit(of: key) != 0 else { return nil }
         if let index { return index[key] }
         // One access to `entries` for the whole scan (no per-element exclusivity checks).
         return entries.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices where buffer[i].key == key { return i }
+            // Lengths first: a stage's keys mostly differ in length, and that test is inline
+            // where `==` of two unequal strings is a call.
+            let count = key.utf8.count
+            for i in buffer.indices where buffer[i].key.utf8.count == count && buffer[i].key == key { return i }
             return nil
         }
     }
@@ -118,10 +132,14 @@ public final class TOMLTable: @unchecked Sendable {
     /// The value for `key`, if present.
     public subscript(key: String) -> TOMLNode? { entry(key)?.value }
 
+    /// Whether the table has `key` (no copy of its value).
+    public func has(_ key: String) -> Bool { position(of: key) != nil }
+
     fileprivate func append(_ entry: TOMLEntry) {
         // Stage tables hold about eight fields: grow once, not four times.
         if entries.isEmpty { entries.reserveCapacity(8) }
         entries.append(entry)
+        keyBits |= Self.bit(of: entry.key)
         let count = entries.count
         if index != nil {
             index?[entry.key] = count - 1

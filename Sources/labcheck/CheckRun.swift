@@ -126,6 +126,7 @@ final class CheckRun {
         lint.scope = .all
         lint.verbose = verbose
         let result = try Linter.run(lint)
+        ProcessExit.keep(result.labFiles)
         if scanCache != nil { scanCache = result.importCache }
         result.log.forEach(log)
         var record = RunRecord(result, touched: request.all ? nil : workspace.scope.touched)
@@ -227,6 +228,7 @@ final class CheckRun {
         useMemos(&lint, base, configuration: configuration)
         lint.verbose = false
         let result = try Linter.run(lint)
+        ProcessExit.keep(result.labFiles)
         if scanCache != nil { scanCache = result.importCache }
         log("diff base: checked in full (\(base.label)): \(result.diagnostics.count) finding(s)")
         let record = RunRecord(result, touched: nil)

@@ -96,6 +96,50 @@ final class RulesTests: XCTestCase {
         XCTAssertEqual(TemplateRenderer.python(.string("a\nb'\"")), "'a\\nb\\'\"'")
     }
 
+    /// `KeySchema.accepts` (the check on the TOML table, no tree of positions) says yes exactly
+    /// when `check` of the table's tree finds nothing: every bundled schema plus one with an
+    /// early glob, nested keys and a required nested key, over random tables of known, glob,
+    /// nested, misspelt and unknown keys with values of every kind.
+    func testSchemaAcceptsExactlyWhenCheckFindsNothing() throws {
+        let extra = load(["r/schemas/x.toml": """
+            id = "x"
+            exactly_one_of = [["a", "b"]]
+            [keys]
+            "a*" = "integer"
+            a = "string"
+            b = "any"
+            "t.u" = { type = "integer", required = true }
+            "t.v.*" = "string"
+            "f" = { type = "table", free = true }
+            "g.*.h" = "boolean"
+            """])
+        var schemas = Array(BundledRulesForTests.rules.schemas.values)
+        schemas.append(try XCTUnwrap(extra.schemas["x"]))
+        var generator = SystemRandomNumberGenerator()
+        let values = ["1", "'s'", "2.5", "true", "1979-05-27", "[1, 2]", "{}", "{ h = true }", "{ u = 1 }", "{ u = 's', v = { w = 'x' } }", "{ q = 1 }"]
+        var accepted = 0, refused = 0
+        for schema in schemas {
+            let names = schema.keys.flatMap(\.path).map { $0.replacingOccurrences(of: "*", with: "zz") } + ["unknown", "kind", "aq", "t", "g"]
+            for _ in 0..<300 {
+                var lines: [String] = [], used = Set<String>()
+                for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                    let key = (0..<Int.random(in: 1...2, using: &generator)).map { _ in names.randomElement(using: &generator)! }.joined(separator: ".")
+                    guard !used.contains(where: { $0 == key || $0.hasPrefix(key + ".") || key.hasPrefix($0 + ".") }) else { continue }
+                    used.insert(key)
+                    lines.append("\(key.split(separator: ".").map { "\"\($0)\"" }.joined(separator: ".")) = \(values.randomElement(using: &generator)!)")
+                }
+                let text = lines.joined(separator: "\n")
+                let document = try TOMLParser.parse(text)
+                let tree = ConfigNode.from(document.root, span: ByteSpan(0, document.source.bytes.count), source: document.source)
+                let clean = schema.check(tree).isEmpty
+                XCTAssertEqual(schema.accepts(document.root), clean, "schema \(schema.id), table:\n\(text)")
+                if clean { accepted += 1 } else { refused += 1 }
+            }
+        }
+        XCTAssertGreaterThan(accepted, 100, "the random tables must exercise both answers")
+        XCTAssertGreaterThan(refused, 100)
+    }
+
     func testRunConfigSchemaFreeFormSubtreesAndStrictness() throws {
         let registration = ".labcheck.toml"
         let config = "[[configs]]\nfiles = ['configs/**/*.toml', 'configs/**/*.yaml']\nschema = 'run_config'\n"

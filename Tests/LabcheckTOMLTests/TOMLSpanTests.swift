@@ -26,6 +26,41 @@ final class TOMLSpanTests: XCTestCase {
         }
     }
 
+    /// The vector line index against a byte-by-byte one: LFs at every offset of blocks, runs
+    /// of LFs, CRLFs, lengths around the sixteen-byte loads, no LF at all.
+    func testLineStartsEqualAPlainScan() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [[0x0A], [0x0D, 0x0A], [0x61], Array("abcdefghijklmnopq".utf8), [0x0A, 0x0A, 0x0A], Array("é".utf8)]
+        for round in 0..<400 {
+            var bytes: [UInt8] = []
+            let count = round < 40 ? round : Int.random(in: 0...300, using: &generator)
+            while bytes.count < count { bytes += pieces.randomElement(using: &generator) ?? [] }
+            var plain = [0]
+            for (i, b) in bytes.enumerated() where b == 0x0A { plain.append(i + 1) }
+            XCTAssertEqual(SourceText(bytes).lineStarts, plain, "bytes \(bytes)")
+        }
+    }
+
+    /// Key lookups (the per-table bit filter, the linear search of small tables and the hash
+    /// index of large ones) against a plain search of the entries, for present and absent keys.
+    func testKeyLookupEqualsAPlainSearch() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abAB_-é1")
+        func name() -> String { String((0..<Int.random(in: 1...4, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }) }
+        for _ in 0..<200 {
+            var keys: [String] = []
+            for _ in 0..<Int.random(in: 0...30, using: &generator) { let k = name(); if !keys.contains(k) { keys.append(k) } }
+            let text = keys.enumerated().map { "\"\($0.element)\" = \($0.offset)" }.joined(separator: "\n")
+            let root = try TOMLParser.parse(text).root
+            for probe in keys + (0..<30).map({ _ in name() }) {
+                let expected = keys.firstIndex(of: probe)
+                XCTAssertEqual(root[probe]?.integer.map { Int($0) }, expected, "key \(probe) in \(keys)")
+                XCTAssertEqual(root.has(probe), expected != nil)
+                XCTAssertEqual(root.entry(probe)?.key, expected.map { keys[$0] })
+            }
+        }
+    }
+
     private func text(_ doc: TOMLDocument, _ span: ByteSpan) -> String {
         String(decoding: doc.source.bytes[span.start..<span.end], as: UTF8.self)
     }

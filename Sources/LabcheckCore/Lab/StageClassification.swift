@@ -45,14 +45,22 @@ public enum StageClassifier {
         let isTemplate = stage.kind.isTemplate
         if isTemplate || (templateID != nil && stageClass == .legacy) {
             stageClass = versionClass(saved: saved, current: current)
-        } else if stageClass == .legacy {
-            if let code = t[conventions.codeKey]?.string, case .template(let match) = SnippetRecognition.recognize(code, rules: rules, conventions: conventions) {
-                (shape, conversion, stageClass) = (match.family.shape, match, .legacyGenerated)
-            }
+        } else if let match = generatedSnippet(stage, rules: rules, conventions: conventions) {
+            (shape, conversion, stageClass) = (match.family.shape, match, .legacyGenerated)
         }
         return StageStatus(file: file.path, module: stage.module, stage: stage.displayName, id: stage.id, kind: kind,
                            stageClass: stageClass, templateID: templateID, savedVersion: saved, currentVersion: current,
                            generatedShape: shape, conversion: conversion)
+    }
+
+    /// The template a legacy stage's code converts to, when it is a generated snippet (the
+    /// `legacy-generated` class): a legacy stage without a `template_id` whose code is
+    /// recognised. Asks nothing else of the stage, for checks that want only this.
+    public static func generatedSnippet(_ stage: LabStage, rules: RuleSet, conventions: StageConventions) -> SnippetMatch? {
+        guard case .legacy = stage.kind, stage.table[conventions.templateIDKey]?.string == nil,
+              let code = stage.table[conventions.codeKey]?.string,
+              case .template(let match) = SnippetRecognition.recognize(code, rules: rules, conventions: conventions) else { return nil }
+        return match
     }
 
     /// A saved `template_version` that is a positive integer.

@@ -49,7 +49,7 @@ public enum StageRendering {
 public enum LineComparison {
     /// Text with CRLF and lone CR turned into LF.
     public static func normalized(_ text: String) -> String {
-        guard text.utf8.contains(0x0D) else { return text }
+        guard ByteSearch.contains(byte: 0x0D, in: text) else { return text }
         return text.replacingCRLF
     }
 

@@ -352,7 +352,10 @@ public enum Linter {
                     continue
                 }
                 var base: LabFile? = nil
-                if let baseSnapshot, basePaths.contains(path),
+                if let blob, blob == baseBlob {
+                    // The same bytes at the diff base: the same model, not parsed twice.
+                    base = file
+                } else if let baseSnapshot, basePaths.contains(path),
                    case .success(let old) = LabFileReader.read(path: path, bytes: try baseSnapshot.read(path), conventions: conventions) {
                     base = old
                 }

@@ -114,6 +114,28 @@ public struct KeySchema: Sendable {
     /// Groups of keys of which exactly one must be present.
     public let exactlyOneOf: [[String]]
     public let path: String
+    /// The paths of required keys without a `*` segment (those `check` looks up), decided once.
+    private let requiredPaths: [[String]]
+    /// For one-segment paths, decided once: the first key (by position in `keys`) whose path is
+    /// exactly that name, and the positions of one-segment glob keys. A stage's fields are all
+    /// one-segment paths; `key(matching:)` answers them with a hash lookup, not a scan.
+    private let firstExact: [String: Int]
+    private let singleGlobs: [Int]
+
+    init(id: String, description: String?, keys: [Key], exactlyOneOf: [[String]], path: String) {
+        self.id = id
+        self.description = description
+        self.keys = keys
+        self.exactlyOneOf = exactlyOneOf
+        self.path = path
+        requiredPaths = keys.filter { $0.required && !$0.path.contains(where: { $0.utf8.contains(0x2A) }) }.map(\.path)
+        var exact: [String: Int] = [:], globs: [Int] = []
+        for (i, k) in keys.enumerated() where k.path.count == 1 {
+            if k.globs[0] { globs.append(i) } else if exact[k.path[0]] == nil { exact[k.path[0]] = i }
+        }
+        firstExact = exact
+        singleGlobs = globs
+    }
 
     /// A problem found by `check`.
     public enum Finding: Sendable {
@@ -164,7 +186,11 @@ public struct KeySchema: Sendable {
     }
 
     private func key(matching path: [String]) -> Key? {
-        keys.first { $0.matches(path, prefix: false) }
+        guard path.count == 1 else { return keys.first { $0.matches(path, prefix: false) } }
+        // The first match in `keys`: the exact key or an earlier glob that matches.
+        var first = firstExact[path[0]] ?? keys.count
+        for i in singleGlobs where i < first && Glob.matchName(keys[i].path[0], path[0]) { first = i; break }
+        return first < keys.count ? keys[first] : nil
     }
 
     private func isIntermediate(_ path: [String]) -> Bool {
@@ -175,14 +201,56 @@ public struct KeySchema: Sendable {
     public func check(_ table: ConfigNode) -> [Finding] {
         var findings: [Finding] = []
         walk(table, prefix: [], into: &findings)
-        for k in keys where k.required && !k.path.contains(where: { $0.utf8.contains(0x2A) }) {
-            if lookup(table, k.path) == nil { findings.append(.missing(path: k.dotted)) }
+        for path in requiredPaths where lookup(table, path) == nil {
+            findings.append(.missing(path: path.joined(separator: ".")))
         }
         for group in exactlyOneOf {
             let present = group.filter { lookup(table, [$0]) != nil }
             if present.count != 1 { findings.append(.notExactlyOne(group: group, present: present)) }
         }
         return findings
+    }
+
+    /// Whether `check` finds nothing in the tree of `table` (`ConfigNode.from(table, ...)`),
+    /// decided on the TOML table itself with no tree of positions built: nearly every stage of
+    /// a large lab file is clean, and only one this refuses pays for its tree and `check`.
+    /// Mirrors `walk`, the required keys and the groups; depth is bounded by the parser's
+    /// nesting limit.
+    public func accepts(_ table: TOMLTable) -> Bool {
+        var path: [String] = []
+        path.reserveCapacity(4)
+        guard accepts(table, path: &path) else { return false }
+        for required in requiredPaths {
+            var current: TOMLTable? = table
+            var node: TOMLNode? = nil
+            for segment in required {
+                node = current?[segment]
+                current = node?.table
+            }
+            if node == nil { return false }
+        }
+        for group in exactlyOneOf where group.count(where: { table.has($0) }) != 1 { return false }
+        return true
+    }
+
+    private func accepts(_ table: TOMLTable, path: inout [String]) -> Bool {
+        // Entries read in place (a copy of each would retain its value).
+        table.entries.withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                path.append(entries[i].key)
+                defer { path.removeLast() }
+                let kind = ConfigValueKind(entries[i].value.value)
+                if let k = key(matching: path) {
+                    guard k.type.accepts(kind) else { return false }
+                    if kind == .table && !k.free && k.type != .any, let sub = entries[i].value.table, !accepts(sub, path: &path) { return false }
+                } else if isIntermediate(path), kind == .table, let sub = entries[i].value.table {
+                    if !accepts(sub, path: &path) { return false }
+                } else {
+                    return false
+                }
+            }
+            return true
+        }
     }
 
     private func lookup(_ node: ConfigNode, _ path: [String]) -> ConfigNode? {

@@ -5,11 +5,15 @@ import LabcheckTOML
 /// needle's first byte, then a comparison, so no text is split or decoded for the common "no".
 enum ByteSearch {
     /// The offset of the first occurrence of `needle` in `haystack`, if any.
-    static func firstOffset(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+    static func firstOffset(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty ? 0 : nil }
         let last = haystack.count - needle.count
         var i = 0
+        let raw = UnsafeRawBufferPointer(haystack), firsts = Block16.Bytes(repeating: first)
         while i <= last {
+            // Sixteen offsets at a time while none holds the first byte (most code has none);
+            // a load reads bytes i..<i+16, all inside the buffer.
+            if i + 16 <= haystack.count, !Block16.any(Block16.load(raw, i) .== firsts) { i += 16; continue }
             if haystack[i] == first {
                 var k = 1
                 while k < needle.count && haystack[i + k] == needle[k] { k += 1 }
@@ -20,9 +24,26 @@ enum ByteSearch {
         return nil
     }
 
+    /// Whether `text` holds `byte` (a vector scan of its UTF-8; `String.utf8.contains` walks
+    /// it a byte at a time through the generic sequence).
+    static func contains(byte: UInt8, in text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { buffer in
+            let raw = UnsafeRawBufferPointer(buffer), wanted = Block16.Bytes(repeating: byte)
+            var i = 0
+            while i + 16 <= buffer.count {   // loads only bytes i..<i+16, inside the buffer
+                if Block16.any(Block16.load(raw, i) .== wanted) { return true }
+                i += 16
+            }
+            while i < buffer.count { if buffer[i] == byte { return true }; i += 1 }
+            return false
+        }
+    }
+
     static func contains(_ needle: String, in text: String) -> Bool {
         var text = text
-        return text.withUTF8 { firstOffset(of: Array(needle.utf8), in: $0) != nil }
+        var needle = needle   // no copy of a native string: `withUTF8` lends its bytes
+        return needle.withUTF8 { n in text.withUTF8 { firstOffset(of: n, in: $0) != nil } }
     }
 
     /// Whether `verify(j)` holds for some offset `j` of `bytes` at which three bytes of a

@@ -21,8 +21,7 @@ public struct GeneratedSnippetCheck: LabFileCheck {
 
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         file.stages.compactMap { stage in
-            let status = StageClassifier.status(stage, in: file, rules: context.rules, conventions: context.conventions)
-            guard status.stageClass == .legacyGenerated, let match = status.conversion,
+            guard let match = StageClassifier.generatedSnippet(stage, rules: context.rules, conventions: context.conventions),
                   let code = stage.table[context.conventions.codeKey] else { return nil }
             // Point at the generated-snippet marker inside the code, through the string's escapes.
             var span = code.span

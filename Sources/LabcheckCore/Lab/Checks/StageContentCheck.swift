@@ -23,7 +23,7 @@ public struct StageContentCheck: LabFileCheck {
         let keys = context.conventions.contentKeys
         guard !keys.isEmpty else { return [] }
         return file.stages.compactMap { stage in
-            guard case .legacy = stage.kind, !keys.contains(where: { stage.table[$0] != nil }) else { return nil }
+            guard case .legacy = stage.kind, !keys.contains(where: { stage.table.has($0) }) else { return nil }
             let list = keys.count == 1 ? "`\(keys[0])`" : keys.dropLast().map { "`\($0)`" }.joined(separator: ", ") + " or `\(keys[keys.count - 1])`"
             return diagnostic("LC106", file, "stage \(stage.displayName) has none of \(list): AGILab's editor drops it on its next save",
                               stage.span, help: "add one of \(list) (such as `\(keys[0]) = \"...\"`), or delete the stage if it is no longer needed")

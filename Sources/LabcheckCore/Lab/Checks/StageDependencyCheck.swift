@@ -22,11 +22,12 @@ public struct StageDependencyCheck: LabFileCheck {
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for module in file.modules {
-            let ids = module.stages.compactMap(\.id)
-            let known = Set(ids)
+            // The ids and their set are built only for a module whose stages name dependencies.
+            lazy var ids = module.stages.compactMap(\.id)
+            lazy var known = Set(ids)
             var edges: [String: [(String, ByteSpan)]] = [:]
             for stage in module.stages {
-                for key in context.conventions.dependencyKeys {
+                for key in context.conventions.dependencyKeys where stage.table.has(key) {
                     guard let items = stage.table[key]?.array?.items else { continue }
                     for item in items {
                         guard let name = item.string else { continue }
@@ -41,7 +42,7 @@ public struct StageDependencyCheck: LabFileCheck {
                     }
                 }
             }
-            out += cycles(edges, ids: ids, module: module.name, file: file)
+            if !edges.isEmpty { out += cycles(edges, ids: ids, module: module.name, file: file) }
         }
         return out
     }

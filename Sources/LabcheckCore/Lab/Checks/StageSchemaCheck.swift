@@ -35,7 +35,7 @@ public struct StageSchemaCheck: LabFileCheck {
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         let conventions = context.conventions
         var out: [Diagnostic] = []
-        if let meta = file.meta, let table = meta.value.table, let schema = context.rules.schemas[conventions.metaSchema] {
+        if let meta = file.meta, let table = meta.value.table, let schema = context.rules.schemas[conventions.metaSchema], !schema.accepts(table) {
             let tree = ConfigNode.from(table, span: meta.value.span, source: file.source)
             out += report(schema.check(tree), file: file, context: context, what: "'\(conventions.metaKey)'", anchor: meta.keySpan,
                           prefix: conventions.metaKey + ".", table: table)
@@ -51,7 +51,7 @@ public struct StageSchemaCheck: LabFileCheck {
             case .legacy: schemaID = conventions.legacySchema; kindName = "legacy"
             case .unknown: continue
             }
-            guard let schema = context.rules.schemas[schemaID] else { continue }
+            guard let schema = context.rules.schemas[schemaID], !schema.accepts(stage.table) else { continue }
             let tree = ConfigNode.from(stage.table, span: stage.span, source: file.source, hint: &hint)
             let anchor = stage.table[conventions.kindKey]?.span ?? stage.span
             out += report(schema.check(tree), file: file, context: context, what: "\(kindName) stage \(stage.displayName)", anchor: anchor,

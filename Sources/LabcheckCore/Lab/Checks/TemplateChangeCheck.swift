@@ -36,7 +36,8 @@ public struct TemplateChangeCheck: LabFileCheck {
     }
 
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
-        guard let base = context.base else { return [] }
+        // Without a base, or with the base's own model (the same blob), nothing changed.
+        guard let base = context.base, base.source !== file.source else { return [] }
         let c = context.conventions
         var before: [String: LabStage] = [:]
         for stage in base.stages { before[Self.identity(stage)] = stage }
