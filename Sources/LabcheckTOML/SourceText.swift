@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A 1-based line and column. Columns count Unicode scalars (characters), not bytes.
 public struct SourcePosition: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public var line: Int
@@ -18,15 +20,18 @@ public struct SourcePosition: Hashable, Sendable, Comparable, CustomStringConver
 
 /// The bytes of one file and a lazily built line index that turns byte offsets into positions.
 ///
-/// A reference type so the line index is built once and shared; it is filled on first use and
-/// a document is only ever read from one thread at a time.
-public final class SourceText: @unchecked Sendable {
+/// A reference type so the line index is built once and shared. The indexes are filled on
+/// first use under a lock: the checks of a large lab file run on several threads at once.
+public final class SourceText: Sendable {
     /// The raw bytes, exactly as read from the snapshot.
     public let bytes: [UInt8]
-    private var lineStartsStorage: [Int]?
-    /// Scalars before each block of `blockSize` bytes, built on the first position asked for
-    /// far from its line's start: columns on very long lines cost one block's walk, not the line's.
-    private var scalarsBeforeBlock: [Int]?
+    private struct Indexes {
+        var lineStarts: [Int]?
+        /// Scalars before each block of `blockSize` bytes, built on the first position asked for
+        /// far from its line's start: columns on very long lines cost one block's walk, not the line's.
+        var scalarsBeforeBlock: [Int]?
+    }
+    private let indexes = Mutex(Indexes())
     private static let blockSize = 4096
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -36,7 +41,15 @@ public final class SourceText: @unchecked Sendable {
 
     /// Byte offsets at which each line starts (line 1 starts at 0). Lines end at LF.
     public var lineStarts: [Int] {
-        if let s = lineStartsStorage { return s }
+        indexes.withLock { state in
+            if let s = state.lineStarts { return s }
+            let starts = Self.lineStarts(of: bytes)
+            state.lineStarts = starts
+            return starts
+        }
+    }
+
+    private static func lineStarts(of bytes: [UInt8]) -> [Int] {
         var starts = [0]
         starts.reserveCapacity(bytes.count / 32 + 1)
         bytes.withUnsafeBufferPointer { buf in
@@ -54,7 +67,6 @@ public final class SourceText: @unchecked Sendable {
             }
             while i < buf.count { if buf[i] == 0x0A { starts.append(i + 1) }; i += 1 }
         }
-        lineStartsStorage = starts
         return starts
     }
 
@@ -62,8 +74,9 @@ public final class SourceText: @unchecked Sendable {
     public var lineCount: Int { lineStarts.count }
 
     /// The 0-based line index containing `offset`.
-    public func lineIndex(of offset: Int) -> Int {
-        let starts = lineStarts
+    public func lineIndex(of offset: Int) -> Int { Self.lineIndex(of: offset, in: lineStarts) }
+
+    private static func lineIndex(of offset: Int, in starts: [Int]) -> Int {
         var lo = 0, hi = starts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
@@ -76,7 +89,8 @@ public final class SourceText: @unchecked Sendable {
     /// resolve to that character; offsets past the end resolve to the end.
     public func position(of offset: Int) -> SourcePosition {
         let clamped = min(max(0, offset), bytes.count)
-        return position(clamped, line: lineIndex(of: clamped))
+        let starts = lineStarts
+        return position(clamped, line: Self.lineIndex(of: clamped, in: starts), starts: starts)
     }
 
     /// The same, for a walk that asks for offsets mostly in file order (a table's keys and
@@ -102,12 +116,12 @@ public final class SourceText: @unchecked Sendable {
             if starts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
         }
         hint = lo
-        return position(clamped, line: lo)
+        return position(clamped, line: lo, starts: starts)
     }
 
     /// The position of `clamped` (within the bytes), on the line at index `li`.
-    private func position(_ clamped: Int, line li: Int) -> SourcePosition {
-        let start = lineStarts[li]
+    private func position(_ clamped: Int, line li: Int, starts: [Int]) -> SourcePosition {
+        let start = starts[li]
         var column = 1
         if clamped - start > 2 * Self.blockSize {
             column += scalars(upTo: clamped) - scalars(upTo: start)
@@ -136,7 +150,15 @@ public final class SourceText: @unchecked Sendable {
     }
 
     private var blockIndex: [Int] {
-        if let index = scalarsBeforeBlock { return index }
+        indexes.withLock { state in
+            if let index = state.scalarsBeforeBlock { return index }
+            let index = blockIndex(of: bytes)
+            state.scalarsBeforeBlock = index
+            return index
+        }
+    }
+
+    private func blockIndex(of bytes: [UInt8]) -> [Int] {
         var index = [0]
         index.reserveCapacity(bytes.count / Self.blockSize + 1)
         var total = 0
@@ -146,7 +168,6 @@ public final class SourceText: @unchecked Sendable {
             from += Self.blockSize
             index.append(total)
         }
-        scalarsBeforeBlock = index
         return index
     }
 

@@ -98,10 +98,10 @@ public final class TOMLTable: @unchecked Sendable {
     /// no comparison. Checks mostly ask stage tables for fields they do not have.
     @exclusivity(unchecked) private var keyBits: UInt64 = 0
 
-    /// The bit of `key` in `keyBits`: from its length and its first and last bytes.
+    /// The bit of `key` in `keyBits`: from its length and its first byte.
     @inline(__always) static func bit(of key: String) -> UInt64 {
         let utf8 = key.utf8
-        let mix = utf8.count &* 7 &+ Int(utf8.first ?? 0) &* 3 &+ Int(utf8.last ?? 0)
+        let mix = utf8.count &* 7 &+ Int(utf8.first ?? 0) &* 3
         return 1 << UInt64(mix & 63)
     }
 
@@ -608,6 +608,23 @@ struct ByteParser {
         return multiline ? (try parseMultilineBasic(map: &map), .multilineBasic) : (try parseBasic(map: &map), .basic)
     }
 
+    /// Moves `p` over bytes a multi-line string holds as they are, sixteen at a time: stops at
+    /// the first block holding `stop1`, `stop2`, a CR or a control character other than tab
+    /// and LF (the caller looks at those byte by byte), or where fewer than sixteen bytes are
+    /// left. A code block's lines end in LFs, which an eight-byte word test stopped at.
+    @inline(__always) private mutating func skipMultilinePlain(_ stop1: UInt8, _ stop2: UInt8) {
+        let raw = UnsafeRawBufferPointer(b)
+        let a = Block16.Bytes(repeating: stop1), q = Block16.Bytes(repeating: stop2)
+        let space = Block16.Bytes(repeating: 0x20), lf = Block16.Bytes(repeating: Byte.lf)
+        let tab = Block16.Bytes(repeating: Byte.tab), del = Block16.Bytes(repeating: Byte.del)
+        while p + 16 <= n {   // a load reads bytes p..<p+16, all inside the buffer
+            let v = Block16.load(raw, p)
+            let stop = (v .== a) .| (v .== q) .| (v .== del) .| ((v .< space) .& (v .!= lf) .& (v .!= tab))
+            if Block16.any(stop) { p += Block16.firstSet(stop); return }
+            p += 16
+        }
+    }
+
     @inline(__always) private func isForbiddenControl(_ c: UInt8) -> Bool {
         (c < 0x20 && c != Byte.tab) || c == Byte.del
     }
@@ -640,14 +657,8 @@ struct ByteParser {
         p += 3
         if p < n && b[p] == Byte.lf { p += 1 } else if p + 1 < n && b[p] == Byte.cr && b[p + 1] == Byte.lf { p += 2 }
         let start = p
-        let raw = UnsafeRawBufferPointer(b)
         while p < n {
-            // Eight bytes at a time while there is no quote, CR, or control other than tab/LF.
-            while p + 8 <= n {
-                let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                if WordScan.has(w, Byte.apostrophe) || WordScan.hasControl(w) { break }
-                p += 8
-            }
+            skipMultilinePlain(Byte.apostrophe, Byte.apostrophe)
             guard p < n else { break }
             let c = b[p]
             if c == Byte.apostrophe && p + 2 < n && b[p + 1] == Byte.apostrophe && b[p + 2] == Byte.apostrophe {
@@ -760,6 +771,7 @@ struct ByteParser {
             if isForbiddenControl(c) && c != Byte.lf { throw fail("multi-line strings may not contain \(found())") }
             let run = p
             p += 1
+            skipMultilinePlain(Byte.quote, Byte.backslash)
             while p < n {
                 let d = b[p]
                 if d == Byte.quote || d == Byte.backslash || d == Byte.cr || (isForbiddenControl(d) && d != Byte.lf) { break }

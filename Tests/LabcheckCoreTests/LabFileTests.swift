@@ -84,9 +84,46 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(ids("[[m]]\nkind = 'raw_python'\n"), ["LC103"])
         XCTAssertEqual(ids("[[m]]\nkind = 'raw_python'\nC = 'print(1)'\n"), [])
     }
+
+    /// A large file's checks run concurrently; their findings must be those of one check after
+    /// the other, in the same order, field for field: a file of ~40 KB with findings of most
+    /// lab-file checks (unknown keys and kinds, missing fields, unknown and cyclic dependencies,
+    /// stale, unknown and lowered template versions, stages without content), five concurrent runs each.
+    func testConcurrentChecksEqualSequentialOnes() throws {
+        var text = "[__meta__]\nschema = 'x'\nverison = 1\n\n", base = text
+        var k = 0
+        while text.utf8.count < 40_000 {
+            let m = "mod_\(k % 7)"
+            let stages = [
+                "[[\(m)]]\nid = 'a\(k)'\ndepend_on = ['b']\nD = 'descr\(k)'\n",
+                "[[\(m)]]\nid = 'b\(k)'\ndepends_on = ['nope\(k)', 'c\(k)']\nC = 'print(\(k))'\n",
+                "[[\(m)]]\nid = 'c\(k)'\ndepends_on = ['b\(k)']\nQ = 'q'\n",
+                "[[\(m)]]\nkind = 'raw_python'\nid = 'r\(k)'\n",
+                "[[\(m)]]\nkind = 'templat'\nid = 'k\(k)'\n",
+                "[[\(m)]]\nid = 'e\(k)'\nM = 'no content'\n",
+                "[[\(m)]]\nkind = 'template'\nid = 't\(k)'\ntemplate_id = 'pipeline.agi_run.single_action'\ntemplate_version = \(1 + k % 3)\napp = 'example_project'\naction = 'a'\n",
+                "[[\(m)]]\nkind = 'template'\nid = 'u\(k)'\ntemplate_id = 'no.such.template'\ntemplate_version = 1\napp = 'x'\n",
+            ]
+            text += stages.joined(separator: "\n") + "\n"
+            base += stages.joined(separator: "\n").replacingOccurrences(of: "template_version = \(1 + k % 3)", with: "template_version = 3") + "\n"
+            k += 1
+        }
+        let file = try TestRules.read("big/lab_stages.toml", text)
+        let old = try TestRules.read("big/lab_stages.toml", base)
+        let rules = TestRules.example, conventions = TestRules.conventions
+        for strict in [false, true] {
+            let sequential = Linter.checkLabFile(file, base: old, rules: rules, conventions: conventions, strict: strict, concurrently: false)
+            XCTAssertGreaterThan(Set(sequential.map(\.id)).count, 7, "findings of many checks: \(Set(sequential.map(\.id)).sorted())")
+            XCTAssertGreaterThan(sequential.count, 500)
+            for _ in 0..<5 {
+                let concurrent = Linter.checkLabFile(file, base: old, rules: rules, conventions: conventions, strict: strict, concurrently: true)
+                XCTAssertEqual(concurrent.count, sequential.count)
+                XCTAssertTrue(concurrent == sequential, "the concurrent run's findings differ")
+            }
+        }
+    }
 }
 
-/// Globs and name suggestions.
 final class SupportTests: XCTestCase {
     func testGlobs() {
         let g = Glob("**/lab_stages.toml")

@@ -1,3 +1,4 @@
+import Dispatch
 import LabcheckTOML
 
 /// Read access to one consistent snapshot of a repository (index, commit tree or work tree).
@@ -369,14 +370,35 @@ public enum Linter {
 
     /// The findings of every lab-file check in one parsed lab file (`base`: its version at the
     /// diff base, when that parses), each named by the stage it is in.
-    public static func checkLabFile(_ file: LabFile, base: LabFile?, rules: RuleSet, conventions: StageConventions, strict: Bool) -> [Diagnostic] {
+    /// `concurrently`: whether the checks run side by side (by default, from
+    /// `parallelChecksFrom` bytes); tests compare both ways.
+    public static func checkLabFile(_ file: LabFile, base: LabFile?, rules: RuleSet, conventions: StageConventions, strict: Bool,
+                                    concurrently: Bool? = nil) -> [Diagnostic] {
         let context = CheckContext(rules: rules, strict: strict, conventions: conventions, base: base)
+        let checks = CheckRegistry.labFileChecks
         var found: [Diagnostic] = []
-        for check in CheckRegistry.labFileChecks { found += check.check(file, context: context) }
+        if !(concurrently ?? (file.source.bytes.count >= parallelChecksFrom)) {
+            for check in checks { found += check.check(file, context: context) }
+        } else {
+            // A large file's checks run side by side, one check per task, and their findings
+            // join in registry order: the same list as one after the other. Everything they
+            // share is immutable once parsed, and the source's lazy line index takes a lock.
+            var each = [[Diagnostic]](repeating: [], count: checks.count)
+            each.withUnsafeMutableBufferPointer { out in
+                // Each iteration writes only its own element `k`.
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: checks.count) { k in out[k] = checks[k].check(file, context: context) }
+            }
+            found = each.flatMap { $0 }
+        }
         let unnamed = found.indices.filter { found[$0].subject == nil && found[$0].file == file.path }
         for (k, subject) in zip(unnamed, file.subjects(at: unnamed.map { found[$0].start })) { found[k].subject = subject }
         return found
     }
+
+    /// The size (bytes) from which a lab file's checks run concurrently: below it, handing
+    /// them to threads costs more than it saves.
+    static let parallelChecksFrom = 256 * 1024
 
     /// Whether a lab file sets strict mode for itself (`[__meta__] strict = true`), and strict
     /// mode for it with the reason.
