@@ -144,6 +144,57 @@ final class SupportTests: XCTestCase {
         XCTAssertFalse(Glob("f[!a].toml").matches("fa.toml"))
     }
 
+    /// An unknown dependency's help lists the module's stage ids, the first twelve of a large
+    /// module and how many more.
+    func testUnknownDependencyHelpListsAtMostTwelveIds() throws {
+        func help(_ stages: Int) throws -> String? {
+            var text = (0..<stages).map { "[[m]]\nid = 'stage\($0)'\nD = 'x'\n" }.joined()
+            text += "[[m]]\nid = 'last'\ndepends_on = ['qqqqqqqqqqqqqqqq']\nD = 'x'\n"
+            return TestRules.check(try TestRules.read("lab_stages.toml", text), strict: false).first { $0.id == "LC105" }?.help
+        }
+        XCTAssertEqual(try help(2), "stages of module 'm': stage0, stage1, last")
+        XCTAssertEqual(try help(40), "stages of module 'm': " + (0..<12).map { "stage\($0)" }.joined(separator: ", ") + " and 29 more")
+    }
+
+    /// The suggestion, computed with length bounds and a bounded distance, against the plain
+    /// definition (every candidate's full distance, sorted, first closest within the limit):
+    /// random names and candidates with case and `-`/`_` variants, transpositions, non-ASCII.
+    func testNearestNameEqualsThePlainDefinition() {
+        func plain(_ name: String, _ candidates: [String]) -> String? {
+            let fold = { (s: String) in String(s.lowercased().map { $0 == "-" ? "_" : $0 }) }
+            var best: (String, Int)? = nil
+            for c in candidates.sorted() {
+                let d = fold(c) == fold(name) ? 0 : NearestName.distance(name, c)
+                if best == nil || d < best!.1 { best = (c, d) }
+            }
+            guard let (c, d) = best, d <= max(1, min(3, name.count / 3)) else { return nil }
+            return c
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcAB_-é") + ["İ", "ß"]
+        func word() -> String { String((0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }) }
+        func variant(_ w: String) -> String {
+            var c = Array(w)
+            switch Int.random(in: 0..<5, using: &generator) {
+            case 0: return w.uppercased()
+            case 1: return w.replacingOccurrences(of: "_", with: "-")
+            case 2: if c.count > 1 { let i = Int.random(in: 0..<(c.count - 1), using: &generator); c.swapAt(i, i + 1) }
+            case 3: if !c.isEmpty { c.remove(at: Int.random(in: 0..<c.count, using: &generator)) }
+            default: c.insert(alphabet.randomElement(using: &generator)!, at: Int.random(in: 0...c.count, using: &generator))
+            }
+            return String(c)
+        }
+        var suggested = 0
+        for _ in 0..<3_000 {
+            let candidates = (0..<Int.random(in: 0...12, using: &generator)).map { _ in word() }
+            let name = Bool.random(using: &generator) && !candidates.isEmpty ? variant(candidates.randomElement(using: &generator)!) : word()
+            let expected = plain(name, candidates)
+            XCTAssertEqual(NearestName.suggestion(for: name, among: candidates), expected, "\(name) among \(candidates)")
+            if expected != nil { suggested += 1 }
+        }
+        XCTAssertGreaterThan(suggested, 300)
+    }
+
     func testNearestName() {
         XCTAssertEqual(NearestName.suggestion(for: "strictt", among: ["strict", "rules"]), "strict")
         XCTAssertEqual(NearestName.suggestion(for: "Stage-Files", among: ["stage_files"]), "stage_files")

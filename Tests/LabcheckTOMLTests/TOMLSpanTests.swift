@@ -41,6 +41,28 @@ final class TOMLSpanTests: XCTestCase {
         }
     }
 
+    /// JSON string escaping, appended in runs, against the plain definition: every scalar
+    /// looked at alone (quotes, backslashes, controls, DEL, C1 controls, U+2028/9, non-ASCII with
+    /// and without `asciiOnly`, astral characters as surrogate pairs).
+    func testJSONStringsEqualScalarByScalarEscaping() {
+        func plain(_ s: String, asciiOnly: Bool) -> String {
+            var out = "\""
+            for u in s.unicodeScalars { JSONText.appendScalar(u, to: &out, asciiOnly: asciiOnly) }
+            return out + "\""
+        }
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "plain text ", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "\u{80}", "\u{9F}", "\u{A0}",
+                      "é", "\u{2028}", "\u{2029}", "\u{2027}", "\u{202A}", "€", "🙂", "\u{FEFF}", "~", " "]
+        for _ in 0..<2_000 {
+            let s = (0..<Int.random(in: 0...20, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            for asciiOnly in [false, true] {
+                var out = "x"
+                JSONText.appendString(s, to: &out, asciiOnly: asciiOnly)
+                XCTAssertEqual(out, "x" + plain(s, asciiOnly: asciiOnly), "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
+            }
+        }
+    }
+
     /// Key lookups (the per-table bit filter, the linear search of small tables and the hash
     /// index of large ones) against a plain search of the entries, for present and absent keys.
     func testKeyLookupEqualsAPlainSearch() throws {

@@ -25,6 +25,7 @@ public struct StageDependencyCheck: LabFileCheck {
             // The ids and their set are built only for a module whose stages name dependencies.
             lazy var ids = module.stages.compactMap(\.id)
             lazy var known = Set(ids)
+            lazy var nearest = NearestName.Candidates(ids)
             var edges: [String: [(String, ByteSpan)]] = [:]
             for stage in module.stages {
                 for key in context.conventions.dependencyKeys where stage.table.has(key) {
@@ -34,8 +35,8 @@ public struct StageDependencyCheck: LabFileCheck {
                         if known.contains(name) {
                             if let id = stage.id { edges[id, default: []].append((name, item.span)) }
                         } else {
-                            let help = NearestName.suggestion(for: name, among: ids).map { "did you mean '\($0)'?" }
-                                ?? "stages of module '\(module.name)': \(ids.isEmpty ? "none has an id" : ids.joined(separator: ", "))"
+                            let help = nearest.suggestion(for: name).map { "did you mean '\($0)'?" }
+                                ?? "stages of module '\(module.name)': \(ids.isEmpty ? "none has an id" : Self.listed(ids))"
                             out.append(diagnostic("LC105", file, "stage \(stage.displayName) depends on '\(name)', which is not a stage of module '\(module.name)'",
                                                   item.span, help: help))
                         }
@@ -45,6 +46,12 @@ public struct StageDependencyCheck: LabFileCheck {
             if !edges.isEmpty { out += cycles(edges, ids: ids, module: module.name, file: file) }
         }
         return out
+    }
+
+    /// The first ids of a module, and how many more: a module of thousands of stages would
+    /// otherwise put every id into the help of every unknown dependency.
+    static func listed(_ ids: [String], limit: Int = 12) -> String {
+        ids.count <= limit ? ids.joined(separator: ", ") : ids.prefix(limit).joined(separator: ", ") + " and \(ids.count - limit) more"
     }
 
     /// One diagnostic per cycle, at the edge that closes it. A depth-first search with an
