@@ -157,14 +157,29 @@ final class SupportTests: XCTestCase {
     }
 
     /// The suggestion, computed with length bounds and a bounded distance, against the plain
-    /// definition (every candidate's full distance, sorted, first closest within the limit):
+    /// definition (every candidate's full distance, sorted, first closest within the limit),
+    /// and the distance itself against the whole table:
     /// random names and candidates with case and `-`/`_` variants, transpositions, non-ASCII.
     func testNearestNameEqualsThePlainDefinition() {
+        /// The whole table, every cell: insertions, deletions, substitutions, transpositions.
+        func fullDistance(_ a: String, _ b: String) -> Int {
+            let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+            var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+            for i in 0...x.count { d[i][0] = i }
+            for j in 0...y.count { d[0][j] = j }
+            for i in stride(from: 1, through: x.count, by: 1) {
+                for j in stride(from: 1, through: y.count, by: 1) {
+                    d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+                    if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+                }
+            }
+            return d[x.count][y.count]
+        }
         func plain(_ name: String, _ candidates: [String]) -> String? {
             let fold = { (s: String) in String(s.lowercased().map { $0 == "-" ? "_" : $0 }) }
             var best: (String, Int)? = nil
             for c in candidates.sorted() {
-                let d = fold(c) == fold(name) ? 0 : NearestName.distance(name, c)
+                let d = fold(c) == fold(name) ? 0 : fullDistance(name, c)
                 if best == nil || d < best!.1 { best = (c, d) }
             }
             guard let (c, d) = best, d <= max(1, min(3, name.count / 3)) else { return nil }
@@ -190,6 +205,7 @@ final class SupportTests: XCTestCase {
             let name = Bool.random(using: &generator) && !candidates.isEmpty ? variant(candidates.randomElement(using: &generator)!) : word()
             let expected = plain(name, candidates)
             XCTAssertEqual(NearestName.suggestion(for: name, among: candidates), expected, "\(name) among \(candidates)")
+            for c in candidates { XCTAssertEqual(NearestName.distance(name, c), fullDistance(name, c), "\(name) to \(c)") }
             if expected != nil { suggested += 1 }
         }
         XCTAssertGreaterThan(suggested, 300)

@@ -28,7 +28,7 @@ public struct StageDependencyCheck: LabFileCheck {
             lazy var nearest = NearestName.Candidates(ids)
             var edges: [String: [(String, ByteSpan)]] = [:]
             for stage in module.stages {
-                for key in context.conventions.dependencyKeys where stage.table.has(key) {
+                for key in context.conventions.dependencyKeys {
                     guard let items = stage.table[key]?.array?.items else { continue }
                     for item in items {
                         guard let name = item.string else { continue }
