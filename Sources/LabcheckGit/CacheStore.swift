@@ -22,6 +22,8 @@ public struct CacheDirectory: Sendable {
     public static let scanCacheLimit = 1 << 30
     /// A run record's largest accepted size.
     public static let recordLimit = 256 << 20
+    /// An import graph's largest accepted size (20,000 modules, 400,000 imports: ~10 MB).
+    public static let graphLimit = 1 << 30
     /// How many run records are kept (the newest by modification time).
     public static let recordsKept = 64
 
@@ -290,9 +292,20 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     static let outcomeMagic: [UInt8] = Array("LCIMP\u{1}\n".utf8)
     static let outcomesKept = 16
 
-    public init(directory: CacheDirectory, configurationIdentity: String, log: (String) -> Void) {
+    public init(directory: CacheDirectory, configurationIdentity: String, log: @escaping (String) -> Void) {
         self.directory = directory
         identity = configurationIdentity
+        self.log = log
+    }
+
+    private let log: (String) -> Void
+    private var loaded = false
+
+    /// Reads the digest file on first use (a run that only patches a kept graph never needs it).
+    /// Called under `lock`.
+    private func loadDigests() {
+        guard !loaded else { return }
+        loaded = true
         guard let payload = Envelope.open(digestFile, magic: Self.digestMagic, limit: CacheDirectory.scanCacheLimit, log: log) else { return }
         guard payload.count % 28 == 0 else {
             log("cache: \(digestFile) is not a valid labcheck digest file; ignored")
@@ -314,12 +327,14 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     public func scanDigest(blob: String) -> UInt64? {
         lock.lock()
         defer { lock.unlock() }
+        loadDigests()
         return digests[blob]
     }
 
     public func storeScanDigests(_ found: [String: UInt64]) {
         lock.lock()
         defer { lock.unlock() }
+        loadDigests()
         current.merge(found) { _, new in new }
         if found.contains(where: { digests[$0.key] != $0.value }) { changed = true }
         digests.merge(found) { _, new in new }
@@ -346,6 +361,25 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
         _ = Envelope.write(payload, magic: Self.outcomeMagic, to: directory.path + "/imports/" + key)
         ResultStore.prune(directory.path + "/imports", keep: Self.outcomesKept)
     }
+
+    /// Graphs under `<cache dir>/graphs/` (binary, `ImportGraphStateCodec`, in the checksummed
+    /// envelope; bounded by `CacheDirectory.graphLimit`), pruned to the newest `graphsKept`:
+    /// one is ~10 MB for 20,000 modules and 400,000 imports.
+    public func graphState(key: String) -> ImportGraphState? {
+        let file = directory.path + "/graphs/" + key
+        guard let payload = Envelope.open(file, magic: Self.graphMagic, limit: CacheDirectory.graphLimit, log: { _ in }),
+              let state = ImportGraphStateCodec.decode(payload) else { return nil }
+        _ = utimes(file, nil)
+        return state
+    }
+
+    public func storeGraphState(_ state: ImportGraphState, key: String) {
+        _ = Envelope.write(ImportGraphStateCodec.encode(state), magic: Self.graphMagic, to: directory.path + "/graphs/" + key)
+        ResultStore.prune(directory.path + "/graphs", keep: Self.graphsKept)
+    }
+
+    static let graphMagic: [UInt8] = Array("LCGRAPH\u{1}\n".utf8)
+    static let graphsKept = 4
 
     /// Writes the digests back if they changed.
     public func save(log: (String) -> Void) {

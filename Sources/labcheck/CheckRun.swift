@@ -176,19 +176,24 @@ final class CheckRun {
         }
         guard let earlier else { return nil }
         let started = Date()
-        let configuration = try RepositoryConfiguration.load(IndexPathsReader(repository: repository), bundled: rules)
+        let staged = try IndexPathsReader(repository: repository)
+        let configuration = try RepositoryConfiguration.load(staged, bundled: rules)
         let changes = try repository.indexChanges(againstTree: identity.baseTree)
         let repository = self.repository, baseTree = identity.baseTree
+        // Kept graphs are read and stored by key: the earlier record names its graph's, and a
+        // patched graph's key is derived from it (which folds in the configuration's identity).
+        let graphs = cacheDirectory.map { ImportMemoStore(directory: $0, configurationIdentity: "patched import graphs", log: log) }
         let reader = IncrementalCheck.Reader(baseEntry: { try repository.treeEntry($0, inTree: baseTree) },
                                              bytes: { try repository.blobBytes(ofEntry: $0) },
-                                             isRegular: GitRepository.isRegularEntry)
+                                             isRegular: GitRepository.isRegularEntry, snapshot: staged, memo: graphs)
         switch try IncrementalCheck.run(from: earlier, indexChanges: changes, configuration: configuration, strictFlag: strict, reader: reader) {
         case .wholeRun(let why):
             log("incremental: a whole run is needed (\(why))")
             return nil
-        case .record(let record, let changed):
+        case .record(let record, let changed, let patched):
             log("incremental: from \(origin); \(changed.count) file(s) changed since: "
                 + changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", ..." : "")
+                + (patched.isEmpty ? "" : "; the kept import graph patched with the new imports of \(patched.count) file(s), every contract checked again")
                 + " (\(Int(Date().timeIntervalSince(started) * 1000)) ms; `--no-cache` checks everything)")
             save(record, identity, store)
             return record

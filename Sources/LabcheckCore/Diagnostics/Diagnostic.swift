@@ -59,6 +59,15 @@ public struct Diagnostic: Sendable, Hashable, Codable {
         if let source { attachSourceLine(from: source) }
     }
 
+    /// The diagnostic without its source line (as caches keep findings: the line is cut from
+    /// the file again when they are reused).
+    public var bare: Diagnostic {
+        var d = self
+        d.sourceLine = nil
+        d.sourceLineFirstColumn = 1
+        return d
+    }
+
     /// Sets the source line from `source`, at the diagnostic's start.
     public mutating func attachSourceLine(from source: SourceText) {
         (sourceLine, sourceLineFirstColumn) = source.lineExcerpt(start.line, column: start.column)

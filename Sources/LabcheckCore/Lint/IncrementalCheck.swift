@@ -11,6 +11,11 @@ import LabcheckTOML
 ///   its import findings are kept with their source lines cut again;
 /// - a Python file whose imports scan exactly as before (modules, names, lines, columns, guards),
 ///   so the graph is the same: its findings are kept with their source lines cut again;
+/// - a Python file whose imports changed, when the earlier run's import graph is kept
+///   (`RunRecord.importKey`, `ImportGraphState`) and no suppression comment is in the
+///   snapshot: the kept graph is patched with the file's new imports (the module table is the
+///   same: no file was added or deleted), and every import finding is found again on it, the
+///   contracts checked on the whole patched graph;
 /// - any other file that is neither checked nor read for the configuration.
 /// Anything else needs a whole run: a file added, deleted or turned into a symlink (the module
 /// set and the lab set change), a configuration file or a registered config file, a
@@ -27,17 +32,25 @@ public enum IncrementalCheck {
         public let bytes: (String) throws -> [UInt8]?
         /// Whether an entry is a regular file.
         public let isRegular: (String) -> Bool
+        /// The staged snapshot (source lines of import findings are cut from its files).
+        public let snapshot: (any SnapshotReader)?
+        /// Where the earlier run's import graph is kept.
+        public let memo: (any ImportMemo)?
 
-        public init(baseEntry: @escaping (String) throws -> String, bytes: @escaping (String) throws -> [UInt8]?, isRegular: @escaping (String) -> Bool) {
+        public init(baseEntry: @escaping (String) throws -> String, bytes: @escaping (String) throws -> [UInt8]?, isRegular: @escaping (String) -> Bool,
+                    snapshot: (any SnapshotReader)? = nil, memo: (any ImportMemo)? = nil) {
             self.baseEntry = baseEntry
             self.bytes = bytes
             self.isRegular = isRegular
+            self.snapshot = snapshot
+            self.memo = memo
         }
     }
 
-    /// The new record, or why a whole run is needed.
+    /// The new record, or why a whole run is needed. `patched`: the Python files whose new
+    /// imports were patched into the earlier run's graph.
     public enum Outcome {
-        case record(RunRecord, changed: [String])
+        case record(RunRecord, changed: [String], patched: [String])
         case wholeRun(String)
     }
 
@@ -65,6 +78,8 @@ public enum IncrementalCheck {
             changed.append((path, old, new))
         }
         var fresh: [String: [Diagnostic]] = [:]   // per changed file: its new findings
+        var kept: [String: [Diagnostic]] = [:]    // per changed file: its import findings carried over
+        var newImports: [(path: String, bytes: [UInt8], entry: String)] = []   // Python files whose imports changed
         for (path, oldEntry, newEntry) in changed {
             if configuration.isConfigurationFile(path) { return .wholeRun("\(path) is read for the configuration") }
             if config.registeredConfigs.contains(where: { $0.matches(path) }) { return .wholeRun("\(path) is a registered config file") }
@@ -81,10 +96,8 @@ public enum IncrementalCheck {
             let source = SourceText(new)
             // Findings of the import phase located in the file (in a Python file, all of them),
             // kept with their source lines cut again: the graph is the same.
-            let kept = earlier.diagnostics.filter { $0.file == path && (isPython || $0.id.hasPrefix("LC3")) }.map { d -> Diagnostic in
-                var d = d
-                d.sourceLine = nil
-                d.sourceLineFirstColumn = 1
+            kept[path] = earlier.diagnostics.filter { $0.file == path && (isPython || $0.id.hasPrefix("LC3")) }.map { d -> Diagnostic in
+                var d = d.bare
                 d.attachSourceLine(from: source)
                 return d
             }
@@ -110,19 +123,65 @@ public enum IncrementalCheck {
                     found += Linter.checkLabFile(file, base: base, rules: configuration.rules, conventions: conventions, strict: on)
                 }
             } else if PythonImportScanner.scan(old) != PythonImportScanner.scan(new) {
-                return .wholeRun("\(path): its imports changed")
+                newImports.append((path, new, newEntry))
             }
-            fresh[path] = found + kept
+            fresh[path] = found
         }
         var record = earlier
-        record.diagnostics = (earlier.diagnostics.filter { fresh[$0.file] == nil } + fresh.values.joined()).sorted(by: Diagnostic.sortKey)
+        var patched: [String] = []
+        if newImports.isEmpty {
+            record.diagnostics = (earlier.diagnostics.filter { fresh[$0.file] == nil } + fresh.map { $0.value + (kept[$0.key] ?? []) }.joined())
+                .sorted(by: Diagnostic.sortKey)
+        } else {
+            // The imports changed: the earlier graph, patched, gives every import finding.
+            guard let key = earlier.importKey, let memo = reader.memo, let snapshot = reader.snapshot else {
+                return .wholeRun("\(newImports[0].path): its imports changed, and no import graph of the earlier run is kept")
+            }
+            guard earlier.suppressed.isEmpty, !earlier.diagnostics.contains(where: { $0.id == "LC003" }) else {
+                return .wholeRun("\(newImports[0].path): its imports changed, and the snapshot has suppression comments")
+            }
+            guard var state = memo.graphState(key: key) else {
+                return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph is not in the cache")
+            }
+            // The earlier findings without the import phase's: it must have reported each of them.
+            var remaining = earlier.diagnostics.map(\.bare)
+            var index: [Diagnostic: [Int]] = [:]
+            for (k, d) in remaining.enumerated() { index[d, default: []].append(k) }
+            var dropped = [Bool](repeating: false, count: remaining.count)
+            for d in state.reported {
+                guard let k = index[d]?.popLast() else { return .wholeRun("the kept import graph does not match the earlier findings") }
+                dropped[k] = true
+            }
+            remaining = earlier.diagnostics.indices.filter { !dropped[$0] }.map { earlier.diagnostics[$0] }
+            let fileIndex = Dictionary(state.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
+            let table = state.resolutionTable()
+            for change in newImports {
+                // A file that is no module of the graph (excluded, outside the roots, a taken
+                // name) adds nothing to it.
+                guard let k = fileIndex[change.path] else { continue }
+                state.patch(file: k, scan: PythonImportScanner.scan(change.bytes), table: table)
+                patched.append(change.path)
+            }
+            let (contracts, _) = ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter)
+            var quiet: [String] = []
+            var found = ImportBoundaries.conclude(&state, contracts: contracts, scope: .all, log: &quiet)
+            try ImportBoundaries.addSourceLines(&found, snapshot: snapshot, labFiles: [])
+            record.diagnostics = (remaining.filter { fresh[$0.file] == nil } + fresh.values.joined() + found).sorted(by: Diagnostic.sortKey)
+            record.configurationInvalid = record.diagnostics.contains { ReportSelection.isConfigurationError($0) && $0.severity == .error }
+            // The patched graph is known by the earlier one's key and the patched files' blobs.
+            var material = Array("patched import graph 1\n".utf8) + Array(key.utf8)
+            for change in newImports.sorted(by: { $0.path < $1.path }) { material += [0] + Array(change.path.utf8) + [0] + Array(change.entry.utf8) }
+            let patchedKey = memo.key(material)
+            memo.storeGraphState(state, key: patchedKey)
+            record.importKey = patchedKey
+        }
         record.touched = try indexChanges.compactMap { path, entry -> String? in
             guard reader.isRegular(entry) else { return nil }
             let base = try baseEntry(path)
             return reader.isRegular(base) && blobID(base) == blobID(entry) ? nil : path
         }.sorted()
         record.indexChanges = indexChanges
-        return .record(record, changed: changed.map(\.path))
+        return .record(record, changed: changed.map(\.path), patched: patched)
     }
 
     /// The blob id of an entry text (`"<mode> <id>"`).

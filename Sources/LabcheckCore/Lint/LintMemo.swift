@@ -40,6 +40,9 @@ public protocol ImportMemo: AnyObject, Sendable {
     func key(_ material: [UInt8]) -> String
     func outcome(key: String) -> ImportPhaseOutcome?
     func store(_ outcome: ImportPhaseOutcome, key: String)
+    /// The graph the phase under `key` built (`ImportGraphState`), or a patched one.
+    func graphState(key: String) -> ImportGraphState?
+    func storeGraphState(_ state: ImportGraphState, key: String)
 }
 
 /// A 64-bit digest (FNV-1a) of one file's scan: every import with its place and flags, or the

@@ -248,6 +248,9 @@ public struct LintResult {
     /// The import graph and the contracts, when contracts are configured (`labcheck graph`).
     public var importGraph: ImportGraph? = nil
     public var contracts: [ImportContract] = []
+    /// The import phase's key in the import memo, when it stored (or found) one there: where
+    /// its graph is kept for a later incremental run (`RunRecord.importKey`).
+    public var importKey: String? = nil
 }
 
 /// Runs the checks over a snapshot: select the files in scope, check lab files, check
@@ -271,7 +274,7 @@ public enum Linter {
         var importCache = request.importCache
         let pythonScope: ReportScope = configurationTouched(request) ? .all : request.scope
         let (contracts, contractProblems) = ImportBoundaries.contracts(config: configuration.config, rules: configuration.rules, importLinter: configuration.importLinter)
-        let (importFindings, pythonSuppressions, pythonModules, importGraph, moduleCount) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
+        let (importFindings, pythonSuppressions, pythonModules, importGraph, moduleCount, importKey) = try checkImports(request, contracts: contracts, problems: contractProblems, labFiles: labFiles,
                                                                      allLabPaths: selection.allLabs, conventions: conventions, cache: &importCache, log: &log)
         diagnostics += importFindings
         let (kept, suppressed) = try applySuppressions(diagnostics, request, selection: selection, labFiles: labFiles,
@@ -287,6 +290,7 @@ public enum Linter {
         result.files = (selection.labs.count, python, selection.configs.count)
         result.pythonNotChecked = inScope.count - python
         result.importGraph = importGraph
+        result.importKey = importKey
         result.contracts = contracts
         return result
     }
@@ -454,11 +458,11 @@ public enum Linter {
     /// Checks the import contracts over the whole snapshot, stage code of every lab file included.
     static func checkImports(_ request: LintRequest, contracts: [ImportContract], problems: [Diagnostic], labFiles: [LabFile], allLabPaths: [String],
                              conventions: StageConventions, cache: inout ImportScanCache, log: inout [String]) throws
-        -> ([Diagnostic], [Suppression], Set<String>, ImportGraph?, Int?) {
+        -> ([Diagnostic], [Suppression], Set<String>, ImportGraph?, Int?, String?) {
         let configuration = request.configuration
         guard !contracts.isEmpty else {
             log.append("imports: no import contracts configured; Python files are not scanned")
-            return (problems, [], [], nil, nil)
+            return (problems, [], [], nil, nil, nil)
         }
         var allLabs = labFiles
         let checked = Set(labFiles.map(\.path))
@@ -473,12 +477,12 @@ public enum Linter {
                                            conventions: conventions, scope: scope, verbose: request.verbose)
         if let memo = request.importMemo, request.scope.touched == nil {
             let loader = request.importCacheLoader ?? { [cache] in cache }
-            let (found, suppressions, count, used) = try ImportBoundaries.checkMemoized(input, memo: memo, loadCache: loader, log: &log)
+            let (found, suppressions, count, used, key) = try ImportBoundaries.checkMemoized(input, memo: memo, loadCache: loader, log: &log)
             if let used { cache = used }
-            return (problems + found, suppressions, [], nil, count)
+            return (problems + found, suppressions, [], nil, count, key)
         }
         if let loader = request.importCacheLoader { cache = loader() }
-        let (found, suppressions, modules, graph) = try ImportBoundaries.check(input, cache: &cache, log: &log)
-        return (problems + found, suppressions, modules, graph, nil)
+        let (found, suppressions, modules, graph, _) = try ImportBoundaries.check(input, cache: &cache, log: &log)
+        return (problems + found, suppressions, modules, graph, nil, nil)
     }
 }

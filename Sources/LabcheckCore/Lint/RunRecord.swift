@@ -24,6 +24,10 @@ public struct RunRecord: Sendable {
     /// later run against the same base finds from it what changed since this run
     /// (`IncrementalCheck`). Nil for other snapshots.
     public var indexChanges: [String: String]? = nil
+    /// Where the import memo keeps the graph this record's import findings come from
+    /// (`ImportGraphState`), if it does: a later staged run whose change edits imports patches
+    /// it. Nil when the run built no graph it could store (or no contract is configured).
+    public var importKey: String? = nil
 
     public init(diagnostics: [Diagnostic], suppressed: [SuppressedFinding], touched: [String]?, filesChecked: Int, labFiles: Int,
                 pythonFiles: Int, configFiles: Int, pythonNotChecked: Int, configurationInvalid: Bool) {
@@ -46,6 +50,7 @@ public struct RunRecord: Sendable {
         (labFiles, pythonFiles, configFiles) = result.files
         pythonNotChecked = result.pythonNotChecked
         configurationInvalid = result.configurationInvalid
+        importKey = result.importKey
     }
 
     /// The same run seen without a diff base: the findings of checks that compare with the base
@@ -121,7 +126,7 @@ public enum ReportSelection {
 /// Decoding checks every length and index against the bytes and returns nil on anything that
 /// does not decode exactly (the cache file's checksum has been verified before).
 public enum RunRecordCodec {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     public static func encode(_ record: RunRecord) -> [UInt8] {
         var strings: [String] = []
@@ -170,6 +175,7 @@ public enum RunRecordCodec {
         } else {
             body.append(0)
         }
+        opt(record.importKey)
         // The version, the string table, then the body.
         var out: [UInt8] = [version]
         int(strings.count, into: &out)
@@ -256,11 +262,13 @@ public enum RunRecordCodec {
             changes = table
         default: return nil
         }
+        guard let importKey = opt() else { return nil }
         guard p == bytes.count else { return nil }
         var record = RunRecord(diagnostics: diagnostics, suppressed: suppressed, touched: touched, filesChecked: filesChecked,
                                labFiles: lab, pythonFiles: python, configFiles: config, pythonNotChecked: notChecked,
                                configurationInvalid: invalid == 1)
         record.indexChanges = changes
+        record.importKey = importKey
         return record
     }
 }

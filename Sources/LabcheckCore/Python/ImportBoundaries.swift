@@ -78,29 +78,43 @@ public enum ImportBoundaries {
     typealias ScanOutcome = Result<[PythonImport], PythonScanError>
 
     /// The phases, in order: discover -> read and scan (cache) -> resolve -> graph -> contracts
-    /// -> report.
+    /// -> report. The state is what a later run patches (`ImportGraphState`).
     public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws
-        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>, graph: ImportGraph) {
+        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>, graph: ImportGraph, state: ImportGraphState) {
         var timer = LapTimer()
         var graph = ImportGraph()
         var suppressions: [Suppression] = []
         let (files, rootProblems) = discover(input, graph: &graph, log: &log)
         let outcomes = try readAndScan(files, input.snapshot, cache: &cache, log: &log, timer: &timer, suppressions: &suppressions)
         let resolutions = resolve(files, outcomes, in: graph)
-        var diagnostics = rootProblems
-        diagnostics += buildGraph(&graph, files: files, outcomes: outcomes, resolutions: resolutions, scope: input.scope)
-        diagnostics += addStageCode(&graph, input, log: &log)
+        let (edgeStart, scanFailures) = buildGraph(&graph, files: files, outcomes: outcomes, resolutions: resolutions)
+        let stageProblems = addStageCode(&graph, input, log: &log)
         log.append("python: \(graph.edgeCount) import edge(s), \(graph.unresolved.count) unresolved import(s) of internal packages")
-        diagnostics += relativeEscapes(graph, scope: input.scope)
         log.append("python: graph built in \(timer.lap())")
-        let (contracts, problems) = validateExpressions(input.contracts, graph: graph, log: &log)
-        diagnostics += problems
-        diagnostics += undeclaredLayers(contracts, files: files, scope: input.scope)
-        let checked = checkContracts(contracts, graph: graph, scope: input.scope)
-        log.append("python: \(contracts.count) contract(s) checked in \(timer.lap())")
-        diagnostics += report(contracts, checked, graph: graph, log: &log)
+        var state = ImportGraphState(graph: graph, files: files.map(\.module), edgeStart: edgeStart, rootProblems: rootProblems,
+                                     scanFailures: scanFailures, stageProblems: stageProblems)
+        var diagnostics = conclude(&state, contracts: input.contracts, scope: input.scope, log: &log)
+        log.append("python: \(input.contracts.count) contract(s) checked in \(timer.lap())")
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
-        return (diagnostics, suppressions, Set(files.map(\.module.file)), graph)
+        return (diagnostics, suppressions, Set(files.map(\.module.file)), state.graph, state)
+    }
+
+    /// The phase from a built (or patched) graph on: the findings of the graph's construction
+    /// in scope, then the contracts' (validated against the graph, checked on every core).
+    /// Sets the state's `reported` to the result (without source lines).
+    static func conclude(_ state: inout ImportGraphState, contracts all: [ImportContract], scope: ReportScope, log: inout [String]) -> [Diagnostic] {
+        let graph = state.graph
+        var diagnostics = state.rootProblems
+        diagnostics += state.scanFailures.map(\.diagnostic).filter { scope.contains($0.file) }
+        diagnostics += state.stageProblems.filter { scope.contains($0.file) }
+        diagnostics += relativeEscapes(graph, scope: scope)
+        let (contracts, problems) = validateExpressions(all, graph: graph, log: &log)
+        diagnostics += problems
+        diagnostics += undeclaredLayers(contracts, files: state.files, scope: scope)
+        let checked = checkContracts(contracts, graph: graph, scope: scope)
+        diagnostics += report(contracts, checked, graph: graph, log: &log)
+        state.reported = diagnostics.map(\.bare)
+        return diagnostics
     }
 
     /// The import phase of a whole-snapshot run with a memo: when every module's scan, every
@@ -109,8 +123,10 @@ public enum ImportBoundaries {
     /// phase runs (`loadCache` gives the scan cache only then) and its outcome is stored.
     /// Scans are known by a digest per blob id (`ImportScanDigest`): files without one (the
     /// touched ones) are scanned first, and when many are missing the lookup is skipped.
+    /// The key returned names the phase's outcome and graph in the memo (nil when some module's
+    /// scan digest is unknown, and nothing was stored).
     public static func checkMemoized(_ input: Input, memo: any ImportMemo, loadCache: () -> ImportScanCache, log: inout [String]) throws
-        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Int, cache: ImportScanCache?) {
+        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Int, cache: ImportScanCache?, key: String?) {
         var quiet: [String] = []
         let (files, _) = discoverModules(input, log: &quiet)
         var digests = [UInt64?](repeating: nil, count: files.count)
@@ -133,13 +149,13 @@ public enum ImportBoundaries {
                 try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
                 log.append("python: \(known.modules) module(s); modules, imports, stage code and contracts are as in an earlier run: its import findings reused"
                            + (missing.isEmpty ? "" : " (\(missing.count) changed file(s) scanned to know)"))
-                return (diagnostics, known.suppressions, known.modules, nil)
+                return (diagnostics, known.suppressions, known.modules, nil, key)
             }
         } else {
             log.append("python: \(missing.count) of \(files.count) file(s) not seen before: the import graph is built without looking for an earlier one")
         }
         var cache = loadCache()
-        let (diagnostics, suppressions, modules, _) = try check(input, cache: &cache, log: &log)
+        let (diagnostics, suppressions, modules, _, state) = try check(input, cache: &cache, log: &log)
         var all: [String: UInt64] = [:]
         for (k, f) in files.enumerated() {
             guard let id = f.contentID else { continue }
@@ -150,16 +166,13 @@ public enum ImportBoundaries {
         }
         memo.storeScanDigests(all)
         if digests.allSatisfy({ $0 != nil }) {
-            let stored = diagnostics.map { d -> Diagnostic in
-                var bare = d
-                bare.sourceLine = nil
-                bare.sourceLineFirstColumn = 1
-                return bare
-            }
-            memo.store(ImportPhaseOutcome(diagnostics: stored, suppressions: suppressions, modules: modules.count),
-                       key: memo.key(memoMaterial(input, files: files, digests: digests)))
+            let stored = diagnostics.map(\.bare)
+            let key = memo.key(memoMaterial(input, files: files, digests: digests))
+            memo.store(ImportPhaseOutcome(diagnostics: stored, suppressions: suppressions, modules: modules.count), key: key)
+            memo.storeGraphState(state, key: key)
+            return (diagnostics, suppressions, modules.count, cache, key)
         }
-        return (diagnostics, suppressions, modules.count, cache)
+        return (diagnostics, suppressions, modules.count, cache, nil)
     }
 
     /// What determines the import phase besides the configuration: every path of the snapshot
@@ -407,23 +420,31 @@ public enum ImportBoundaries {
     }
 
     /// Phase 4: the resolutions added in file order (so the graph does not depend on
-    /// scheduling); a file that could not be scanned is LC305 where in scope.
+    /// scheduling). Returns where each file's edges start (and the end of the last), and an
+    /// LC305 finding for each file that could not be scanned.
     static func buildGraph(_ graph: inout ImportGraph, files: [SourceFile], outcomes: [ScanOutcome],
-                           resolutions: [ImportGraph.Resolution?], scope: ReportScope) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
+                           resolutions: [ImportGraph.Resolution?]) -> (edgeStart: [Int32], failures: [(file: Int32, diagnostic: Diagnostic)]) {
+        var failures: [(file: Int32, diagnostic: Diagnostic)] = []
+        var edgeStart: [Int32] = []
+        edgeStart.reserveCapacity(files.count + 1)
         for (k, file) in files.enumerated() {
+            edgeStart.append(Int32(graph.edgeCount))
             switch outcomes[k] {
             case .success:
                 if let resolution = resolutions[k] { graph.add(resolution, of: file.module) }
             case .failure(let e):
-                guard scope.contains(file.module.file) else { continue }
-                diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan \(file.module.file) for imports: \(e.message)",
-                                              file: file.module.file, start: SourcePosition(line: e.line, column: e.column),
-                                              end: SourcePosition(line: e.line, column: e.column),
-                                              help: "its imports are not part of the graph until it is valid UTF-8 Python"))
+                failures.append((Int32(k), scanFailure(file.module.file, e)))
             }
         }
-        return diagnostics
+        edgeStart.append(Int32(graph.edgeCount))
+        return (edgeStart, failures)
+    }
+
+    /// LC305 for a Python file that could not be scanned.
+    static func scanFailure(_ file: String, _ e: PythonScanError) -> Diagnostic {
+        Diagnostic(id: "LC305", severity: .warning, message: "cannot scan \(file) for imports: \(e.message)",
+                   file: file, start: SourcePosition(line: e.line, column: e.column), end: SourcePosition(line: e.line, column: e.column),
+                   help: "its imports are not part of the graph until it is valid UTF-8 Python")
     }
 
     /// Phase 4, continued: the code of raw_python and legacy stages, as modules named after
@@ -446,7 +467,6 @@ public enum ImportBoundaries {
                         return ImportSite(file: file.path, line: p.line, column: p.column)
                     }
                 case .failure(let e):
-                    guard input.scope.contains(file.path) else { continue }
                     let p = file.source.position(of: map.sourceOffset(line: e.line, column: e.column))
                     diagnostics.append(Diagnostic(id: "LC305", severity: .warning, message: "cannot scan the code of stage \(stage.displayName) for imports: \(e.message)",
                                                   file: file.path, start: p, end: p, source: file.source))
@@ -528,19 +548,19 @@ public enum ImportBoundaries {
     /// `exhaustive = true` on a layers contract: each child of each container (a module or
     /// package directly inside it) must be one of the layers or of `exhaustive_ignores`; each
     /// other child is an LC302 violation at its first file (import-linter's exhaustive layers).
-    static func undeclaredLayers(_ contracts: [ImportContract], files: [SourceFile], scope: ReportScope) -> [Diagnostic] {
+    static func undeclaredLayers(_ contracts: [ImportContract], files: [PythonModule], scope: ReportScope) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for contract in contracts where contract.kind == .layers && contract.exhaustive {
             let declared = Set(contract.layers.flatMap { $0.tails.map(\.name) } + contract.exhaustiveIgnores)
             for container in contract.containers {
                 var children: [String: String] = [:]   // child tail -> its first file
-                for f in files.sorted(by: { $0.module.file < $1.module.file }) where isWithin(f.module.name, container) && f.module.name != container {
-                    let rest = f.module.name.dropFirst(container.count + 1)
+                for f in files.sorted(by: { $0.file < $1.file }) where isWithin(f.name, container) && f.name != container {
+                    let rest = f.name.dropFirst(container.count + 1)
                     let tail = String(rest.prefix { $0 != "." })
                     // The child's own file (`__init__.py` or `tail.py`) if it has one, else the
                     // first file inside it.
-                    if f.module.name == container + "." + tail { children[tail] = f.module.file }
-                    else if children[tail] == nil { children[tail] = f.module.file }
+                    if f.name == container + "." + tail { children[tail] = f.file }
+                    else if children[tail] == nil { children[tail] = f.file }
                 }
                 for (tail, file) in children.sorted(by: { $0.key < $1.key }) where !declared.contains(tail) && scope.contains(file) {
                     var d = Diagnostic(id: "LC302", severity: CheckRegistry.severity(of: "LC302"),

@@ -114,22 +114,22 @@ public struct ImportGraph: Sendable {
     private var children: [String: Set<String>] = [:]
     /// Module names by node id (every module of the snapshot, then every external package
     /// imported), and node ids by name.
-    public private(set) var nodeNames: [String] = []
+    public internal(set) var nodeNames: [String] = []
     private var nodeIDs: [String: Int32] = [:]
     /// Whether a node is a module of the snapshot (else an external package).
-    private var isModule: [Bool] = []
+    var isModule: [Bool] = []
     /// Files that hold import sites, by id.
-    private var fileNames: [String] = []
+    var fileNames: [String] = []
     private var fileIDs: [String: Int32] = [:]
     /// For each edge: importer and imported node ids, site, and flags (`typeCheckingFlag`,
     /// `dynamicFlag`).
-    public private(set) var edgeFrom: [Int32] = []
-    public private(set) var edgeTo: [Int32] = []
-    private var edgeFile: [Int32] = []
-    private var edgeLine: [Int32] = []
-    private var edgeColumn: [Int32] = []
-    private var edgeLength: [Int32] = []
-    public private(set) var edgeFlags: [UInt8] = []
+    public internal(set) var edgeFrom: [Int32] = []
+    public internal(set) var edgeTo: [Int32] = []
+    var edgeFile: [Int32] = []
+    var edgeLine: [Int32] = []
+    var edgeColumn: [Int32] = []
+    var edgeLength: [Int32] = []
+    public internal(set) var edgeFlags: [UInt8] = []
     public static let typeCheckingFlag: UInt8 = 1
     public static let dynamicFlag: UInt8 = 2
     public static let guardedFlag: UInt8 = 4
@@ -170,9 +170,9 @@ public struct ImportGraph: Sendable {
     }
 
     /// Relative imports that climb above their top-level package (LC304).
-    public private(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
+    public internal(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
     /// Imports of internal packages that name no module (for `-v`).
-    public private(set) var unresolved: [(module: String, site: ImportSite, text: String)] = []
+    public internal(set) var unresolved: [(module: String, site: ImportSite, text: String)] = []
 
     public init() {}
 

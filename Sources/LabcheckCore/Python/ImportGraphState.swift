@@ -1,0 +1,284 @@
+import LabcheckTOML
+
+/// The import phase of a whole-snapshot run (every file in scope), kept in the cache so that a
+/// later staged run whose change edits the imports of existing Python files re-resolves only
+/// those files and checks the contracts on the patched graph (`IncrementalCheck`), instead of
+/// reading, resolving and adding the imports of every module again.
+///
+/// What a patch may change is what a whole run would compute differently: the edges, relative
+/// escapes and unresolved imports of the patched files, their scan failures, the external
+/// packages imported, and everything the contracts find. What it keeps is what depends only on
+/// the snapshot's paths, the configuration and the stage code (the module table, the roots'
+/// problems, duplicate module names, the stage code's edges): the incremental check patches
+/// only when none of those changed.
+public struct ImportGraphState: Sendable {
+    /// The graph: node `k` is `files[k]` for every Python file (they are added first, in
+    /// discovery order), then stage modules and external packages. A decoded or patched graph
+    /// has no name tables: it is read by the contract checks, never resolved against (a patch
+    /// resolves against `resolutionTable()`).
+    public internal(set) var graph: ImportGraph
+    /// The Python files' modules, in discovery order.
+    public internal(set) var files: [PythonModule]
+    /// The edges of `files[k]` are `edgeStart[k]..<edgeStart[k + 1]`; stage code's follow.
+    var edgeStart: [Int32]
+    /// The roots' problems and duplicate module names (LC001, LC305), as the run found them.
+    var rootProblems: [Diagnostic]
+    /// Files that could not be scanned (LC305), by index into `files`, in that order.
+    var scanFailures: [(file: Int32, diagnostic: Diagnostic)]
+    /// Stage code that could not be scanned (LC305).
+    var stageProblems: [Diagnostic]
+    /// Every finding the phase reported, without source lines: what a patched state's findings
+    /// replace in a record.
+    public internal(set) var reported: [Diagnostic] = []
+
+    /// A table to resolve imports against as a whole run does: the Python files' modules only
+    /// (stage modules are added after every file is resolved).
+    func resolutionTable() -> ImportGraph {
+        var table = ImportGraph()
+        for m in files { table.add(module: m) }
+        return table
+    }
+
+    /// Replaces the imports of `files[k]` with those of a new scan of it (the module table is
+    /// the same). The edges keep their place in the graph, so edge order equals a whole run's.
+    mutating func patch(file k: Int, scan: Result<[PythonImport], PythonScanError>, table: ImportGraph) {
+        let module = files[k]
+        let range = Int(edgeStart[k])..<Int(edgeStart[k + 1])
+        scanFailures.removeAll { $0.file == Int32(k) }
+        var resolution = ImportGraph.Resolution()
+        resolution.file = module.file
+        switch scan {
+        case .success(let imports):
+            resolution = table.resolve(imports, of: module)
+        case .failure(let e):
+            scanFailures.append((Int32(k), ImportBoundaries.scanFailure(module.file, e)))
+            scanFailures.sort { $0.file < $1.file }
+        }
+        let delta = graph.replaceEdges(range, importer: Int32(k), moduleName: module.name, with: resolution)
+        if delta != 0 { for j in (k + 1)..<edgeStart.count { edgeStart[j] += Int32(delta) } }
+    }
+}
+
+extension ImportGraph {
+    /// Replaces the edges in `range` (all of one module's, importer `importer`) with a
+    /// resolution's, and that module's escapes and unresolved imports with the resolution's.
+    /// Returns how many edges were added (negative: removed). External packages no edge
+    /// imports any more are dropped, as a whole run would never have added them.
+    mutating func replaceEdges(_ range: Range<Int>, importer: Int32, moduleName: String, with r: Resolution) -> Int {
+        var externals: [String: Int32] = [:]
+        for (n, module) in isModule.enumerated() where !module { externals[nodeNames[n]] = Int32(n) }
+        let file: Int32
+        if let first = range.first, fileNames[Int(edgeFile[first])] == r.file { file = edgeFile[first] }
+        else if let known = fileNames.firstIndex(of: r.file) { file = Int32(known) }
+        else { file = Int32(fileNames.count); fileNames.append(r.file) }
+        var to: [Int32] = []
+        for target in r.targets {
+            switch target {
+            case .node(let id): to.append(id)
+            case .external(let name):
+                if let id = externals[name] { to.append(id); continue }
+                let id = Int32(nodeNames.count)
+                nodeNames.append(name)
+                isModule.append(false)
+                externals[name] = id
+                to.append(id)
+            }
+        }
+        let n = to.count
+        edgeFrom.replaceSubrange(range, with: repeatElement(importer, count: n))
+        edgeTo.replaceSubrange(range, with: to)
+        edgeFile.replaceSubrange(range, with: repeatElement(file, count: n))
+        edgeLine.replaceSubrange(range, with: r.lines)
+        edgeColumn.replaceSubrange(range, with: r.columns)
+        edgeLength.replaceSubrange(range, with: r.lengths)
+        edgeFlags.replaceSubrange(range, with: r.flags)
+        escapes.removeAll { $0.module == moduleName }
+        escapes += r.escapes.map { (moduleName, $0.site, $0.text) }
+        unresolved.removeAll { $0.module == moduleName }
+        unresolved += r.unresolved.map { (moduleName, $0.site, $0.text) }
+        dropUnimportedExternals()
+        return n - range.count
+    }
+
+    /// Removes external-package nodes that no edge imports, renumbering the nodes after them.
+    mutating func dropUnimportedExternals() {
+        var imported = [Bool](repeating: false, count: nodeNames.count)
+        for t in edgeTo { imported[Int(t)] = true }
+        guard isModule.indices.contains(where: { !isModule[$0] && !imported[$0] }) else { return }
+        var newID = [Int32](repeating: -1, count: nodeNames.count)
+        var names: [String] = [], modules: [Bool] = []
+        for n in nodeNames.indices where isModule[n] || imported[n] {
+            newID[n] = Int32(names.count)
+            names.append(nodeNames[n])
+            modules.append(isModule[n])
+        }
+        nodeNames = names
+        isModule = modules
+        for i in edgeFrom.indices {
+            edgeFrom[i] = newID[Int(edgeFrom[i])]
+            edgeTo[i] = newID[Int(edgeTo[i])]
+        }
+    }
+}
+
+/// The cache's encoding of an `ImportGraphState`: integer arrays as little-endian bytes, names
+/// length-prefixed, findings in the result cache's encoding (`RunRecordCodec`). Decoding checks
+/// every count, id and range against the bytes and returns nil on anything that does not fit.
+public enum ImportGraphStateCodec {
+    static let version: UInt8 = 1
+
+    public static func encode(_ state: ImportGraphState) -> [UInt8] {
+        var w = ByteWriter()
+        w.bytes.append(version)
+        let g = state.graph
+        w.strings(g.nodeNames)
+        w.raw(g.isModule.map { $0 ? 1 : 0 })
+        w.strings(g.fileNames)
+        for a in [g.edgeFrom, g.edgeTo, g.edgeFile, g.edgeLine, g.edgeColumn, g.edgeLength] { w.int32s(a) }
+        w.raw(g.edgeFlags)
+        for list in [g.escapes, g.unresolved] {
+            w.int(list.count)
+            for e in list { w.string(e.module); w.string(e.site.file); w.int(e.site.line); w.int(e.site.column); w.string(e.text) }
+        }
+        w.int(state.files.count)
+        for m in state.files { w.string(m.name); w.string(m.file); w.string(m.root); w.bytes.append(m.isPackage ? 1 : 0) }
+        w.int32s(state.edgeStart)
+        w.int32s(state.scanFailures.map(\.file))
+        for list in [state.rootProblems, state.scanFailures.map(\.diagnostic), state.stageProblems, state.reported] {
+            let record = RunRecordCodec.encode(RunRecord(diagnostics: list, suppressed: [], touched: nil, filesChecked: 0, labFiles: 0, pythonFiles: 0,
+                                                         configFiles: 0, pythonNotChecked: 0, configurationInvalid: false))
+            w.int(record.count)
+            w.bytes += record
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> ImportGraphState? {
+        var r = ByteReader(bytes: bytes)
+        guard r.byte() == version, let names = r.strings(), let moduleFlags = r.raw(), moduleFlags.count == names.count,
+              let fileNames = r.strings() else { return nil }
+        var arrays: [[Int32]] = []
+        for _ in 0..<6 { guard let a = r.int32s() else { return nil }; arrays.append(a) }
+        guard let flags = r.raw(), arrays.allSatisfy({ $0.count == flags.count }) else { return nil }
+        var lists: [[(module: String, site: ImportSite, text: String)]] = []
+        for _ in 0..<2 {
+            guard let n = r.count() else { return nil }
+            var list: [(module: String, site: ImportSite, text: String)] = []
+            for _ in 0..<n {
+                guard let module = r.string(), let file = r.string(), let line = r.int(), let column = r.int(), let text = r.string() else { return nil }
+                list.append((module, ImportSite(file: file, line: line, column: column), text))
+            }
+            lists.append(list)
+        }
+        guard let fileCount = r.count() else { return nil }
+        var files: [PythonModule] = []
+        for _ in 0..<fileCount {
+            guard let name = r.string(), let file = r.string(), let root = r.string(), let package = r.byte(), package <= 1 else { return nil }
+            files.append(PythonModule(name: name, file: file, root: root, isPackage: package == 1))
+        }
+        guard let edgeStart = r.int32s(), let failedFiles = r.int32s() else { return nil }
+        var diagnostics: [[Diagnostic]] = []
+        for _ in 0..<4 {
+            guard let n = r.count(), let slice = r.take(n), let record = RunRecordCodec.decode(Array(slice)) else { return nil }
+            diagnostics.append(record.diagnostics)
+        }
+        guard r.atEnd else { return nil }
+        // Every id in range, node k is file k, edge ranges in order.
+        let nodes = Int32(names.count), fileIDs = Int32(fileNames.count), edges = flags.count
+        guard files.count <= names.count, edgeStart.count == files.count + 1, edgeStart.first == 0,
+              zip(edgeStart, edgeStart.dropFirst()).allSatisfy({ $0 <= $1 }), let last = edgeStart.last, Int(last) <= edges,
+              files.indices.allSatisfy({ names[$0] == files[$0].name && moduleFlags[$0] == 1 }),
+              arrays[0].allSatisfy({ $0 >= 0 && $0 < nodes }), arrays[1].allSatisfy({ $0 >= 0 && $0 < nodes }),
+              arrays[2].allSatisfy({ $0 >= 0 && $0 < fileIDs }),
+              failedFiles.count == diagnostics[1].count, failedFiles.allSatisfy({ $0 >= 0 && Int($0) < files.count }) else { return nil }
+        var graph = ImportGraph()
+        graph.nodeNames = names
+        graph.isModule = moduleFlags.map { $0 == 1 }
+        graph.fileNames = fileNames
+        (graph.edgeFrom, graph.edgeTo, graph.edgeFile, graph.edgeLine, graph.edgeColumn, graph.edgeLength) =
+            (arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5])
+        graph.edgeFlags = flags
+        graph.escapes = lists[0]
+        graph.unresolved = lists[1]
+        var state = ImportGraphState(graph: graph, files: files, edgeStart: edgeStart, rootProblems: diagnostics[0],
+                                     scanFailures: Array(zip(failedFiles, diagnostics[1])).map { ($0.0, $0.1) }, stageProblems: diagnostics[2])
+        state.reported = diagnostics[3]
+        return state
+    }
+}
+
+/// Bytes out: LEB128 counts, length-prefixed UTF-8, integer arrays as little-endian bytes.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func int(_ v: Int) {
+        var x = UInt64(bitPattern: Int64(v))
+        while x >= 0x80 { bytes.append(UInt8(x & 0x7F) | 0x80); x >>= 7 }
+        bytes.append(UInt8(x))
+    }
+
+    mutating func string(_ s: String) { int(s.utf8.count); bytes += s.utf8 }
+    mutating func strings(_ list: [String]) { int(list.count); list.forEach { string($0) } }
+    mutating func raw(_ list: [UInt8]) { int(list.count); bytes += list }
+
+    mutating func int32s(_ list: [Int32]) {
+        int(list.count)
+        bytes.reserveCapacity(bytes.count + 4 * list.count)
+        for v in list {
+            let u = UInt32(bitPattern: v)
+            bytes.append(UInt8(truncatingIfNeeded: u)); bytes.append(UInt8(truncatingIfNeeded: u >> 8))
+            bytes.append(UInt8(truncatingIfNeeded: u >> 16)); bytes.append(UInt8(truncatingIfNeeded: u >> 24))
+        }
+    }
+}
+
+/// Bytes in, the reverse of `ByteWriter`: every read is checked against the bytes left.
+struct ByteReader {
+    let bytes: [UInt8]
+    var p = 0
+
+    var atEnd: Bool { p == bytes.count }
+
+    mutating func byte() -> UInt8? { guard p < bytes.count else { return nil }; p += 1; return bytes[p - 1] }
+
+    mutating func int() -> Int? {
+        var x: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            guard let b = byte(), shift < 64 else { return nil }
+            x |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        return Int(Int64(bitPattern: x))
+    }
+
+    /// A count no larger than the bytes left (every counted item takes at least one byte).
+    mutating func count() -> Int? { guard let n = int(), n >= 0, n <= bytes.count - p else { return nil }; return n }
+
+    mutating func take(_ n: Int) -> ArraySlice<UInt8>? {
+        guard n >= 0, n <= bytes.count - p else { return nil }
+        p += n
+        return bytes[(p - n)..<p]
+    }
+
+    mutating func string() -> String? { guard let n = count(), let s = take(n) else { return nil }; return String(decoding: s, as: UTF8.self) }
+
+    mutating func strings() -> [String]? {
+        guard let n = count() else { return nil }
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { guard let s = string() else { return nil }; out.append(s) }
+        return out
+    }
+
+    mutating func raw() -> [UInt8]? { guard let n = count(), let s = take(n) else { return nil }; return Array(s) }
+
+    mutating func int32s() -> [Int32]? {
+        guard let n = int(), n >= 0, n <= (bytes.count - p) / 4, let s = take(4 * n) else { return nil }
+        return s.withUnsafeBytes { raw in
+            (0..<n).map { k in
+                Int32(bitPattern: UInt32(raw[4 * k]) | UInt32(raw[4 * k + 1]) << 8 | UInt32(raw[4 * k + 2]) << 16 | UInt32(raw[4 * k + 3]) << 24)
+            }
+        }
+    }
+}
