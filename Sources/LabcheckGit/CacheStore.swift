@@ -378,8 +378,26 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
         ResultStore.prune(directory.path + "/graphs", keep: Self.graphsKept)
     }
 
+    /// Patched graphs under `<cache dir>/graph-patches/` (JSON, small: the root's key, the
+    /// patched files' entries, the findings), pruned to the newest `patchesKept`.
+    public func graphPatch(key: String) -> ImportGraphPatch? {
+        let file = directory.path + "/graph-patches/" + key
+        guard let payload = Envelope.open(file, magic: Self.patchMagic, limit: CacheDirectory.recordLimit, log: { _ in }),
+              let patch = try? JSONDecoder().decode(ImportGraphPatch.self, from: Data(payload)) else { return nil }
+        _ = utimes(file, nil)
+        return patch
+    }
+
+    public func storeGraphPatch(_ patch: ImportGraphPatch, key: String) {
+        guard let payload = try? [UInt8](JSONEncoder().encode(patch)) else { return }
+        _ = Envelope.write(payload, magic: Self.patchMagic, to: directory.path + "/graph-patches/" + key)
+        ResultStore.prune(directory.path + "/graph-patches", keep: Self.patchesKept)
+    }
+
     static let graphMagic: [UInt8] = Array("LCGRAPH\u{1}\n".utf8)
+    static let patchMagic: [UInt8] = Array("LCPATCH\u{1}\n".utf8)
     static let graphsKept = 4
+    static let patchesKept = 64
 
     /// Writes the digests back if they changed.
     public func save(log: (String) -> Void) {

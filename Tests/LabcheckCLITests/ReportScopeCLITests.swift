@@ -98,9 +98,14 @@ final class ReportScopeCLITests: XCTestCase {
         // Committed (the hook checked that index): the next run starts from the base's record.
         try f.git("commit", "-qm", "checked")
         try step("incremental: from the diff base's findings; 1 file(s) changed since: notes.txt", ["notes.txt": "more notes\n"], status: 0)
-        // What can reach other files is a whole run.
-        try step("incremental: a whole run is needed (src/app/core/direct.py: its imports changed)",
+        // New imports: the kept graph is patched, every contract checked again; then the
+        // patched graph is patched again (the findings go, then come back).
+        try step("the kept import graph patched with the new imports of 1 file(s), every contract checked again",
                  ["src/app/core/direct.py": "import app.ui\nimport app.ui.view\nVALUE = 2\n"], status: 1)
+        try step("the kept import graph patched with the new imports of 1 file(s)", ["src/app/core/direct.py": "VALUE = 2\n"], status: 0)
+        try step("the kept import graph patched with the new imports of 1 file(s)",
+                 ["src/app/core/direct.py": "import app.ui\nimport app.ui.view\nVALUE = 2\n"], status: 1)
+        // What can reach other files is a whole run.
         try step("incremental: a whole run is needed (src/app/core/direct.py has a suppression comment)",
                  ["src/app/core/direct.py": "import app.ui  # labcheck: ignore[LC300] kept for now\nimport app.ui.view\nVALUE = 2\n"])
         try step("incremental: a whole run is needed (src/app/service/helpers.py was added, deleted, or changed type)",

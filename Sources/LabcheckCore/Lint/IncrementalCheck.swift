@@ -140,7 +140,10 @@ public enum IncrementalCheck {
             guard earlier.suppressed.isEmpty, !earlier.diagnostics.contains(where: { $0.id == "LC003" }) else {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the snapshot has suppression comments")
             }
-            guard var state = memo.graphState(key: key) else {
+            // The earlier graph: kept whole, or as a patch of a kept one.
+            let earlierPatch = memo.graphPatch(key: key)
+            let root = earlierPatch?.root ?? key
+            guard var state = memo.graphState(key: root) else {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph is not in the cache")
             }
             // The earlier findings without the import phase's: it must have reported each of them.
@@ -148,31 +151,37 @@ public enum IncrementalCheck {
             var index: [Diagnostic: [Int]] = [:]
             for (k, d) in remaining.enumerated() { index[d, default: []].append(k) }
             var dropped = [Bool](repeating: false, count: remaining.count)
-            for d in state.reported {
+            for d in earlierPatch?.reported ?? state.reported {
                 guard let k = index[d]?.popLast() else { return .wholeRun("the kept import graph does not match the earlier findings") }
                 dropped[k] = true
             }
             remaining = earlier.diagnostics.indices.filter { !dropped[$0] }.map { earlier.diagnostics[$0] }
+            // Every file patched in since the root (the earlier patch's, then this change's).
+            var files = earlierPatch?.files ?? [:]
+            for change in newImports { files[change.path] = change.entry }
             let fileIndex = Dictionary(state.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
             let table = state.resolutionTable()
-            for change in newImports {
+            for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
                 // A file that is no module of the graph (excluded, outside the roots, a taken
                 // name) adds nothing to it.
-                guard let k = fileIndex[change.path] else { continue }
-                state.patch(file: k, scan: PythonImportScanner.scan(change.bytes), table: table)
-                patched.append(change.path)
+                guard let k = fileIndex[path] else { continue }
+                guard let bytes = try newImports.first(where: { $0.path == path })?.bytes ?? reader.bytes(entry) else {
+                    return .wholeRun("\(path): a blob could not be read")
+                }
+                state.patch(file: k, scan: PythonImportScanner.scan(bytes), table: table)
             }
+            patched = newImports.map(\.path).filter { fileIndex[$0] != nil }
             let (contracts, _) = ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter)
             var quiet: [String] = []
             var found = ImportBoundaries.conclude(&state, contracts: contracts, scope: .all, log: &quiet)
             try ImportBoundaries.addSourceLines(&found, snapshot: snapshot, labFiles: [])
             record.diagnostics = (remaining.filter { fresh[$0.file] == nil } + fresh.values.joined() + found).sorted(by: Diagnostic.sortKey)
             record.configurationInvalid = record.diagnostics.contains { ReportSelection.isConfigurationError($0) && $0.severity == .error }
-            // The patched graph is known by the earlier one's key and the patched files' blobs.
-            var material = Array("patched import graph 1\n".utf8) + Array(key.utf8)
-            for change in newImports.sorted(by: { $0.path < $1.path }) { material += [0] + Array(change.path.utf8) + [0] + Array(change.entry.utf8) }
+            // The patched graph is known by its root's key and the patched files' entries.
+            var material = Array("patched import graph 2\n".utf8) + Array(root.utf8)
+            for (path, entry) in files.sorted(by: { $0.key < $1.key }) { material += [0] + Array(path.utf8) + [0] + Array(entry.utf8) }
             let patchedKey = memo.key(material)
-            memo.storeGraphState(state, key: patchedKey)
+            memo.storeGraphPatch(ImportGraphPatch(root: root, files: files, reported: state.reported), key: patchedKey)
             record.importKey = patchedKey
         }
         record.touched = try indexChanges.compactMap { path, entry -> String? in

@@ -40,9 +40,12 @@ public protocol ImportMemo: AnyObject, Sendable {
     func key(_ material: [UInt8]) -> String
     func outcome(key: String) -> ImportPhaseOutcome?
     func store(_ outcome: ImportPhaseOutcome, key: String)
-    /// The graph the phase under `key` built (`ImportGraphState`), or a patched one.
+    /// The graph the phase under `key` built (`ImportGraphState`).
     func graphState(key: String) -> ImportGraphState?
     func storeGraphState(_ state: ImportGraphState, key: String)
+    /// A patched graph (`ImportGraphPatch`) by its key.
+    func graphPatch(key: String) -> ImportGraphPatch?
+    func storeGraphPatch(_ patch: ImportGraphPatch, key: String)
 }
 
 /// A 64-bit digest (FNV-1a) of one file's scan: every import with its place and flags, or the

@@ -507,7 +507,7 @@ public enum ImportBoundaries {
     /// at the expression, with the nearest module; such a contract is not checked. `-v` says
     /// how many modules each expression matched.
     static func validateExpressions(_ contracts: [ImportContract], graph: ImportGraph, log: inout [String]) -> ([ImportContract], [Diagnostic]) {
-        let modules = graph.moduleNames.sorted()
+        let modules = graph.moduleNames   // sorted only for a suggestion
         let externals = Set(graph.externalNames)
         var valid: [ImportContract] = []
         var problems: [Diagnostic] = []
@@ -532,7 +532,7 @@ public enum ImportBoundaries {
                     help = "the import graph holds external packages by their top-level name (as import-linter's does): write '\(top)'"
                 } else {
                     message = "contract '\(contract.name)': \(e.key) '\(e.text)' matches no module of the graph and no external package it imports"
-                    let nearest = NearestName.suggestion(for: e.text, among: modules + externals.sorted())
+                    let nearest = NearestName.suggestion(for: e.text, among: modules.sorted() + externals.sorted())
                     help = nearest.map { "did you mean '\($0)'?" } ?? "check the spelling and [python] roots (-v lists the modules found)"
                     if e.key == "layers" { help += "; a layer that may be missing is written in parentheses: \"(name)\"" }
                 }

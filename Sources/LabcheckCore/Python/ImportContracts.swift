@@ -371,31 +371,53 @@ public struct ContractChecker: Sendable {
     /// Each node's position among the nodes sorted by name: adjacency is kept in this order so
     /// that chain searches pick among equal-length chains deterministically.
     let rank: [Int32]
+    /// Every edge, grouped by importer, each group in the order of the imported module's rank
+    /// (equal ranks keep graph order): what each contract's view filters.
+    let order: [Int32]
 
     public init(graph: ImportGraph, scope: ReportScope) {
         self.graph = graph
         self.scope = scope
         let names = graph.nodeNames
         let from = graph.edgeFrom, to = graph.edgeTo
-        var linkIDs: [Int64: Int32] = [:]
-        var link: [Int32] = []
-        link.reserveCapacity(from.count)
-        for i in from.indices {
-            let key = Int64(from[i]) << 32 | Int64(to[i])
-            if let id = linkIDs[key] { link.append(id) } else {
-                let id = Int32(linkIDs.count)
-                linkIDs[key] = id
-                link.append(id)
-            }
+        let n = names.count
+        var rank = [Int32](repeating: 0, count: n)
+        for (position, node) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[node] = Int32(position) }
+        // Two stable counting sorts: by the imported module's rank, then by importer. An
+        // edge's link is then the run of equal (importer, imported) pairs it lies in.
+        var slots = [Int32](repeating: 0, count: n + 1)
+        for t in to { slots[Int(rank[Int(t)]) + 1] += 1 }
+        for k in 0..<n { slots[k + 1] += slots[k] }
+        var byRank = [Int32](repeating: 0, count: to.count)
+        for (i, t) in to.enumerated() {
+            let r = Int(rank[Int(t)])
+            byRank[Int(slots[r])] = Int32(i)
+            slots[r] += 1
+        }
+        var start = [Int32](repeating: 0, count: n + 1)
+        for f in from { start[Int(f) + 1] += 1 }
+        for k in 0..<n { start[k + 1] += start[k] }
+        var order = [Int32](repeating: 0, count: from.count)
+        for i in byRank {
+            let f = Int(from[Int(i)])
+            order[Int(start[f])] = i
+            start[f] += 1
+        }
+        var link = [Int32](repeating: 0, count: from.count)
+        var links: Int32 = 0
+        var previous: (Int32, Int32) = (-1, -1)
+        for i in order {
+            let pair = (from[Int(i)], to[Int(i)])
+            if pair != previous { links += 1; previous = pair }
+            link[Int(i)] = links - 1
         }
         self.names = names
         self.from = from
         self.to = to
         self.link = link
-        self.linkCount = linkIDs.count
-        var rank = [Int32](repeating: 0, count: names.count)
-        for (position, node) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[node] = Int32(position) }
+        self.linkCount = Int(links)
         self.rank = rank
+        self.order = order
     }
 
     /// import-linter's acyclic_siblings: for each ancestor, and its descendants down to
@@ -633,27 +655,17 @@ public struct ContractChecker: Sendable {
         init(live: [Int], checker c: ContractChecker) {
             self.live = live
             let n = c.names.count
-            // Live edges ordered by the imported module's rank...
-            var byRank = [Int32](repeating: 0, count: n + 1)
-            for i in live { byRank[Int(c.rank[Int(c.to[i])]) + 1] += 1 }
-            for k in 0..<n { byRank[k + 1] += byRank[k] }
-            var ordered = [Int32](repeating: 0, count: live.count)
-            for i in live {
-                let r = Int(c.rank[Int(c.to[i])])
-                ordered[Int(byRank[r])] = Int32(i)
-                byRank[r] += 1
-            }
-            // ...then grouped by importer, keeping that order.
+            var isLive = [Bool](repeating: false, count: c.from.count)
             var start = [Int32](repeating: 0, count: n + 1)
-            for i in live { start[Int(c.from[i]) + 1] += 1 }
-            for k in 0..<n { start[k + 1] += start[k] }
-            var next = start
-            var edges = [Int32](repeating: 0, count: live.count)
-            for i in ordered {
-                let f = Int(c.from[Int(i)])
-                edges[Int(next[f])] = i
-                next[f] += 1
+            for i in live {
+                isLive[i] = true
+                start[Int(c.from[i]) + 1] += 1
             }
+            for k in 0..<n { start[k + 1] += start[k] }
+            // The checker's order, filtered: grouped by importer, by the imported module's rank.
+            var edges: [Int32] = []
+            edges.reserveCapacity(live.count)
+            for i in c.order where isLive[Int(i)] { edges.append(i) }
             self.start = start
             self.edges = edges
             targets = edges.map { c.to[Int($0)] }
@@ -689,7 +701,10 @@ public struct ContractChecker: Sendable {
         // Removal is by link (module pair): two import statements of the same module are one link.
         var removed = [Bool](repeating: false, count: linkCount)
         for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed[Int(link[i])] = true }
-        let starts = Set(view.live.map { Int(from[$0]) }.filter { inSource[$0] && !inTarget[$0] }).sorted { names[$0] < names[$1] }
+        var isStart = [Bool](repeating: false, count: names.count)
+        for i in view.live where inSource[Int(from[i])] && !inTarget[Int(from[i])] { isStart[Int(from[i])] = true }
+        // By name (rank is the order of names).
+        let starts = names.indices.filter { isStart[$0] }.sorted { rank[$0] < rank[$1] }
         // Per node, one byte: 1 inside `target`, 2 excluded, 4 inside `source`.
         var kind = [UInt8](repeating: 0, count: names.count)
         for n in names.indices { kind[n] = (inTarget[n] ? 1 : 0) | (excluded[n] ? 2 : 0) | (inSource[n] ? 4 : 0) }

@@ -99,8 +99,18 @@ public struct ModuleResolver: Sendable {
 /// Whether `module` is `package` or inside it.
 @inline(__always) func isWithin(_ module: String, _ package: String) -> Bool {
     let m = module.utf8, p = package.utf8
-    guard m.starts(with: p) else { return false }
-    return m.count == p.count || m[m.index(m.startIndex, offsetBy: p.count)] == UInt8(ascii: ".")
+    let n = p.count
+    guard m.count >= n, m.count == n || m[m.index(m.startIndex, offsetBy: n)] == UInt8(ascii: ".") else { return false }
+    // Native strings are contiguous UTF-8. Compared from the end: dotted names share their
+    // beginnings and differ late.
+    let same = m.withContiguousStorageIfAvailable { a in
+        p.withContiguousStorageIfAvailable { b -> Bool in
+            var k = n
+            while k > 0 { k -= 1; if a[k] != b[k] { return false } }
+            return true
+        }
+    }
+    return (same ?? nil) ?? m.starts(with: p)
 }
 
 /// The import graph of a snapshot. Module names are interned to node ids as they are added;
