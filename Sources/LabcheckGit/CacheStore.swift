@@ -129,8 +129,11 @@ public struct Digest {
     public mutating func add(_ bytes: some Collection<UInt8>) {
         var length = UInt64(bytes.count).littleEndian
         withUnsafeBytes(of: &length) { _ = EVP_DigestUpdate(context, $0.baseAddress, 8) }
-        let copy = Array(bytes)
-        copy.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        // Contiguous bytes (arrays and their slices) are hashed where they are.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            _ = EVP_DigestUpdate(context, UnsafeRawPointer(buffer.baseAddress), buffer.count)
+        }
+        if done == nil { Array(bytes).withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) } }
     }
 
     public mutating func add(_ text: String) { add(Array(text.utf8)) }
@@ -367,7 +370,8 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     /// one is ~10 MB for 20,000 modules and 400,000 imports.
     public func graphState(key: String) -> ImportGraphState? {
         let file = directory.path + "/graphs/" + key
-        guard let payload = Envelope.open(file, magic: Self.graphMagic, limit: CacheDirectory.graphLimit, log: { _ in }),
+        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }),
+              let payload = Envelope.payload(of: bytes, magic: Self.graphMagic),
               let state = ImportGraphStateCodec.decode(payload) else { return nil }
         _ = utimes(file, nil)
         return state
@@ -432,9 +436,17 @@ enum Envelope {
 
     /// The payload of a file's bytes, if they carry `magic` and a matching checksum.
     static func open(bytes: [UInt8], magic: [UInt8]) -> [UInt8]? {
+        payload(of: bytes, magic: magic).map(Array.init)
+    }
+
+    /// The same, without copying the payload.
+    static func payload(of bytes: [UInt8], magic: [UInt8]) -> ArraySlice<UInt8>? {
         let head = magic.count + 32
-        guard bytes.count >= head, bytes.starts(with: magic), Array(bytes[magic.count..<head]) == Digest.of(Array(bytes[head...])) else { return nil }
-        return Array(bytes[head...])
+        guard bytes.count >= head, bytes.starts(with: magic) else { return nil }
+        var digest = Digest()
+        digest.add(bytes[head...])
+        guard bytes[magic.count..<head].elementsEqual(digest.finish()) else { return nil }
+        return bytes[head...]
     }
 
     /// Returns an error message, or nil.

@@ -26,6 +26,7 @@ final class RunRecordTests: XCTestCase {
                                    touched: touched, filesChecked: 3, labFiles: 2, pythonFiles: 20_404, configFiles: 1,
                                    pythonNotChecked: 0, configurationInvalid: touched == nil)
             record.indexChanges = touched.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0 == 0 ? "-" : "100644 \($0)abc") }) }
+            record.importKey = touched.map { "key of \($0.count) files" }
             let decoded = try XCTUnwrap(RunRecordCodec.decode(RunRecordCodec.encode(record)))
             XCTAssertEqual(decoded.diagnostics, record.diagnostics)
             XCTAssertEqual(decoded.suppressed.map(\.diagnostic), record.suppressed.map(\.diagnostic))
@@ -34,6 +35,7 @@ final class RunRecordTests: XCTestCase {
             XCTAssertEqual([decoded.filesChecked, decoded.labFiles, decoded.pythonFiles, decoded.configFiles, decoded.pythonNotChecked], [3, 2, 20_404, 1, 0])
             XCTAssertEqual(decoded.configurationInvalid, touched == nil)
             XCTAssertEqual(decoded.indexChanges, record.indexChanges)
+            XCTAssertEqual(decoded.importKey, record.importKey)
         }
     }
 

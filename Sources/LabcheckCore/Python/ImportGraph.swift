@@ -186,6 +186,31 @@ public struct ImportGraph: Sendable {
 
     public init() {}
 
+    /// A table of modules to resolve imports against, built for a few resolutions: without the
+    /// submodule sets (`from a import b` looks `a.b` up by name instead).
+    init(resolvingAgainst modules: [PythonModule]) {
+        nodeIDs.reserveCapacity(modules.count)
+        nodeNames.reserveCapacity(modules.count)
+        for m in modules {
+            guard nodeIDs[m.name] == nil else { continue }
+            nodeIDs[m.name] = Int32(nodeNames.count)
+            nodeNames.append(m.name)
+            isModule.append(true)
+            let utf8 = m.name.utf8
+            topLevels.insert(String(m.name[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? m.name.endIndex)]))
+        }
+        childrenByName = true
+    }
+
+    /// Whether submodules are found by name (a table made by `init(resolvingAgainst:)`).
+    private var childrenByName = false
+
+    /// Whether `package.name` is a module of the table.
+    private func hasSubmodule(_ package: String, _ name: String, _ submodules: Set<String>?) -> Bool {
+        guard childrenByName else { return submodules?.contains(name) == true }
+        return nodeIDs[package + "." + name].map { isModule[Int($0)] } ?? false
+    }
+
     public mutating func add(module: PythonModule) {
         isModule[Int(node(module.name))] = true
         let name = module.name
@@ -258,7 +283,7 @@ public struct ImportGraph: Sendable {
             }
             let resolved: Target?
             let target: String
-            if let name = i.name, name != "*", last!.submodules?.contains(name) == true {
+            if let name = i.name, name != "*", hasSubmodule(last!.target, name, last!.submodules) {
                 target = last!.target + "." + name
                 resolved = resolveTarget(target)
             } else {

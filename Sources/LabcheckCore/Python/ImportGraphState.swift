@@ -33,11 +33,7 @@ public struct ImportGraphState: Sendable {
 
     /// A table to resolve imports against as a whole run does: the Python files' modules only
     /// (stage modules are added after every file is resolved).
-    func resolutionTable() -> ImportGraph {
-        var table = ImportGraph()
-        for m in files { table.add(module: m) }
-        return table
-    }
+    func resolutionTable() -> ImportGraph { ImportGraph(resolvingAgainst: files) }
 
     /// Replaces the imports of `files[k]` with those of a new scan of it (the module table is
     /// the same). The edges keep their place in the graph, so edge order equals a whole run's.
@@ -153,7 +149,10 @@ public enum ImportGraphStateCodec {
         w.strings(g.nodeNames)
         w.raw(g.isModule.map { $0 ? 1 : 0 })
         w.strings(g.fileNames)
-        for a in [g.edgeFrom, g.edgeTo, g.edgeFile, g.edgeLine, g.edgeColumn, g.edgeLength] { w.int32s(a) }
+        for a in [g.edgeTo, g.edgeLine, g.edgeColumn, g.edgeLength] { w.int32s(a) }
+        // Importers and files come in runs (one module's edges are together): run-length coded.
+        w.int32Runs(g.edgeFrom)
+        w.int32Runs(g.edgeFile)
         w.raw(g.edgeFlags)
         for list in [g.escapes, g.unresolved] {
             w.int(list.count)
@@ -172,12 +171,12 @@ public enum ImportGraphStateCodec {
         return w.bytes
     }
 
-    public static func decode(_ bytes: [UInt8]) -> ImportGraphState? {
+    public static func decode(_ bytes: ArraySlice<UInt8>) -> ImportGraphState? {
         var r = ByteReader(bytes: bytes)
         guard r.byte() == version, let names = r.strings(), let moduleFlags = r.raw(), moduleFlags.count == names.count,
-              let fileNames = r.strings() else { return nil }
-        var arrays: [[Int32]] = []
-        for _ in 0..<6 { guard let a = r.int32s() else { return nil }; arrays.append(a) }
+              let fileNames = r.strings(), let edgeTo = r.int32s(), let edgeLine = r.int32s(), let edgeColumn = r.int32s(),
+              let edgeLength = r.int32s(), let edgeFrom = r.int32Runs(count: edgeTo.count), let edgeFile = r.int32Runs(count: edgeTo.count) else { return nil }
+        let arrays = [edgeFrom, edgeTo, edgeFile, edgeLine, edgeColumn, edgeLength]
         guard let flags = r.raw(), arrays.allSatisfy({ $0.count == flags.count }) else { return nil }
         var lists: [[(module: String, site: ImportSite, text: String)]] = []
         for _ in 0..<2 {
@@ -240,25 +239,49 @@ struct ByteWriter {
     mutating func strings(_ list: [String]) { int(list.count); list.forEach { string($0) } }
     mutating func raw(_ list: [UInt8]) { int(list.count); bytes += list }
 
+    /// (value, run length) pairs.
+    mutating func int32Runs(_ list: [Int32]) {
+        var runs: [Int32] = []
+        var k = 0
+        while k < list.count {
+            var j = k + 1
+            while j < list.count && list[j] == list[k] { j += 1 }
+            runs.append(list[k])
+            runs.append(Int32(j - k))
+            k = j
+        }
+        int32s(runs)
+    }
+
     mutating func int32s(_ list: [Int32]) {
         int(list.count)
+        #if _endian(little)
+        list.withUnsafeBytes { bytes += $0 }
+        #else
         bytes.reserveCapacity(bytes.count + 4 * list.count)
         for v in list {
             let u = UInt32(bitPattern: v)
             bytes.append(UInt8(truncatingIfNeeded: u)); bytes.append(UInt8(truncatingIfNeeded: u >> 8))
             bytes.append(UInt8(truncatingIfNeeded: u >> 16)); bytes.append(UInt8(truncatingIfNeeded: u >> 24))
         }
+        #endif
     }
 }
 
 /// Bytes in, the reverse of `ByteWriter`: every read is checked against the bytes left.
 struct ByteReader {
-    let bytes: [UInt8]
-    var p = 0
+    let bytes: ArraySlice<UInt8>
+    var p: Int
 
-    var atEnd: Bool { p == bytes.count }
+    init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        p = bytes.startIndex
+    }
 
-    mutating func byte() -> UInt8? { guard p < bytes.count else { return nil }; p += 1; return bytes[p - 1] }
+    var atEnd: Bool { p == bytes.endIndex }
+    var left: Int { bytes.endIndex - p }
+
+    mutating func byte() -> UInt8? { guard p < bytes.endIndex else { return nil }; p += 1; return bytes[p - 1] }
 
     mutating func int() -> Int? {
         var x: UInt64 = 0, shift: UInt64 = 0
@@ -272,10 +295,10 @@ struct ByteReader {
     }
 
     /// A count no larger than the bytes left (every counted item takes at least one byte).
-    mutating func count() -> Int? { guard let n = int(), n >= 0, n <= bytes.count - p else { return nil }; return n }
+    mutating func count() -> Int? { guard let n = int(), n >= 0, n <= left else { return nil }; return n }
 
     mutating func take(_ n: Int) -> ArraySlice<UInt8>? {
-        guard n >= 0, n <= bytes.count - p else { return nil }
+        guard n >= 0, n <= left else { return nil }
         p += n
         return bytes[(p - n)..<p]
     }
@@ -293,11 +316,36 @@ struct ByteReader {
     mutating func raw() -> [UInt8]? { guard let n = count(), let s = take(n) else { return nil }; return Array(s) }
 
     mutating func int32s() -> [Int32]? {
-        guard let n = int(), n >= 0, n <= (bytes.count - p) / 4, let s = take(4 * n) else { return nil }
+        guard let n = int(), n >= 0, n <= left / 4, let s = take(4 * n) else { return nil }
         return s.withUnsafeBytes { raw in
-            (0..<n).map { k in
+            #if _endian(little)
+            return [Int32](unsafeUninitializedCapacity: n) { buffer, count in
+                // The slice holds exactly 4 * n bytes; the buffer has room for n values.
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                count = n
+            }
+            #else
+            return (0..<n).map { k in
                 Int32(bitPattern: UInt32(raw[4 * k]) | UInt32(raw[4 * k + 1]) << 8 | UInt32(raw[4 * k + 2]) << 16 | UInt32(raw[4 * k + 3]) << 24)
             }
+            #endif
         }
+    }
+
+    /// The reverse of `ByteWriter.int32Runs`: exactly `count` values in all (known from the
+    /// arrays before, so damaged run lengths never allocate more than those took).
+    mutating func int32Runs(count: Int) -> [Int32]? {
+        guard let runs = int32s(), runs.count % 2 == 0 else { return nil }
+        var total = 0
+        for k in stride(from: 1, to: runs.count, by: 2) {
+            guard runs[k] > 0 else { return nil }
+            total += Int(runs[k])
+            guard total <= count else { return nil }
+        }
+        guard total == count else { return nil }
+        var out: [Int32] = []
+        out.reserveCapacity(total)
+        for k in stride(from: 0, to: runs.count, by: 2) { out.append(contentsOf: repeatElement(runs[k], count: Int(runs[k + 1]))) }
+        return out
     }
 }
