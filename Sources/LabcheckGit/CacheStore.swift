@@ -59,16 +59,22 @@ public struct CacheDirectory: Sendable {
             log("cache: \(file) is \(info.st_size) bytes, over the \(limit)-byte bound; ignored without reading it")
             return nil
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                log("cache: \(file) could not be read whole; ignored")
-                return nil
+        let size = Int(info.st_size)
+        var whole = true
+        // Read into uninitialized memory: the file's bytes are its only content.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { whole = false; break }
+                done += n
             }
-            done += n
+            count = whole ? size : 0
+        }
+        guard whole else {
+            log("cache: \(file) could not be read whole; ignored")
+            return nil
         }
         return bytes
     }
@@ -370,9 +376,14 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     /// one is ~10 MB for 20,000 modules and 400,000 imports.
     public func graphState(key: String) -> ImportGraphState? {
         let file = directory.path + "/graphs/" + key
-        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }),
-              let payload = Envelope.payload(of: bytes, magic: Self.graphMagic),
-              let state = ImportGraphStateCodec.decode(payload) else { return nil }
+        let t0 = Date()
+        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }) else { return nil }
+        let t1 = Date()
+        guard let payload = Envelope.payload(of: bytes, magic: Self.graphMagic) else { return nil }
+        let t2 = Date()
+        guard let state = ImportGraphStateCodec.decode(payload) else { return nil }
+        let t3 = Date()
+        if ProcessInfo.processInfo.environment["LCT"] != nil { FileHandle.standardError.write("read \(t1.timeIntervalSince(t0)) sha \(t2.timeIntervalSince(t1)) decode \(t3.timeIntervalSince(t2))\n".data(using: .utf8)!) }
         _ = utimes(file, nil)
         return state
     }

@@ -190,7 +190,8 @@ final class CheckRun {
         case .wholeRun(let why):
             log("incremental: a whole run is needed (\(why))")
             return nil
-        case .record(let record, let changed, let patched):
+        case .record(let record, let changed, let patched, let timings):
+            if let timings { log("incremental: \(timings)") }
             log("incremental: from \(origin); \(changed.count) file(s) changed since: "
                 + changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", ..." : "")
                 + (patched.isEmpty ? "" : "; the kept import graph patched with the new imports of \(patched.count) file(s), every contract checked again")

@@ -150,7 +150,7 @@ final class ImportGraphStateTests: XCTestCase {
                     earlier = try wholeRun(now, memo: memo)
                     earlier.indexChanges = changes
                     XCTAssertEqual(earlier.diagnostics, expected.diagnostics)
-                case .record(let record, _, let patched):
+                case .record(let record, _, let patched, _):
                     XCTAssertEqual(record.diagnostics, expected.diagnostics, "seed \(seed) step \(step)")
                     XCTAssertEqual(record.configurationInvalid, expected.configurationInvalid, "seed \(seed) step \(step)")
                     if !patched.isEmpty { patchedSteps += 1 }

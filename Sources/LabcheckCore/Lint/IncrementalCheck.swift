@@ -48,9 +48,9 @@ public enum IncrementalCheck {
     }
 
     /// The new record, or why a whole run is needed. `patched`: the Python files whose new
-    /// imports were patched into the earlier run's graph.
+    /// imports were patched into the earlier run's graph, and how long each step took (`-v`).
     public enum Outcome {
-        case record(RunRecord, changed: [String], patched: [String])
+        case record(RunRecord, changed: [String], patched: [String], timings: String?)
         case wholeRun(String)
     }
 
@@ -129,6 +129,7 @@ public enum IncrementalCheck {
         }
         var record = earlier
         var patched: [String] = []
+        var patchTimings: String? = nil
         if newImports.isEmpty {
             record.diagnostics = (earlier.diagnostics.filter { fresh[$0.file] == nil } + fresh.map { $0.value + (kept[$0.key] ?? []) }.joined())
                 .sorted(by: Diagnostic.sortKey)
@@ -143,6 +144,7 @@ public enum IncrementalCheck {
             // The earlier graph: kept whole, or as a patch of a kept one.
             let earlierPatch = memo.graphPatch(key: key)
             let root = earlierPatch?.root ?? key
+            var timer = LapTimer()
             guard var state = memo.graphState(key: root) else {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph is not in the cache")
             }
@@ -160,6 +162,7 @@ public enum IncrementalCheck {
             var files = earlierPatch?.files ?? [:]
             for change in newImports { files[change.path] = change.entry }
             let fileIndex = Dictionary(state.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
+            var timings = "graph read in \(timer.lap())"
             let table = state.resolutionTable()
             for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
                 // A file that is no module of the graph (excluded, outside the roots, a taken
@@ -173,7 +176,9 @@ public enum IncrementalCheck {
             patched = newImports.map(\.path).filter { fileIndex[$0] != nil }
             let (contracts, _) = ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter)
             var quiet: [String] = []
+            timings += ", \(files.count) file(s) patched in \(timer.lap())"
             var found = ImportBoundaries.conclude(&state, contracts: contracts, scope: .all, log: &quiet)
+            timings += ", contracts checked in \(timer.lap())"
             try ImportBoundaries.addSourceLines(&found, snapshot: snapshot, labFiles: [])
             record.diagnostics = (remaining.filter { fresh[$0.file] == nil } + fresh.values.joined() + found).sorted(by: Diagnostic.sortKey)
             record.configurationInvalid = record.diagnostics.contains { ReportSelection.isConfigurationError($0) && $0.severity == .error }
@@ -182,6 +187,7 @@ public enum IncrementalCheck {
             for (path, entry) in files.sorted(by: { $0.key < $1.key }) { material += [0] + Array(path.utf8) + [0] + Array(entry.utf8) }
             let patchedKey = memo.key(material)
             memo.storeGraphPatch(ImportGraphPatch(root: root, files: files, reported: state.reported), key: patchedKey)
+            patchTimings = timings + ", findings composed and stored in \(timer.lap())"
             record.importKey = patchedKey
         }
         record.touched = try indexChanges.compactMap { path, entry -> String? in
@@ -190,7 +196,7 @@ public enum IncrementalCheck {
             return reader.isRegular(base) && blobID(base) == blobID(entry) ? nil : path
         }.sorted()
         record.indexChanges = indexChanges
-        return .record(record, changed: changed.map(\.path), patched: patched)
+        return .record(record, changed: changed.map(\.path), patched: patched, timings: patchTimings)
     }
 
     /// The blob id of an entry text (`"<mode> <id>"`).

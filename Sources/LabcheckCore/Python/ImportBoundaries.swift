@@ -492,11 +492,21 @@ public enum ImportBoundaries {
     static func checkContracts(_ contracts: [ImportContract], graph: ImportGraph, scope: ReportScope)
         -> [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])] {
         let checker = ContractChecker(graph: graph, scope: scope)
+        // Contracts without ignores that skip the same kinds of import see the same edges: one
+        // view each (built once, only read by the checks).
+        var shared: [UInt8: ContractChecker.View] = [:]
+        for c in contracts where c.ignores.isEmpty && shared[ContractChecker.skippedFlags(c)] == nil {
+            let skipped = ContractChecker.skippedFlags(c)
+            shared[skipped] = checker.view(skipping: skipped)
+        }
+        let views = shared
         var checked = [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])](repeating: ([], []), count: contracts.count)
         checked.withUnsafeMutableBufferPointer { out in
             // Each iteration writes only its own element `k`.
             nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: contracts.count) { k in out[k] = checker.check(contracts[k]) }
+            DispatchQueue.concurrentPerform(iterations: contracts.count) { k in
+                out[k] = checker.check(contracts[k], shared: views[ContractChecker.skippedFlags(contracts[k])])
+            }
         }
         return checked
     }

@@ -554,25 +554,51 @@ public struct ContractChecker: Sendable {
         names.map { n in packages.contains { isWithin(n, $0) } }
     }
 
-    /// Diagnostics for a contract, and the ignores that matched nothing.
-    public func check(_ contract: ImportContract) -> (diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore]) {
-        var used = [Bool](repeating: false, count: contract.ignores.count)
-        var live: [Int] = []
-        live.reserveCapacity(graph.edgeCount)
+    /// The edge flags a contract skips (`type_checking`, `dynamic`, `guarded` = "ignore").
+    static func skippedFlags(_ contract: ImportContract) -> UInt8 {
         var skipped: UInt8 = 0
         if contract.typeChecking == .ignore { skipped |= ImportGraph.typeCheckingFlag }
         if contract.dynamic == .ignore { skipped |= ImportGraph.dynamicFlag }
         if contract.guarded == .ignore { skipped |= ImportGraph.guardedFlag }
+        return skipped
+    }
+
+    /// The view of a contract without ignores: every edge but those with `skipped` flags.
+    /// Contracts that skip the same flags share it.
+    func view(skipping skipped: UInt8) -> View {
         let flags = graph.edgeFlags
-        edgeLoop: for i in 0..<graph.edgeCount {
-            if flags[i] & skipped != 0 { continue }
-            for (k, ignore) in contract.ignores.enumerated() where ignore.matches(importer: names[Int(from[i])], imported: names[Int(to[i])]) {
-                used[k] = true
-                continue edgeLoop
+        var live: [Int] = []
+        live.reserveCapacity(graph.edgeCount)
+        for i in 0..<graph.edgeCount where flags[i] & skipped == 0 { live.append(i) }
+        return View(live: live, checker: self)
+    }
+
+    /// Diagnostics for a contract, and the ignores that matched nothing. `shared`: the view of
+    /// `view(skipping:)` for the contract's flags, used when the contract has no ignores.
+    public func check(_ contract: ImportContract) -> (diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore]) {
+        check(contract, shared: nil)
+    }
+
+    func check(_ contract: ImportContract, shared: View?) -> (diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore]) {
+        var used = [Bool](repeating: false, count: contract.ignores.count)
+        let skipped = Self.skippedFlags(contract)
+        let view: View
+        if contract.ignores.isEmpty {
+            view = shared ?? self.view(skipping: skipped)
+        } else {
+            var live: [Int] = []
+            live.reserveCapacity(graph.edgeCount)
+            let flags = graph.edgeFlags
+            edgeLoop: for i in 0..<graph.edgeCount {
+                if flags[i] & skipped != 0 { continue }
+                for (k, ignore) in contract.ignores.enumerated() where ignore.matches(importer: names[Int(from[i])], imported: names[Int(to[i])]) {
+                    used[k] = true
+                    continue edgeLoop
+                }
+                live.append(i)
             }
-            live.append(i)
+            view = View(live: live, checker: self)
         }
-        let view = View(live: live, checker: self)
         var out: [Diagnostic] = []
         switch contract.kind {
         case .forbidden:

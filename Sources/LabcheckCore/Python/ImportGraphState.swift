@@ -140,7 +140,7 @@ extension ImportGraph {
 /// length-prefixed, findings in the result cache's encoding (`RunRecordCodec`). Decoding checks
 /// every count, id and range against the bytes and returns nil on anything that does not fit.
 public enum ImportGraphStateCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     public static func encode(_ state: ImportGraphState) -> [UInt8] {
         var w = ByteWriter()
@@ -158,8 +158,23 @@ public enum ImportGraphStateCodec {
             w.int(list.count)
             for e in list { w.string(e.module); w.string(e.site.file); w.int(e.site.line); w.int(e.site.column); w.string(e.text) }
         }
+        // Each file's module is its node's name; its path is an index into the edges' file
+        // names, followed by the paths of files without edges; its root, into the roots.
+        var pathIndex = Dictionary(g.fileNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var morePaths: [String] = []
+        var roots: [String] = []
+        for m in state.files where pathIndex[m.file] == nil {
+            pathIndex[m.file] = g.fileNames.count + morePaths.count
+            morePaths.append(m.file)
+        }
+        for m in state.files where !roots.contains(m.root) { roots.append(m.root) }
+        w.strings(morePaths)
+        w.strings(roots)
         w.int(state.files.count)
-        for m in state.files { w.string(m.name); w.string(m.file); w.string(m.root); w.bytes.append(m.isPackage ? 1 : 0) }
+        for m in state.files {
+            w.int(pathIndex[m.file] ?? 0)
+            w.int((roots.firstIndex(of: m.root) ?? 0) << 1 | (m.isPackage ? 1 : 0))
+        }
         w.int32s(state.edgeStart)
         w.int32s(state.scanFailures.map(\.file))
         for list in [state.rootProblems, state.scanFailures.map(\.diagnostic), state.stageProblems, state.reported] {
@@ -188,11 +203,14 @@ public enum ImportGraphStateCodec {
             }
             lists.append(list)
         }
-        guard let fileCount = r.count() else { return nil }
+        guard let morePaths = r.strings(), let roots = r.strings(), let fileCount = r.count(), fileCount <= names.count else { return nil }
+        let paths = fileNames + morePaths
         var files: [PythonModule] = []
-        for _ in 0..<fileCount {
-            guard let name = r.string(), let file = r.string(), let root = r.string(), let package = r.byte(), package <= 1 else { return nil }
-            files.append(PythonModule(name: name, file: file, root: root, isPackage: package == 1))
+        files.reserveCapacity(fileCount)
+        for k in 0..<fileCount {
+            guard let path = r.int(), path >= 0, path < paths.count, let rootAndKind = r.int(), rootAndKind >= 0, rootAndKind >> 1 < roots.count,
+                  moduleFlags[k] == 1 else { return nil }
+            files.append(PythonModule(name: names[k], file: paths[path], root: roots[rootAndKind >> 1], isPackage: rootAndKind & 1 == 1))
         }
         guard let edgeStart = r.int32s(), let failedFiles = r.int32s() else { return nil }
         var diagnostics: [[Diagnostic]] = []
@@ -205,7 +223,6 @@ public enum ImportGraphStateCodec {
         let nodes = Int32(names.count), fileIDs = Int32(fileNames.count), edges = flags.count
         guard files.count <= names.count, edgeStart.count == files.count + 1, edgeStart.first == 0,
               zip(edgeStart, edgeStart.dropFirst()).allSatisfy({ $0 <= $1 }), let last = edgeStart.last, Int(last) <= edges,
-              files.indices.allSatisfy({ names[$0] == files[$0].name && moduleFlags[$0] == 1 }),
               arrays[0].allSatisfy({ $0 >= 0 && $0 < nodes }), arrays[1].allSatisfy({ $0 >= 0 && $0 < nodes }),
               arrays[2].allSatisfy({ $0 >= 0 && $0 < fileIDs }),
               failedFiles.count == diagnostics[1].count, failedFiles.allSatisfy({ $0 >= 0 && Int($0) < files.count }) else { return nil }
