@@ -376,14 +376,9 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     /// one is ~10 MB for 20,000 modules and 400,000 imports.
     public func graphState(key: String) -> ImportGraphState? {
         let file = directory.path + "/graphs/" + key
-        let t0 = Date()
-        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }) else { return nil }
-        let t1 = Date()
-        guard let payload = Envelope.payload(of: bytes, magic: Self.graphMagic) else { return nil }
-        let t2 = Date()
-        guard let state = ImportGraphStateCodec.decode(payload) else { return nil }
-        let t3 = Date()
-        if ProcessInfo.processInfo.environment["LCT"] != nil { FileHandle.standardError.write("read \(t1.timeIntervalSince(t0)) sha \(t2.timeIntervalSince(t1)) decode \(t3.timeIntervalSince(t2))\n".data(using: .utf8)!) }
+        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }),
+              let payload = Envelope.payload(of: bytes, magic: Self.graphMagic),
+              let state = ImportGraphStateCodec.decode(payload) else { return nil }
         _ = utimes(file, nil)
         return state
     }

@@ -104,7 +104,7 @@ final class ReportScopeCLITests: XCTestCase {
                  ["src/app/core/direct.py": "import app.ui\nimport app.ui.view\nVALUE = 2\n"], status: 1)
         try step("the kept import graph patched with the new imports of 1 file(s)", ["src/app/core/direct.py": "VALUE = 2\n"], status: 0)
         try step("the kept import graph patched with the new imports of 1 file(s)",
-                 ["src/app/core/direct.py": "import app.ui\nimport app.ui.view\nVALUE = 2\n"], status: 1)
+                 ["src/app/core/direct.py": "import app.ui.view\nimport app.ui\nVALUE = 2\n"], status: 1)
         // What can reach other files is a whole run.
         try step("incremental: a whole run is needed (src/app/core/direct.py has a suppression comment)",
                  ["src/app/core/direct.py": "import app.ui  # labcheck: ignore[LC300] kept for now\nimport app.ui.view\nVALUE = 2\n"])

@@ -706,7 +706,22 @@ public struct ContractChecker: Sendable {
                         contract: ImportContract, verb: String, asPackages: Bool = true) -> [Diagnostic] {
         var out: [Diagnostic] = []
         let inSource = asPackages ? mask([source]) : exact([source]), inTarget = asPackages ? mask([target]) : exact([target])
-        for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] && !inTarget[Int(from[i])] {
+        // One pass over the edges out of `source` (the view groups them by importer): the
+        // direct imports into `target`, the links a chain may not use (those same imports, from
+        // inside `target` too), and where chains start (a module of `source` outside `target`
+        // with an import).
+        var directEdges: [Int] = []
+        var removed = [Bool](repeating: false, count: indirect == nil ? 0 : linkCount)
+        var isStart = [Bool](repeating: false, count: names.count)
+        for m in names.indices where inSource[m] && view.start[m] < view.start[m + 1] {
+            if !inTarget[m] { isStart[m] = true }
+            for k in Int(view.start[m])..<Int(view.start[m + 1]) where inTarget[Int(view.targets[k])] {
+                if indirect != nil { removed[Int(view.links[k])] = true }
+                if !inTarget[m] { directEdges.append(Int(view.edges[k])) }
+            }
+        }
+        directEdges.sort()   // reported in graph order
+        for i in directEdges {
             guard scope.contains(graph.siteFile(i)) else { continue }
             let e = graph.edge(i)
             var d = Diagnostic(id: direct, severity: CheckRegistry.severity(of: direct),
@@ -725,10 +740,6 @@ public struct ContractChecker: Sendable {
         // chain's imports and search again. Every reported chain is an independent path to
         // break, and a shared path is reported once, not once per module pair.
         // Removal is by link (module pair): two import statements of the same module are one link.
-        var removed = [Bool](repeating: false, count: linkCount)
-        for i in view.live where inSource[Int(from[i])] && inTarget[Int(to[i])] { removed[Int(link[i])] = true }
-        var isStart = [Bool](repeating: false, count: names.count)
-        for i in view.live where inSource[Int(from[i])] && !inTarget[Int(from[i])] { isStart[Int(from[i])] = true }
         // By name (rank is the order of names).
         let starts = names.indices.filter { isStart[$0] }.sorted { rank[$0] < rank[$1] }
         // Per node, one byte: 1 inside `target`, 2 excluded, 4 inside `source`.

@@ -186,29 +186,29 @@ public struct ImportGraph: Sendable {
 
     public init() {}
 
-    /// A table of modules to resolve imports against, built for a few resolutions: without the
-    /// submodule sets (`from a import b` looks `a.b` up by name instead).
-    init(resolvingAgainst modules: [PythonModule]) {
-        nodeIDs.reserveCapacity(modules.count)
-        nodeNames.reserveCapacity(modules.count)
-        for m in modules {
-            guard nodeIDs[m.name] == nil else { continue }
-            nodeIDs[m.name] = Int32(nodeNames.count)
-            nodeNames.append(m.name)
-            isModule.append(true)
-            let utf8 = m.name.utf8
-            topLevels.insert(String(m.name[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? m.name.endIndex)]))
-        }
-        childrenByName = true
+    /// A table of modules to resolve a few files' imports against, made from a kept index
+    /// instead of hashing every name: `names` are the modules (node `k` is `names[k]`).
+    init(resolvingWith index: ModuleNameIndex, names: [String]) {
+        nodeNames = names
+        isModule = [Bool](repeating: true, count: names.count)
+        topLevels = Set(index.topLevels)
+        nameIndex = index
     }
 
-    /// Whether submodules are found by name (a table made by `init(resolvingAgainst:)`).
-    private var childrenByName = false
+    /// The kept index names are looked up in (a table made by `init(resolvingWith:names:)`;
+    /// `from a import b` then looks `a.b` up by name, as there are no submodule sets).
+    private var nameIndex: ModuleNameIndex? = nil
+
+    /// The node of a name.
+    @inline(__always) private func lookup(_ name: String) -> Int32? {
+        guard let nameIndex else { return nodeIDs[name] }
+        return nameIndex.id(of: name, in: nodeNames)
+    }
 
     /// Whether `package.name` is a module of the table.
     private func hasSubmodule(_ package: String, _ name: String, _ submodules: Set<String>?) -> Bool {
-        guard childrenByName else { return submodules?.contains(name) == true }
-        return nodeIDs[package + "." + name].map { isModule[Int($0)] } ?? false
+        guard nameIndex != nil else { return submodules?.contains(name) == true }
+        return lookup(package + "." + name).map { isModule[Int($0)] } ?? false
     }
 
     public mutating func add(module: PythonModule) {
@@ -257,7 +257,7 @@ public struct ImportGraph: Sendable {
         // Without a mapping, an import is reported where it was scanned, in the module's file.
         func site(_ line: Int, _ column: Int) -> ImportSite { mapped?(line, column) ?? ImportSite(file: module.file, line: line, column: column) }
         out.file = mapped?(1, 1).file ?? module.file
-        let selfID = nodeIDs[module.name]
+        let selfID = lookup(module.name)
         let package: Substring = module.isPackage ? Substring(module.name)
             : module.name.utf8.lastIndex(of: UInt8(ascii: ".")).map { module.name[..<$0] } ?? ""
         // `from x import a, b, c` gives one scanned import per name: the module part is
@@ -333,11 +333,73 @@ public struct ImportGraph: Sendable {
     /// The module an imported name refers to: itself, its parent module (an attribute), or,
     /// for a package that is not in the snapshot, its top-level name (an external package).
     func resolveTarget(_ name: String) -> Target? {
-        if let id = nodeIDs[name], isModule[Int(id)] { return .node(id) }
+        if let id = lookup(name), isModule[Int(id)] { return .node(id) }
         let utf8 = name.utf8
-        if let dot = utf8.lastIndex(of: UInt8(ascii: ".")), let id = nodeIDs[String(name[..<dot])], isModule[Int(id)] { return .node(id) }
+        if let dot = utf8.lastIndex(of: UInt8(ascii: ".")), let id = lookup(String(name[..<dot])), isModule[Int(id)] { return .node(id) }
         let top = String(name[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? name.endIndex)])
         if top.isEmpty || topLevels.contains(top) { return nil }
         return .external(top)
+    }
+}
+
+/// The Python files' module names by a stable 64-bit hash (FNV-1a of the UTF-8 bytes), sorted:
+/// kept with a graph (`ImportGraphState`), so that resolving a few changed files' imports looks
+/// names up by binary search instead of first hashing 20,000 of them into a dictionary. Every
+/// hit is confirmed by comparing the name. Also the top-level names, which decide whether an
+/// import names the snapshot's own package or an external one.
+public struct ModuleNameIndex: Sendable, Equatable {
+    /// Sorted by hash, then id.
+    var hashes: [UInt64]
+    var ids: [Int32]
+    var topLevels: [String]
+
+    init(hashes: [UInt64], ids: [Int32], topLevels: [String]) {
+        self.hashes = hashes
+        self.ids = ids
+        self.topLevels = topLevels
+    }
+
+    /// The index of `names` (node `k` is `names[k]`).
+    init(_ names: [String]) {
+        var pairs = names.enumerated().map { (Self.hash($1), Int32($0)) }
+        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        hashes = pairs.map(\.0)
+        ids = pairs.map(\.1)
+        var tops = Set<String>()
+        for name in names { tops.insert(String(name[..<(name.utf8.firstIndex(of: UInt8(ascii: ".")) ?? name.endIndex)])) }
+        topLevels = tops.sorted()
+    }
+
+    static func hash(_ name: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// The id of `name`, confirmed against `names`.
+    func id(of name: String, in names: [String]) -> Int32? {
+        let h = Self.hash(name)
+        var low = 0, high = hashes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if hashes[mid] < h { low = mid + 1 } else { high = mid }
+        }
+        while low < hashes.count && hashes[low] == h {
+            let id = ids[low]
+            if Int(id) < names.count && names[Int(id)] == name { return id }
+            low += 1
+        }
+        return nil
+    }
+
+    /// Whether it is an index of `count` names: hashes sorted, every id once and in range.
+    func isValid(count: Int) -> Bool {
+        guard hashes.count == count, ids.count == count, zip(hashes, hashes.dropFirst()).allSatisfy({ $0 <= $1 }) else { return false }
+        var seen = [Bool](repeating: false, count: count)
+        for id in ids {
+            guard id >= 0, Int(id) < count, !seen[Int(id)] else { return false }
+            seen[Int(id)] = true
+        }
+        return true
     }
 }

@@ -30,10 +30,23 @@ public struct ImportGraphState: Sendable {
     /// Every finding the phase reported, without source lines: what a patched state's findings
     /// replace in a record.
     public internal(set) var reported: [Diagnostic] = []
+    /// The Python files' module names by hash (made once, by the whole run).
+    var names: ModuleNameIndex
+
+    init(graph: ImportGraph, files: [PythonModule], edgeStart: [Int32], rootProblems: [Diagnostic],
+         scanFailures: [(file: Int32, diagnostic: Diagnostic)], stageProblems: [Diagnostic], names: ModuleNameIndex? = nil) {
+        self.graph = graph
+        self.files = files
+        self.edgeStart = edgeStart
+        self.rootProblems = rootProblems
+        self.scanFailures = scanFailures
+        self.stageProblems = stageProblems
+        self.names = names ?? ModuleNameIndex(files.map(\.name))
+    }
 
     /// A table to resolve imports against as a whole run does: the Python files' modules only
     /// (stage modules are added after every file is resolved).
-    func resolutionTable() -> ImportGraph { ImportGraph(resolvingAgainst: files) }
+    func resolutionTable() -> ImportGraph { ImportGraph(resolvingWith: names, names: files.map(\.name)) }
 
     /// Replaces the imports of `files[k]` with those of a new scan of it (the module table is
     /// the same). The edges keep their place in the graph, so edge order equals a whole run's.
@@ -100,9 +113,9 @@ extension ImportGraph {
             }
         }
         let n = to.count
-        edgeFrom.replaceSubrange(range, with: repeatElement(importer, count: n))
+        edgeFrom.replaceSubrange(range, with: [Int32](repeating: importer, count: n))
         edgeTo.replaceSubrange(range, with: to)
-        edgeFile.replaceSubrange(range, with: repeatElement(file, count: n))
+        edgeFile.replaceSubrange(range, with: [Int32](repeating: file, count: n))
         edgeLine.replaceSubrange(range, with: r.lines)
         edgeColumn.replaceSubrange(range, with: r.columns)
         edgeLength.replaceSubrange(range, with: r.lengths)
@@ -140,7 +153,7 @@ extension ImportGraph {
 /// length-prefixed, findings in the result cache's encoding (`RunRecordCodec`). Decoding checks
 /// every count, id and range against the bytes and returns nil on anything that does not fit.
 public enum ImportGraphStateCodec {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     public static func encode(_ state: ImportGraphState) -> [UInt8] {
         var w = ByteWriter()
@@ -176,6 +189,10 @@ public enum ImportGraphStateCodec {
             w.int((roots.firstIndex(of: m.root) ?? 0) << 1 | (m.isPackage ? 1 : 0))
         }
         w.int32s(state.edgeStart)
+        w.int32s(state.names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0)) })
+        w.int32s(state.names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0 >> 32)) })
+        w.int32s(state.names.ids)
+        w.strings(state.names.topLevels)
         w.int32s(state.scanFailures.map(\.file))
         for list in [state.rootProblems, state.scanFailures.map(\.diagnostic), state.stageProblems, state.reported] {
             let record = RunRecordCodec.encode(RunRecord(diagnostics: list, suppressed: [], touched: nil, filesChecked: 0, labFiles: 0, pythonFiles: 0,
@@ -212,7 +229,10 @@ public enum ImportGraphStateCodec {
                   moduleFlags[k] == 1 else { return nil }
             files.append(PythonModule(name: names[k], file: paths[path], root: roots[rootAndKind >> 1], isPackage: rootAndKind & 1 == 1))
         }
-        guard let edgeStart = r.int32s(), let failedFiles = r.int32s() else { return nil }
+        guard let edgeStart = r.int32s(), let low = r.int32s(), let high = r.int32s(), low.count == high.count, let ids = r.int32s(),
+              let tops = r.strings(), let failedFiles = r.int32s() else { return nil }
+        let index = ModuleNameIndex(hashes: zip(low, high).map { UInt64(UInt32(bitPattern: $0)) | UInt64(UInt32(bitPattern: $1)) << 32 }, ids: ids, topLevels: tops)
+        guard index.isValid(count: files.count) else { return nil }
         var diagnostics: [[Diagnostic]] = []
         for _ in 0..<4 {
             guard let n = r.count(), let slice = r.take(n), let record = RunRecordCodec.decode(Array(slice)) else { return nil }
@@ -236,7 +256,8 @@ public enum ImportGraphStateCodec {
         graph.escapes = lists[0]
         graph.unresolved = lists[1]
         var state = ImportGraphState(graph: graph, files: files, edgeStart: edgeStart, rootProblems: diagnostics[0],
-                                     scanFailures: Array(zip(failedFiles, diagnostics[1])).map { ($0.0, $0.1) }, stageProblems: diagnostics[2])
+                                     scanFailures: Array(zip(failedFiles, diagnostics[1])).map { ($0.0, $0.1) }, stageProblems: diagnostics[2],
+                                     names: index)
         state.reported = diagnostics[3]
         return state
     }
@@ -360,9 +381,15 @@ struct ByteReader {
             guard total <= count else { return nil }
         }
         guard total == count else { return nil }
-        var out: [Int32] = []
-        out.reserveCapacity(total)
-        for k in stride(from: 0, to: runs.count, by: 2) { out.append(contentsOf: repeatElement(runs[k], count: Int(runs[k + 1]))) }
-        return out
+        return [Int32](unsafeUninitializedCapacity: total) { buffer, filled in
+            // The run lengths add up to `total`, the buffer's capacity.
+            var at = 0
+            for k in stride(from: 0, to: runs.count, by: 2) {
+                let n = Int(runs[k + 1])
+                (buffer.baseAddress! + at).initialize(repeating: runs[k], count: n)
+                at += n
+            }
+            filled = at
+        }
     }
 }
