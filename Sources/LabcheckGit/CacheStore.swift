@@ -376,6 +376,8 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     /// one is ~10 MB for 20,000 modules and 400,000 imports.
     public func graphState(key: String) -> ImportGraphState? {
         let file = directory.path + "/graphs/" + key
+        // Read, not mapped: a mapped file that another program truncated in place would fault
+        // when read (SIGBUS); a read copy cannot.
         guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }),
               let payload = Envelope.payload(of: bytes, magic: Self.graphMagic),
               let state = ImportGraphStateCodec.decode(payload) else { return nil }
@@ -446,13 +448,14 @@ enum Envelope {
     }
 
     /// The same, without copying the payload.
-    static func payload(of bytes: [UInt8], magic: [UInt8]) -> ArraySlice<UInt8>? {
+    static func payload<Bytes: RandomAccessCollection<UInt8>>(of bytes: Bytes, magic: [UInt8]) -> Bytes.SubSequence? {
         let head = magic.count + 32
         guard bytes.count >= head, bytes.starts(with: magic) else { return nil }
+        let body = bytes.index(bytes.startIndex, offsetBy: head), sum = bytes.index(bytes.startIndex, offsetBy: magic.count)
         var digest = Digest()
-        digest.add(bytes[head...])
-        guard bytes[magic.count..<head].elementsEqual(digest.finish()) else { return nil }
-        return bytes[head...]
+        digest.add(bytes[body...])
+        guard bytes[sum..<body].elementsEqual(digest.finish()) else { return nil }
+        return bytes[body...]
     }
 
     /// Returns an error message, or nil.

@@ -1,3 +1,4 @@
+import Dispatch
 import LabcheckTOML
 
 /// A staged snapshot's findings from those of an earlier staged snapshot with the same diff
@@ -80,7 +81,18 @@ public enum IncrementalCheck {
         var fresh: [String: [Diagnostic]] = [:]   // per changed file: its new findings
         var kept: [String: [Diagnostic]] = [:]    // per changed file: its import findings carried over
         var newImports: [(path: String, bytes: [UInt8], entry: String)] = []   // Python files whose imports changed
-        for (path, oldEntry, newEntry) in changed {
+        // Python files first: when one's imports changed, the kept graph is read on another
+        // core while the lab files are checked.
+        var loading: KeptGraphLoad? = nil
+        // A patch needs the earlier graph, and no suppression comment anywhere (suppressions
+        // are matched across the run): every one is either used or reported (LC003).
+        let canPatch = earlier.importKey != nil && reader.memo != nil && reader.snapshot != nil
+            && earlier.suppressed.isEmpty && !earlier.diagnostics.contains(where: { $0.id == "LC003" })
+        let pythonFirst = changed.filter { $0.path.hasSuffix(".py") } + changed.filter { !$0.path.hasSuffix(".py") }
+        for (path, oldEntry, newEntry) in pythonFirst {
+            if loading == nil, !newImports.isEmpty, !path.hasSuffix(".py"), canPatch {
+                loading = KeptGraphLoad(earlier: earlier, memo: reader.memo)
+            }
             if configuration.isConfigurationFile(path) { return .wholeRun("\(path) is read for the configuration") }
             if config.registeredConfigs.contains(where: { $0.matches(path) }) { return .wholeRun("\(path) is a registered config file") }
             let isLab = config.isStageFile(path), isPython = path.hasSuffix(".py")
@@ -142,10 +154,10 @@ public enum IncrementalCheck {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the snapshot has suppression comments")
             }
             // The earlier graph: kept whole, or as a patch of a kept one.
-            let earlierPatch = memo.graphPatch(key: key)
-            let root = earlierPatch?.root ?? key
             var timer = LapTimer()
-            guard var state = memo.graphState(key: root) else {
+            let (earlierPatch, keptState) = (loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).wait()
+            let root = earlierPatch?.root ?? key
+            guard var state = keptState else {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph is not in the cache")
             }
             // The earlier findings without the import phase's: it must have reported each of them.
@@ -197,6 +209,30 @@ public enum IncrementalCheck {
         }.sorted()
         record.indexChanges = indexChanges
         return .record(record, changed: changed.map(\.path), patched: patched, timings: patchTimings)
+    }
+
+    /// The earlier run's kept graph, read on another thread: its patch (if it was patched) and
+    /// the graph it is a patch of.
+    final class KeptGraphLoad: @unchecked Sendable {
+        // `@unchecked Sendable`: `result` is written once by the reading thread before
+        // `group.leave()` and read only after `group.wait()`, which orders the two.
+        private let group = DispatchGroup()
+        private var result: (ImportGraphPatch?, ImportGraphState?) = (nil, nil)
+
+        init(earlier: RunRecord, memo: (any ImportMemo)?) {
+            guard let key = earlier.importKey, let memo else { return }
+            group.enter()
+            DispatchQueue.global().async { [self] in
+                let patch = memo.graphPatch(key: key)
+                result = (patch, memo.graphState(key: patch?.root ?? key))
+                group.leave()
+            }
+        }
+
+        func wait() -> (ImportGraphPatch?, ImportGraphState?) {
+            group.wait()
+            return result
+        }
     }
 
     /// The blob id of an entry text (`"<mode> <id>"`).

@@ -204,6 +204,11 @@ public enum ImportGraphStateCodec {
     }
 
     public static func decode(_ bytes: ArraySlice<UInt8>) -> ImportGraphState? {
+        bytes.withUnsafeBufferPointer { decode($0) }
+    }
+
+    /// Decodes from memory the caller keeps valid for the call (a mapped cache file).
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> ImportGraphState? {
         var r = ByteReader(bytes: bytes)
         guard r.byte() == version, let names = r.strings(), let moduleFlags = r.raw(), moduleFlags.count == names.count,
               let fileNames = r.strings(), let edgeTo = r.int32s(), let edgeLine = r.int32s(), let edgeColumn = r.int32s(),
@@ -308,10 +313,11 @@ struct ByteWriter {
 
 /// Bytes in, the reverse of `ByteWriter`: every read is checked against the bytes left.
 struct ByteReader {
-    let bytes: ArraySlice<UInt8>
+    let bytes: UnsafeBufferPointer<UInt8>
     var p: Int
 
-    init(bytes: ArraySlice<UInt8>) {
+    /// `bytes` must stay valid while the reader is used (the decoder's caller keeps them).
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         p = bytes.startIndex
     }
@@ -335,10 +341,10 @@ struct ByteReader {
     /// A count no larger than the bytes left (every counted item takes at least one byte).
     mutating func count() -> Int? { guard let n = int(), n >= 0, n <= left else { return nil }; return n }
 
-    mutating func take(_ n: Int) -> ArraySlice<UInt8>? {
+    mutating func take(_ n: Int) -> UnsafeBufferPointer<UInt8>? {
         guard n >= 0, n <= left else { return nil }
         p += n
-        return bytes[(p - n)..<p]
+        return UnsafeBufferPointer(rebasing: bytes[(p - n)..<p])
     }
 
     mutating func string() -> String? { guard let n = count(), let s = take(n) else { return nil }; return String(decoding: s, as: UTF8.self) }
@@ -355,19 +361,18 @@ struct ByteReader {
 
     mutating func int32s() -> [Int32]? {
         guard let n = int(), n >= 0, n <= left / 4, let s = take(4 * n) else { return nil }
-        return s.withUnsafeBytes { raw in
-            #if _endian(little)
-            return [Int32](unsafeUninitializedCapacity: n) { buffer, count in
-                // The slice holds exactly 4 * n bytes; the buffer has room for n values.
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
-                count = n
-            }
-            #else
-            return (0..<n).map { k in
-                Int32(bitPattern: UInt32(raw[4 * k]) | UInt32(raw[4 * k + 1]) << 8 | UInt32(raw[4 * k + 2]) << 16 | UInt32(raw[4 * k + 3]) << 24)
-            }
-            #endif
+        let raw = UnsafeRawBufferPointer(s)
+        #if _endian(little)
+        return [Int32](unsafeUninitializedCapacity: n) { buffer, count in
+            // `raw` holds exactly 4 * n bytes; the buffer has room for n values.
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            count = n
         }
+        #else
+        return (0..<n).map { k in
+            Int32(bitPattern: UInt32(raw[4 * k]) | UInt32(raw[4 * k + 1]) << 8 | UInt32(raw[4 * k + 2]) << 16 | UInt32(raw[4 * k + 3]) << 24)
+        }
+        #endif
     }
 
     /// The reverse of `ByteWriter.int32Runs`: exactly `count` values in all (known from the
