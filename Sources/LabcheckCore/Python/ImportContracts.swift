@@ -372,17 +372,19 @@ public struct ContractChecker: Sendable {
     /// that chain searches pick among equal-length chains deterministically.
     let rank: [Int32]
     /// Every edge, grouped by importer, each group in the order of the imported module's rank
-    /// (equal ranks keep graph order): what each contract's view filters.
+    /// (equal ranks keep graph order): what each contract's view filters. The edges out of
+    /// node m are `order[orderStart[m]..<orderStart[m + 1]]`.
     let order: [Int32]
+    let orderStart: [Int32]
 
-    public init(graph: ImportGraph, scope: ReportScope) {
+    /// `rank`: the nodes' positions by name, if known (`ImportGraph.nameRanks`).
+    public init(graph: ImportGraph, scope: ReportScope, rank known: [Int32]? = nil) {
         self.graph = graph
         self.scope = scope
         let names = graph.nodeNames
         let from = graph.edgeFrom, to = graph.edgeTo
         let n = names.count
-        var rank = [Int32](repeating: 0, count: n)
-        for (position, node) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[node] = Int32(position) }
+        let rank = known.flatMap { $0.count == n ? $0 : nil } ?? ImportGraph.nameRanks(names)
         // Two stable counting sorts: by the imported module's rank, then by importer. An
         // edge's link is then the run of equal (importer, imported) pairs it lies in.
         var slots = [Int32](repeating: 0, count: n + 1)
@@ -398,11 +400,13 @@ public struct ContractChecker: Sendable {
         for f in from { start[Int(f) + 1] += 1 }
         for k in 0..<n { start[k + 1] += start[k] }
         var order = [Int32](repeating: 0, count: from.count)
+        var next = start
         for i in byRank {
             let f = Int(from[Int(i)])
-            order[Int(start[f])] = i
-            start[f] += 1
+            order[Int(next[f])] = i
+            next[f] += 1
         }
+        orderStart = start
         var link = [Int32](repeating: 0, count: from.count)
         var links: Int32 = 0
         var previous: (Int32, Int32) = (-1, -1)
@@ -567,6 +571,7 @@ public struct ContractChecker: Sendable {
     /// Contracts that skip the same flags share it.
     func view(skipping skipped: UInt8) -> View {
         let flags = graph.edgeFlags
+        if !flags.contains(where: { $0 & skipped != 0 }) { return View(allOf: self) }
         var live: [Int] = []
         live.reserveCapacity(graph.edgeCount)
         for i in 0..<graph.edgeCount where flags[i] & skipped == 0 { live.append(i) }
@@ -670,7 +675,10 @@ public struct ContractChecker: Sendable {
     /// edges out of node m, in the order of the imported module's name (a stable counting sort,
     /// so equal names keep graph order).
     struct View {
-        let live: [Int]
+        /// The edges considered, in graph order (nil: every edge).
+        private let liveList: [Int]?
+        private let edgeCount: Int
+        var live: [Int] { liveList ?? Array(0..<edgeCount) }
         let start: [Int32]
         let edges: [Int32]
         /// For each position of `edges`: the imported node and the link, laid out in the same
@@ -678,8 +686,19 @@ public struct ContractChecker: Sendable {
         let targets: [Int32]
         let links: [Int32]
 
+        /// Every edge: the checker's own order.
+        init(allOf c: ContractChecker) {
+            liveList = nil
+            edgeCount = c.from.count
+            start = c.orderStart
+            edges = c.order
+            targets = c.order.map { c.to[Int($0)] }
+            links = c.order.map { c.link[Int($0)] }
+        }
+
         init(live: [Int], checker c: ContractChecker) {
-            self.live = live
+            liveList = live
+            edgeCount = c.from.count
             let n = c.names.count
             var isLive = [Bool](repeating: false, count: c.from.count)
             var start = [Int32](repeating: 0, count: n + 1)

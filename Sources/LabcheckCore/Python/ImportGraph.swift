@@ -179,6 +179,9 @@ public struct ImportGraph: Sendable {
         return id
     }
 
+    /// Whether `dropUnimportedExternals` renumbered nodes.
+    var nodesRenumbered = false
+
     /// Relative imports that climb above their top-level package (LC304).
     public internal(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
     /// Imports of internal packages that name no module (for `-v`).
@@ -342,6 +345,16 @@ public struct ImportGraph: Sendable {
     }
 }
 
+extension ImportGraph {
+    /// Each node's position among the nodes sorted by name (the order contract checks walk
+    /// imports in, so that equal-length chains are chosen deterministically).
+    static func nameRanks(_ names: [String]) -> [Int32] {
+        var rank = [Int32](repeating: 0, count: names.count)
+        for (position, node) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[node] = Int32(position) }
+        return rank
+    }
+}
+
 /// The Python files' module names by a stable 64-bit hash (FNV-1a of the UTF-8 bytes), sorted:
 /// kept with a graph (`ImportGraphState`), so that resolving a few changed files' imports looks
 /// names up by binary search instead of first hashing 20,000 of them into a dictionary. Every
@@ -394,12 +407,7 @@ public struct ModuleNameIndex: Sendable, Equatable {
 
     /// Whether it is an index of `count` names: hashes sorted, every id once and in range.
     func isValid(count: Int) -> Bool {
-        guard hashes.count == count, ids.count == count, zip(hashes, hashes.dropFirst()).allSatisfy({ $0 <= $1 }) else { return false }
-        var seen = [Bool](repeating: false, count: count)
-        for id in ids {
-            guard id >= 0, Int(id) < count, !seen[Int(id)] else { return false }
-            seen[Int(id)] = true
-        }
-        return true
+        hashes.count == count && ids.count == count && zip(hashes, hashes.dropFirst()).allSatisfy({ $0 <= $1 })
+            && ImportGraphStateCodec.isPermutation(ids)
     }
 }

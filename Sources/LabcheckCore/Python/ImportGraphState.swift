@@ -32,6 +32,9 @@ public struct ImportGraphState: Sendable {
     public internal(set) var reported: [Diagnostic] = []
     /// The Python files' module names by hash (made once, by the whole run).
     var names: ModuleNameIndex
+    /// The graph's nodes ranked by name (`ImportGraph.nameRanks`), while the nodes are those
+    /// it was made for: a patch that adds or drops an external package clears it.
+    var rank: [Int32]? = nil
 
     init(graph: ImportGraph, files: [PythonModule], edgeStart: [Int32], rootProblems: [Diagnostic],
          scanFailures: [(file: Int32, diagnostic: Diagnostic)], stageProblems: [Diagnostic], names: ModuleNameIndex? = nil) {
@@ -63,7 +66,9 @@ public struct ImportGraphState: Sendable {
             scanFailures.append((Int32(k), ImportBoundaries.scanFailure(module.file, e)))
             scanFailures.sort { $0.file < $1.file }
         }
+        let nodes = graph.nodeNames.count
         let delta = graph.replaceEdges(range, importer: Int32(k), moduleName: module.name, with: resolution)
+        if graph.nodeNames.count != nodes || graph.nodesRenumbered { rank = nil }
         if delta != 0 { for j in (k + 1)..<edgeStart.count { edgeStart[j] += Int32(delta) } }
     }
 }
@@ -128,11 +133,13 @@ extension ImportGraph {
         return n - range.count
     }
 
-    /// Removes external-package nodes that no edge imports, renumbering the nodes after them.
+    /// Removes external-package nodes that no edge imports, renumbering the nodes after them
+    /// (and says so in `nodesRenumbered`).
     mutating func dropUnimportedExternals() {
         var imported = [Bool](repeating: false, count: nodeNames.count)
         for t in edgeTo { imported[Int(t)] = true }
         guard isModule.indices.contains(where: { !isModule[$0] && !imported[$0] }) else { return }
+        nodesRenumbered = true
         var newID = [Int32](repeating: -1, count: nodeNames.count)
         var names: [String] = [], modules: [Bool] = []
         for n in nodeNames.indices where isModule[n] || imported[n] {
@@ -153,7 +160,7 @@ extension ImportGraph {
 /// length-prefixed, findings in the result cache's encoding (`RunRecordCodec`). Decoding checks
 /// every count, id and range against the bytes and returns nil on anything that does not fit.
 public enum ImportGraphStateCodec {
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
     public static func encode(_ state: ImportGraphState) -> [UInt8] {
         var w = ByteWriter()
@@ -193,6 +200,7 @@ public enum ImportGraphStateCodec {
         w.int32s(state.names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0 >> 32)) })
         w.int32s(state.names.ids)
         w.strings(state.names.topLevels)
+        w.int32s(state.rank ?? [])
         w.int32s(state.scanFailures.map(\.file))
         for list in [state.rootProblems, state.scanFailures.map(\.diagnostic), state.stageProblems, state.reported] {
             let record = RunRecordCodec.encode(RunRecord(diagnostics: list, suppressed: [], touched: nil, filesChecked: 0, labFiles: 0, pythonFiles: 0,
@@ -235,7 +243,7 @@ public enum ImportGraphStateCodec {
             files.append(PythonModule(name: names[k], file: paths[path], root: roots[rootAndKind >> 1], isPackage: rootAndKind & 1 == 1))
         }
         guard let edgeStart = r.int32s(), let low = r.int32s(), let high = r.int32s(), low.count == high.count, let ids = r.int32s(),
-              let tops = r.strings(), let failedFiles = r.int32s() else { return nil }
+              let tops = r.strings(), let rank = r.int32s(), rank.isEmpty || Self.isPermutation(rank), let failedFiles = r.int32s() else { return nil }
         let index = ModuleNameIndex(hashes: zip(low, high).map { UInt64(UInt32(bitPattern: $0)) | UInt64(UInt32(bitPattern: $1)) << 32 }, ids: ids, topLevels: tops)
         guard index.isValid(count: files.count) else { return nil }
         var diagnostics: [[Diagnostic]] = []
@@ -264,7 +272,19 @@ public enum ImportGraphStateCodec {
                                      scanFailures: Array(zip(failedFiles, diagnostics[1])).map { ($0.0, $0.1) }, stageProblems: diagnostics[2],
                                      names: index)
         state.reported = diagnostics[3]
+        guard rank.isEmpty || rank.count == names.count else { return nil }
+        state.rank = rank.isEmpty ? nil : rank
         return state
+    }
+
+    /// Whether `list` holds each of 0..<count once.
+    static func isPermutation(_ list: [Int32]) -> Bool {
+        var seen = [Bool](repeating: false, count: list.count)
+        for v in list {
+            guard v >= 0, Int(v) < list.count, !seen[Int(v)] else { return false }
+            seen[Int(v)] = true
+        }
+        return true
     }
 }
 
