@@ -184,26 +184,24 @@ public enum RunRecordCodec {
     }
 
     public static func decode(_ bytes: [UInt8]) -> RunRecord? {
-        var p = 0
-        func byte() -> UInt8? { guard p < bytes.count else { return nil }; p += 1; return bytes[p - 1] }
+        bytes.withUnsafeBufferPointer { decode($0) }
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> RunRecord? {
+        var r = ByteReader(bytes: bytes)
+        func byte() -> UInt8? { r.byte() }
+        /// LEB128 of the zigzag value.
         func int() -> Int? {
-            var x: UInt64 = 0, shift: UInt64 = 0
-            while true {
-                guard let b = byte(), shift < 64 else { return nil }
-                x |= UInt64(b & 0x7F) << shift
-                if b < 0x80 { break }
-                shift += 7
-            }
-            let v = Int64(bitPattern: (x >> 1) ^ (0 &- (x & 1)))
-            return Int(v)
+            guard let raw = r.int() else { return nil }
+            let x = UInt64(bitPattern: Int64(raw))
+            return Int(Int64(bitPattern: (x >> 1) ^ (0 &- (x & 1))))
         }
         guard byte() == version, let count = int(), count >= 0, count <= bytes.count else { return nil }
         var strings: [String] = []
         strings.reserveCapacity(count)
         for _ in 0..<count {
-            guard let n = int(), n >= 0, n <= bytes.count - p else { return nil }
-            strings.append(String(decoding: bytes[p..<(p + n)], as: UTF8.self))
-            p += n
+            guard let n = int(), let text = r.take(n) else { return nil }
+            strings.append(String(decoding: text, as: UTF8.self))
         }
         func str() -> String? { guard let k = int(), k >= 0, k < strings.count else { return nil }; return strings[k] }
         func opt() -> String?? {
@@ -211,7 +209,7 @@ public enum RunRecordCodec {
         }
         func position() -> SourcePosition? { guard let l = int(), let c = int() else { return nil }; return SourcePosition(line: l, column: c) }
         func list<T>(_ item: () -> T?) -> [T]? {
-            guard let n = int(), n >= 0, n <= bytes.count - p else { return nil }
+            guard let n = int(), n >= 0, n <= r.left else { return nil }
             var out: [T] = []
             for _ in 0..<n { guard let x = item() else { return nil }; out.append(x) }
             return out
@@ -263,7 +261,7 @@ public enum RunRecordCodec {
         default: return nil
         }
         guard let importKey = opt() else { return nil }
-        guard p == bytes.count else { return nil }
+        guard r.atEnd else { return nil }
         var record = RunRecord(diagnostics: diagnostics, suppressed: suppressed, touched: touched, filesChecked: filesChecked,
                                labFiles: lab, pythonFiles: python, configFiles: config, pythonNotChecked: notChecked,
                                configurationInvalid: invalid == 1)

@@ -248,7 +248,7 @@ public enum ImportGraphStateCodec {
         guard index.isValid(count: files.count) else { return nil }
         var diagnostics: [[Diagnostic]] = []
         for _ in 0..<4 {
-            guard let n = r.count(), let slice = r.take(n), let record = RunRecordCodec.decode(Array(slice)) else { return nil }
+            guard let n = r.count(), let slice = r.take(n), let record = RunRecordCodec.decode(slice) else { return nil }
             diagnostics.append(record.diagnostics)
         }
         guard r.atEnd else { return nil }
