@@ -243,7 +243,7 @@ def main():
                GIT_COMMITTER_EMAIL="t@example.invalid", GIT_CONFIG_NOSYSTEM="1", HOME=args.workdir, LANG="C.UTF-8")
     env.pop("LABCHECK_CACHE_DIR", None)
     summary = {"sequences": 0, "steps": 0, "comparisons": 0, "nothing_staged": 0, "edits": {},
-               "in_touched": 0, "new_elsewhere": 0, "incremental": 0, "whole_runs": {}, "also_at_base": 0, "config_errors": 0, "problems": []}
+               "in_touched": 0, "new_elsewhere": 0, "incremental": 0, "patched": 0, "whole_runs": {}, "also_at_base": 0, "config_errors": 0, "problems": []}
     for s in range(args.sequences):
         r = random.Random(args.seed * 1000 + s)
         repo = os.path.join(args.workdir, f"seq{s}")
@@ -266,6 +266,8 @@ def main():
             code, ours, p = run(args.labcheck, repo, env, ["check", "-v"])
             if "incremental: from " in p.stderr:
                 summary["incremental"] += 1
+            if "the kept import graph patched" in p.stderr:
+                summary["patched"] += 1   # incremental runs that patched the kept import graph
             for line in p.stderr.splitlines():
                 if "incremental: a whole run is needed (" in line:
                     why = line.split("(", 1)[1].rstrip(")").split(": ")[-1]
