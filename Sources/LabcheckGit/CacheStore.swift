@@ -374,13 +374,15 @@ public final class ImportMemoStore: ImportMemo, @unchecked Sendable {
     /// Graphs under `<cache dir>/graphs/` (binary, `ImportGraphStateCodec`, in the checksummed
     /// envelope; bounded by `CacheDirectory.graphLimit`), pruned to the newest `graphsKept`:
     /// one is ~10 MB for 20,000 modules and 400,000 imports.
-    public func graphState(key: String) -> ImportGraphState? {
+    public func graphState(key: String, log: (String) -> Void) -> ImportGraphState? {
         let file = directory.path + "/graphs/" + key
         // Read, not mapped: a mapped file that another program truncated in place would fault
         // when read (SIGBUS); a read copy cannot.
-        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: { _ in }),
-              let payload = Envelope.payload(of: bytes, magic: Self.graphMagic),
-              let state = ImportGraphStateCodec.decode(payload) else { return nil }
+        guard let bytes = CacheDirectory.readBounded(file, limit: CacheDirectory.graphLimit, log: log) else { return nil }
+        guard let payload = Envelope.payload(of: bytes, magic: Self.graphMagic), let state = ImportGraphStateCodec.decode(payload) else {
+            log("cache: \(file) is not a valid labcheck cache file; ignored")
+            return nil
+        }
         _ = utimes(file, nil)
         return state
     }

@@ -22,7 +22,7 @@ final class ImportGraphStateTests: XCTestCase {
         }
         func outcome(key: String) -> ImportPhaseOutcome? { outcomes[key] }
         func store(_ outcome: ImportPhaseOutcome, key: String) { outcomes[key] = outcome }
-        func graphState(key: String) -> ImportGraphState? { states[key].flatMap { ImportGraphStateCodec.decode($0[...]) } }
+        func graphState(key: String, log: (String) -> Void) -> ImportGraphState? { states[key].flatMap { ImportGraphStateCodec.decode($0[...]) } }
         func storeGraphState(_ state: ImportGraphState, key: String) { states[key] = ImportGraphStateCodec.encode(state) }
         func graphPatch(key: String) -> ImportGraphPatch? { patches[key] }
         func storeGraphPatch(_ patch: ImportGraphPatch, key: String) { patches[key] = patch }

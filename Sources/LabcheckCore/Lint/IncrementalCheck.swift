@@ -69,7 +69,8 @@ public enum IncrementalCheck {
             return entry
         }
         let config = configuration.config
-        let importsChecked = !ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter).0.isEmpty
+        let contracts = ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter).0
+        let importsChecked = !contracts.isEmpty
         let strict = StrictMode(flag: strictFlag, config: config)
         var changed: [(path: String, old: String, new: String)] = []
         for path in Set(before.keys).union(indexChanges.keys).sorted() {
@@ -155,10 +156,11 @@ public enum IncrementalCheck {
             }
             // The earlier graph: kept whole, or as a patch of a kept one.
             var timer = LapTimer()
-            let (earlierPatch, keptState) = (loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).wait()
+            let (earlierPatch, keptState, problems) = (loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).wait()
             let root = earlierPatch?.root ?? key
             guard var state = keptState else {
-                return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph is not in the cache")
+                return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph "
+                                 + (problems.isEmpty ? "is not in the cache" : "cannot be used: " + problems.joined(separator: "; ")))
             }
             // The earlier findings without the import phase's: it must have reported each of them.
             var remaining = earlier.diagnostics.map(\.bare)
@@ -186,7 +188,6 @@ public enum IncrementalCheck {
                 state.patch(file: k, scan: PythonImportScanner.scan(bytes), table: table)
             }
             patched = newImports.map(\.path).filter { fileIndex[$0] != nil }
-            let (contracts, _) = ImportBoundaries.contracts(config: config, rules: configuration.rules, importLinter: configuration.importLinter)
             var quiet: [String] = []
             timings += ", \(files.count) file(s) patched in \(timer.lap())"
             var found = ImportBoundaries.conclude(&state, contracts: contracts, scope: .all, log: &quiet)
@@ -217,19 +218,22 @@ public enum IncrementalCheck {
         // `@unchecked Sendable`: `result` is written once by the reading thread before
         // `group.leave()` and read only after `group.wait()`, which orders the two.
         private let group = DispatchGroup()
-        private var result: (ImportGraphPatch?, ImportGraphState?) = (nil, nil)
+        private var result: (patch: ImportGraphPatch?, state: ImportGraphState?, problems: [String]) = (nil, nil, [])
 
         init(earlier: RunRecord, memo: (any ImportMemo)?) {
             guard let key = earlier.importKey, let memo else { return }
             group.enter()
             DispatchQueue.global().async { [self] in
                 let patch = memo.graphPatch(key: key)
-                result = (patch, memo.graphState(key: patch?.root ?? key))
+                var problems: [String] = []
+                let state = memo.graphState(key: patch?.root ?? key) { problems.append($0) }
+                result = (patch, state, problems)
                 group.leave()
             }
         }
 
-        func wait() -> (ImportGraphPatch?, ImportGraphState?) {
+        /// The patch, the graph, and why a kept graph could not be used.
+        func wait() -> (patch: ImportGraphPatch?, state: ImportGraphState?, problems: [String]) {
             group.wait()
             return result
         }

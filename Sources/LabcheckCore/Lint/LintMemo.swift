@@ -40,8 +40,9 @@ public protocol ImportMemo: AnyObject, Sendable {
     func key(_ material: [UInt8]) -> String
     func outcome(key: String) -> ImportPhaseOutcome?
     func store(_ outcome: ImportPhaseOutcome, key: String)
-    /// The graph the phase under `key` built (`ImportGraphState`).
-    func graphState(key: String) -> ImportGraphState?
+    /// The graph the phase under `key` built (`ImportGraphState`); why a kept one cannot be
+    /// used (damaged, oversized) goes to `log`, a missing one says nothing.
+    func graphState(key: String, log: (String) -> Void) -> ImportGraphState?
     func storeGraphState(_ state: ImportGraphState, key: String)
     /// A patched graph (`ImportGraphPatch`) by its key.
     func graphPatch(key: String) -> ImportGraphPatch?

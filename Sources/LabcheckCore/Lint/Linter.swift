@@ -482,7 +482,7 @@ public enum Linter {
             return (problems + found, suppressions, [], nil, count, key)
         }
         if let loader = request.importCacheLoader { cache = loader() }
-        let (found, suppressions, modules, graph, _) = try ImportBoundaries.check(input, cache: &cache, log: &log)
-        return (problems + found, suppressions, modules, graph, nil, nil)
+        let (found, suppressions, modules, state) = try ImportBoundaries.check(input, cache: &cache, log: &log)
+        return (problems + found, suppressions, modules, state.graph, nil, nil)
     }
 }

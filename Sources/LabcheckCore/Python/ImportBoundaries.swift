@@ -78,9 +78,9 @@ public enum ImportBoundaries {
     typealias ScanOutcome = Result<[PythonImport], PythonScanError>
 
     /// The phases, in order: discover -> read and scan (cache) -> resolve -> graph -> contracts
-    /// -> report. The state is what a later run patches (`ImportGraphState`).
+    /// -> report. The state holds the graph, and is what a later run patches (`ImportGraphState`).
     public static func check(_ input: Input, cache: inout ImportScanCache, log: inout [String]) throws
-        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>, graph: ImportGraph, state: ImportGraphState) {
+        -> (diagnostics: [Diagnostic], suppressions: [Suppression], modules: Set<String>, state: ImportGraphState) {
         var timer = LapTimer()
         var graph = ImportGraph()
         var suppressions: [Suppression] = []
@@ -96,7 +96,7 @@ public enum ImportBoundaries {
         var diagnostics = conclude(&state, contracts: input.contracts, scope: input.scope, log: &log)
         log.append("python: \(input.contracts.count) contract(s) checked in \(timer.lap())")
         try addSourceLines(&diagnostics, snapshot: input.snapshot, labFiles: input.labFiles)
-        return (diagnostics, suppressions, Set(files.map(\.module.file)), state.graph, state)
+        return (diagnostics, suppressions, Set(files.map(\.module.file)), state)
     }
 
     /// The phase from a built (or patched) graph on: the findings of the graph's construction
@@ -156,7 +156,7 @@ public enum ImportBoundaries {
             log.append("python: \(missing.count) of \(files.count) file(s) not seen before: the import graph is built without looking for an earlier one")
         }
         var cache = loadCache()
-        let (diagnostics, suppressions, modules, _, state) = try check(input, cache: &cache, log: &log)
+        let (diagnostics, suppressions, modules, state) = try check(input, cache: &cache, log: &log)
         var all: [String: UInt64] = [:]
         for (k, f) in files.enumerated() {
             guard let id = f.contentID else { continue }

@@ -671,14 +671,22 @@ public struct ContractChecker: Sendable {
         return (out, unused)
     }
 
+    /// A view's edges in graph order: a list, or every edge of the graph (without building the
+    /// list of all of them).
+    struct LiveEdges: RandomAccessCollection {
+        let list: [Int]?
+        let all: Int
+        var startIndex: Int { 0 }
+        var endIndex: Int { list?.count ?? all }
+        subscript(k: Int) -> Int { list?[k] ?? k }
+    }
+
     /// The edges a contract considers, by importer: `edges[start[m]..<start[m + 1]]` are the
     /// edges out of node m, in the order of the imported module's name (a stable counting sort,
     /// so equal names keep graph order).
     struct View {
-        /// The edges considered, in graph order (nil: every edge).
-        private let liveList: [Int]?
-        private let edgeCount: Int
-        var live: [Int] { liveList ?? Array(0..<edgeCount) }
+        /// The edges considered, in graph order.
+        let live: LiveEdges
         let start: [Int32]
         let edges: [Int32]
         /// For each position of `edges`: the imported node and the link, laid out in the same
@@ -688,8 +696,7 @@ public struct ContractChecker: Sendable {
 
         /// Every edge: the checker's own order.
         init(allOf c: ContractChecker) {
-            liveList = nil
-            edgeCount = c.from.count
+            live = LiveEdges(list: nil, all: c.from.count)
             start = c.orderStart
             edges = c.order
             targets = c.order.map { c.to[Int($0)] }
@@ -697,8 +704,7 @@ public struct ContractChecker: Sendable {
         }
 
         init(live: [Int], checker c: ContractChecker) {
-            liveList = live
-            edgeCount = c.from.count
+            self.live = LiveEdges(list: live, all: c.from.count)
             let n = c.names.count
             var isLive = [Bool](repeating: false, count: c.from.count)
             var start = [Int32](repeating: 0, count: n + 1)

@@ -179,9 +179,6 @@ public struct ImportGraph: Sendable {
         return id
     }
 
-    /// Whether `dropUnimportedExternals` renumbered nodes.
-    var nodesRenumbered = false
-
     /// Relative imports that climb above their top-level package (LC304).
     public internal(set) var escapes: [(module: String, site: ImportSite, text: String)] = []
     /// Imports of internal packages that name no module (for `-v`).

@@ -30,8 +30,9 @@ public struct ImportGraphState: Sendable {
     /// Every finding the phase reported, without source lines: what a patched state's findings
     /// replace in a record.
     public internal(set) var reported: [Diagnostic] = []
-    /// The Python files' module names by hash (made once, by the whole run).
-    var names: ModuleNameIndex
+    /// The Python files' module names by hash: made when the state is first kept (a run that
+    /// keeps no graph never makes it), and kept with it.
+    var names: ModuleNameIndex?
     /// The graph's nodes ranked by name (`ImportGraph.nameRanks`), while the nodes are those
     /// it was made for: a patch that adds or drops an external package clears it.
     var rank: [Int32]? = nil
@@ -44,12 +45,15 @@ public struct ImportGraphState: Sendable {
         self.rootProblems = rootProblems
         self.scanFailures = scanFailures
         self.stageProblems = stageProblems
-        self.names = names ?? ModuleNameIndex(files.map(\.name))
+        self.names = names
     }
 
     /// A table to resolve imports against as a whole run does: the Python files' modules only
     /// (stage modules are added after every file is resolved).
-    func resolutionTable() -> ImportGraph { ImportGraph(resolvingWith: names, names: files.map(\.name)) }
+    func resolutionTable() -> ImportGraph {
+        let names = files.map(\.name)
+        return ImportGraph(resolvingWith: self.names ?? ModuleNameIndex(names), names: names)
+    }
 
     /// Replaces the imports of `files[k]` with those of a new scan of it (the module table is
     /// the same). The edges keep their place in the graph, so edge order equals a whole run's.
@@ -66,9 +70,8 @@ public struct ImportGraphState: Sendable {
             scanFailures.append((Int32(k), ImportBoundaries.scanFailure(module.file, e)))
             scanFailures.sort { $0.file < $1.file }
         }
-        let nodes = graph.nodeNames.count
-        let delta = graph.replaceEdges(range, importer: Int32(k), moduleName: module.name, with: resolution)
-        if graph.nodeNames.count != nodes || graph.nodesRenumbered { rank = nil }
+        let (delta, nodesChanged) = graph.replaceEdges(range, importer: Int32(k), moduleName: module.name, with: resolution)
+        if nodesChanged { rank = nil }
         if delta != 0 { for j in (k + 1)..<edgeStart.count { edgeStart[j] += Int32(delta) } }
     }
 }
@@ -95,9 +98,11 @@ public struct ImportGraphPatch: Sendable, Codable {
 extension ImportGraph {
     /// Replaces the edges in `range` (all of one module's, importer `importer`) with a
     /// resolution's, and that module's escapes and unresolved imports with the resolution's.
-    /// Returns how many edges were added (negative: removed). External packages no edge
-    /// imports any more are dropped, as a whole run would never have added them.
-    mutating func replaceEdges(_ range: Range<Int>, importer: Int32, moduleName: String, with r: Resolution) -> Int {
+    /// Returns how many edges were added (negative: removed), and whether the nodes changed
+    /// (an external package added, or one no edge imports any more dropped, as a whole run
+    /// would never have added it).
+    mutating func replaceEdges(_ range: Range<Int>, importer: Int32, moduleName: String, with r: Resolution) -> (added: Int, nodesChanged: Bool) {
+        let nodes = nodeNames.count
         var externals: [String: Int32] = [:]
         for (n, module) in isModule.enumerated() where !module { externals[nodeNames[n]] = Int32(n) }
         let file: Int32
@@ -129,17 +134,16 @@ extension ImportGraph {
         escapes += r.escapes.map { (moduleName, $0.site, $0.text) }
         unresolved.removeAll { $0.module == moduleName }
         unresolved += r.unresolved.map { (moduleName, $0.site, $0.text) }
-        dropUnimportedExternals()
-        return n - range.count
+        let dropped = dropUnimportedExternals()
+        return (n - range.count, dropped || nodeNames.count != nodes)
     }
 
-    /// Removes external-package nodes that no edge imports, renumbering the nodes after them
-    /// (and says so in `nodesRenumbered`).
-    mutating func dropUnimportedExternals() {
+    /// Removes external-package nodes that no edge imports, renumbering the nodes after them.
+    /// Returns whether it removed any.
+    mutating func dropUnimportedExternals() -> Bool {
         var imported = [Bool](repeating: false, count: nodeNames.count)
         for t in edgeTo { imported[Int(t)] = true }
-        guard isModule.indices.contains(where: { !isModule[$0] && !imported[$0] }) else { return }
-        nodesRenumbered = true
+        guard isModule.indices.contains(where: { !isModule[$0] && !imported[$0] }) else { return false }
         var newID = [Int32](repeating: -1, count: nodeNames.count)
         var names: [String] = [], modules: [Bool] = []
         for n in nodeNames.indices where isModule[n] || imported[n] {
@@ -153,6 +157,7 @@ extension ImportGraph {
             edgeFrom[i] = newID[Int(edgeFrom[i])]
             edgeTo[i] = newID[Int(edgeTo[i])]
         }
+        return true
     }
 }
 
@@ -196,10 +201,11 @@ public enum ImportGraphStateCodec {
             w.int((roots.firstIndex(of: m.root) ?? 0) << 1 | (m.isPackage ? 1 : 0))
         }
         w.int32s(state.edgeStart)
-        w.int32s(state.names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0)) })
-        w.int32s(state.names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0 >> 32)) })
-        w.int32s(state.names.ids)
-        w.strings(state.names.topLevels)
+        let names = state.names ?? ModuleNameIndex(state.files.map(\.name))
+        w.int32s(names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0)) })
+        w.int32s(names.hashes.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0 >> 32)) })
+        w.int32s(names.ids)
+        w.strings(names.topLevels)
         w.int32s(state.rank ?? [])
         w.int32s(state.scanFailures.map(\.file))
         for list in [state.rootProblems, state.scanFailures.map(\.diagnostic), state.stageProblems, state.reported] {
