@@ -166,7 +166,7 @@ public struct Digest {
 /// Run records (`RunRecord`) by key, one file each under `<cache dir>/runs/`: magic, the
 /// SHA-256 of the payload, the payload. Bounded (`CacheDirectory.recordLimit`), checksummed,
 /// written atomically, and pruned to the newest `recordsKept`.
-public struct ResultStore {
+public struct ResultStore: Sendable {
     public let directory: CacheDirectory
     static let magic: [UInt8] = Array("LCRUN\u{2}\n".utf8)
 

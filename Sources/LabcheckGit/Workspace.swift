@@ -177,10 +177,20 @@ public struct RunIdentity: Sendable, Equatable {
     /// The identity of a request, or nil when it has none: a work-tree snapshot (its content is
     /// known only by reading every file), or an index git could not write as a tree (conflicts).
     /// `stamps`, when given, knows the trees of index files by their identity on disk.
-    /// `readingIndex` is called just before a staged snapshot's index is read to compute its tree
-    /// (the tree was not known: the run will most likely check something).
+    /// `readingIndex` is called with the diff base's tree just before a staged snapshot's index
+    /// is read to compute its tree (the tree was not known: the run will most likely check
+    /// something, and can start work that needs only the base meanwhile).
     public init?(repository: GitRepository, request: WorkspaceRequest, stamps: IndexStamps? = nil, log: (String) -> Void = { _ in },
-                 readingIndex: () -> Void = {}) throws {
+                 readingIndex: (_ baseTree: String) -> Void = { _ in }) throws {
+        if case .worktree = request.mode { return nil }
+        let base = try Workspace.basePolicy(request, repository)
+        if base.emptyTree {
+            baseTree = Self.emptyTree
+        } else if let revision = base.revision {
+            baseTree = try repository.treeID(of: revision).description
+        } else {
+            baseTree = repository.headIsUnborn ? Self.emptyTree : try repository.treeID(of: "HEAD").description
+        }
         switch request.mode {
         case .worktree: return nil
         case .staged:
@@ -191,7 +201,7 @@ public struct RunIdentity: Sendable, Equatable {
                 indexStamp = before
                 log("result cache: the index file is unchanged since its tree was computed")
             } else {
-                readingIndex()
+                readingIndex(baseTree)
                 guard let tree = try? repository.indexTreeID() else { return nil }
                 snapshotTree = tree.description
                 if let before, IndexStamps.stamp(path) == before {
@@ -204,14 +214,6 @@ public struct RunIdentity: Sendable, Equatable {
         case .revision(let rev):
             snapshotTree = try repository.treeID(of: rev).description
             indexStamp = nil
-        }
-        let base = try Workspace.basePolicy(request, repository)
-        if base.emptyTree {
-            baseTree = Self.emptyTree
-        } else if let revision = base.revision {
-            baseTree = try repository.treeID(of: revision).description
-        } else {
-            baseTree = repository.headIsUnborn ? Self.emptyTree : try repository.treeID(of: "HEAD").description
         }
     }
 }

@@ -29,6 +29,8 @@ final class CheckRun {
     private var openedWorkspace: Workspace?
     private var scanCache: ImportScanCache?
     private var memos: (lab: LabMemoStore, imports: ImportMemoStore)?
+    /// The earlier staged run's kept import graph, read ahead while libgit2 reads a changed index.
+    private let prefetch = GraphPrefetch()
 
     init(directory: String = FileManager.default.currentDirectoryPath, environment: [String: String] = ProcessInfo.processInfo.environment,
          request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
@@ -52,8 +54,21 @@ final class CheckRun {
             cacheDirectory = directory
             store = ResultStore(directory: directory)
             // The bundled rules are parsed on another thread while libgit2 reads a changed index.
+            // So is the earlier staged run's kept import graph, which a change that edits imports
+            // patches (a change that does not leaves it unused: another core's time, not the run's).
+            let earlier: @Sendable (String) -> RunRecord? = { [store, bundled, strict] baseTree in
+                Self.earlierRecord(store: store, baseTree: baseTree, key: { Self.key(tree: $0, base: $1, rules: bundled.digest, strict: strict) })?.record
+            }
             identity = try RunIdentity(repository: repository, request: request, stamps: IndexStamps(directory: directory, log: log), log: log,
-                                       readingIndex: { [parsedRules] in parsedRules.start() })
+                                       readingIndex: { [parsedRules, prefetch] baseTree in
+                parsedRules.start()
+                guard case .staged = request.mode, baseTree != RunIdentity.emptyTree else { return }
+                prefetch.start {
+                    guard let key = earlier(baseTree)?.importKey else { return nil }
+                    let memo = ImportMemoStore(directory: directory, configurationIdentity: "patched import graphs", log: { _ in })
+                    return (key, IncrementalCheck.KeptGraph.read(key: key, memo: memo))
+                }
+            })
             if let identity {
                 log("result cache: snapshot tree \(identity.snapshotTree.prefix(12)), diff base tree \(identity.baseTree.prefix(12))"
                     + (identity.snapshotTree == identity.baseTree ? " (equal: nothing changed)" : ""))
@@ -74,8 +89,10 @@ final class CheckRun {
 
     /// The key of a record: labcheck's version and binary, the bundled rules, the options, the
     /// snapshot's tree and the base's (nil: checked without a base).
-    func key(tree: String, base: String?) -> String {
-        var digest = ownIdentity("labcheck run record 1")
+    func key(tree: String, base: String?) -> String { Self.key(tree: tree, base: base, rules: bundled.digest, strict: strict) }
+
+    static func key(tree: String, base: String?, rules: String, strict: Bool) -> String {
+        var digest = ownIdentity("labcheck run record 1", rules: rules, strict: strict)
         digest.add(tree)
         digest.add(base ?? "no base")
         return Digest.hex(digest.finish())
@@ -83,12 +100,14 @@ final class CheckRun {
 
     /// A digest begun with what every cached result depends on: its kind, labcheck's version
     /// and binary, the bundled rules and the options.
-    private func ownIdentity(_ kind: String) -> Digest {
+    private func ownIdentity(_ kind: String) -> Digest { Self.ownIdentity(kind, rules: bundled.digest, strict: strict) }
+
+    private static func ownIdentity(_ kind: String, rules: String, strict: Bool) -> Digest {
         var digest = Digest()
         digest.add(kind)
         digest.add(Labcheck.version)
         digest.add(Self.executableIdentity)
-        digest.add(bundled.digest)
+        digest.add(rules)
         digest.add(strict ? "strict" : "not strict")
         return digest
     }
@@ -160,21 +179,24 @@ final class CheckRun {
     /// Where the latest staged record against a base is kept (the key of no tree).
     private func latestStagedKey(_ identity: RunIdentity) -> String { key(tree: "latest staged record", base: identity.baseTree) }
 
+    /// Where an incremental check against a base starts: the latest staged record against it;
+    /// else (the first staged run after a commit) the base's own record, checked without a
+    /// base: the snapshot the hook checked before the commit, which differs from its base
+    /// nowhere. `key` makes a record's key from a tree and a base.
+    static func earlierRecord(store: ResultStore?, baseTree: String, key: (String, String?) -> String,
+                              log: (String) -> Void = { _ in }) -> (record: RunRecord, origin: String)? {
+        guard let store else { return nil }
+        if let latest = store.load(key("latest staged record", baseTree), log: log) { return (latest, "the latest staged run's findings") }
+        guard var own = store.load(key(baseTree, nil), log: log) else { return nil }
+        own.indexChanges = [:]
+        return (own, "the diff base's findings")
+    }
+
     /// The snapshot's record from the latest staged record against the same base, when what
     /// changed in between allows it (`IncrementalCheck`); nil when a whole run is needed.
     private func incrementalRecord() throws -> RunRecord? {
         guard let identity, let store, case .staged = request.mode, !nothingChanged, identity.baseTree != RunIdentity.emptyTree else { return nil }
-        // The latest staged record against this base; else (the first staged run after a
-        // commit) the base's own record, checked without a base: the snapshot the hook checked
-        // before the commit, which differs from its base nowhere.
-        var earlier = store.load(latestStagedKey(identity), log: log)
-        var origin = "the latest staged run's findings"
-        if earlier == nil, var own = store.load(key(tree: identity.baseTree, base: nil), log: log) {
-            own.indexChanges = [:]
-            earlier = own
-            origin = "the diff base's findings"
-        }
-        guard let earlier else { return nil }
+        guard let (earlier, origin) = Self.earlierRecord(store: store, baseTree: identity.baseTree, key: key, log: log) else { return nil }
         let started = Date()
         let staged = try IndexPathsReader(repository: repository)
         let configuration = try RepositoryConfiguration.load(staged, bundled: rules)
@@ -183,9 +205,10 @@ final class CheckRun {
         // Kept graphs are read and stored by key: the earlier record names its graph's, and a
         // patched graph's key is derived from it (which folds in the configuration's identity).
         let graphs = cacheDirectory.map { ImportMemoStore(directory: $0, configurationIdentity: "patched import graphs", log: log) }
-        let reader = IncrementalCheck.Reader(baseEntry: { try repository.treeEntry($0, inTree: baseTree) },
+        var reader = IncrementalCheck.Reader(baseEntry: { try repository.treeEntry($0, inTree: baseTree) },
                                              bytes: { try repository.blobBytes(ofEntry: $0) },
                                              isRegular: GitRepository.isRegularEntry, snapshot: staged, memo: graphs)
+        if prefetch.started { reader.prefetched = { [prefetch] key in prefetch.take(key: key) } }
         switch try IncrementalCheck.run(from: earlier, indexChanges: changes, configuration: configuration, strictFlag: strict, reader: reader) {
         case .wholeRun(let why):
             log("incremental: a whole run is needed (\(why))")
@@ -283,5 +306,38 @@ final class CheckRun {
         saveMemos()
         guard let scanCache, let cacheDirectory else { return }
         ImportCacheStore.save(scanCache, to: cacheDirectory, log: log)
+    }
+}
+
+/// A kept import graph read on another thread from before the index is read (the earlier
+/// record needs only the diff base): by the time the incremental check finds a change that
+/// edited imports, the graph is in memory. The process waits for the read before it exits
+/// (`LazyWork.pending`).
+final class GraphPrefetch: @unchecked Sendable {
+    // `@unchecked Sendable`: `result` is written once by the reading thread before
+    // `group.leave()` and read only after `group.wait()`; `started` only on the main thread.
+    private let group = DispatchGroup()
+    private var result: (key: String, graph: IncrementalCheck.KeptGraph)? = nil
+    private(set) var started = false
+
+    func start(_ read: @escaping @Sendable () -> (String, IncrementalCheck.KeptGraph)?) {
+        guard !started else { return }
+        started = true
+        group.enter()
+        LazyWork.pending.enter()
+        DispatchQueue.global().async { [self] in
+            result = read()
+            group.leave()
+            LazyWork.pending.leave()
+        }
+    }
+
+    /// The graph `key` names, if that is what was read; taken (the caller holds the only
+    /// reference, and patches it in place).
+    func take(key: String) -> IncrementalCheck.KeptGraph? {
+        group.wait()
+        guard let read = result, read.key == key else { return nil }
+        result = nil
+        return read.graph
     }
 }

@@ -37,6 +37,9 @@ public enum IncrementalCheck {
         public let snapshot: (any SnapshotReader)?
         /// Where the earlier run's import graph is kept.
         public let memo: (any ImportMemo)?
+        /// The kept graph of a key if it was read ahead (on another thread, while the index was
+        /// read): waits for that read; nil when none was started or it read another key's.
+        public var prefetched: ((String) -> KeptGraph?)? = nil
 
         public init(baseEntry: @escaping (String) throws -> String, bytes: @escaping (String) throws -> [UInt8]?, isRegular: @escaping (String) -> Bool,
                     snapshot: (any SnapshotReader)? = nil, memo: (any ImportMemo)? = nil) {
@@ -91,7 +94,7 @@ public enum IncrementalCheck {
             && earlier.suppressed.isEmpty && !earlier.diagnostics.contains(where: { $0.id == "LC003" })
         let pythonFirst = changed.filter { $0.path.hasSuffix(".py") } + changed.filter { !$0.path.hasSuffix(".py") }
         for (path, oldEntry, newEntry) in pythonFirst {
-            if loading == nil, !newImports.isEmpty, !path.hasSuffix(".py"), canPatch {
+            if loading == nil, reader.prefetched == nil, !newImports.isEmpty, !path.hasSuffix(".py"), canPatch {
                 loading = KeptGraphLoad(earlier: earlier, memo: reader.memo)
             }
             if configuration.isConfigurationFile(path) { return .wholeRun("\(path) is read for the configuration") }
@@ -156,11 +159,13 @@ public enum IncrementalCheck {
             }
             // The earlier graph: kept whole, or as a patch of a kept one.
             var timer = LapTimer()
-            let (earlierPatch, keptState, problems) = (loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).wait()
+            let ahead = reader.prefetched?(key)
+            let kept = ahead ?? (loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).take()
+            let earlierPatch = kept.patch
             let root = earlierPatch?.root ?? key
-            guard var state = keptState else {
+            guard var state = kept.state else {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph "
-                                 + (problems.isEmpty ? "is not in the cache" : "cannot be used: " + problems.joined(separator: "; ")))
+                                 + (kept.problems.isEmpty ? "is not in the cache" : "cannot be used: " + kept.problems.joined(separator: "; ")))
             }
             // The earlier findings without the import phase's: it must have reported each of them.
             var remaining = earlier.diagnostics.map(\.bare)
@@ -175,8 +180,9 @@ public enum IncrementalCheck {
             // Every file patched in since the root (the earlier patch's, then this change's).
             var files = earlierPatch?.files ?? [:]
             for change in newImports { files[change.path] = change.entry }
-            let fileIndex = Dictionary(state.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
-            var timings = "graph read in \(timer.lap())"
+            // A few paths: looked up by a scan, not a 20,000-path dictionary.
+            let fileIndex = files.keys.reduce(into: [String: Int]()) { index, path in index[path] = state.files.firstIndex { $0.file == path } }
+            var timings = ahead != nil ? "graph read ahead (waited \(timer.lap()) for it)" : "graph read in \(timer.lap())"
             let table = state.resolutionTable()
             for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
                 // A file that is no module of the graph (excluded, outside the roots, a taken
@@ -212,30 +218,45 @@ public enum IncrementalCheck {
         return .record(record, changed: changed.map(\.path), patched: patched, timings: patchTimings)
     }
 
-    /// The earlier run's kept graph, read on another thread: its patch (if it was patched) and
-    /// the graph it is a patch of.
+    /// An earlier run's kept graph: its patch (if it was patched), the graph it is a patch of,
+    /// and why a kept graph could not be used.
+    public struct KeptGraph: Sendable {
+        public var patch: ImportGraphPatch?
+        public var state: ImportGraphState?
+        public var problems: [String]
+
+        /// Reads the graph an import key names (here, on the calling thread).
+        public static func read(key: String, memo: any ImportMemo) -> KeptGraph {
+            let patch = memo.graphPatch(key: key)
+            var problems: [String] = []
+            let state = memo.graphState(key: patch?.root ?? key) { problems.append($0) }
+            return KeptGraph(patch: patch, state: state, problems: problems)
+        }
+    }
+
+    /// The earlier run's kept graph, read on another thread.
     final class KeptGraphLoad: @unchecked Sendable {
         // `@unchecked Sendable`: `result` is written once by the reading thread before
         // `group.leave()` and read only after `group.wait()`, which orders the two.
         private let group = DispatchGroup()
-        private var result: (patch: ImportGraphPatch?, state: ImportGraphState?, problems: [String]) = (nil, nil, [])
+        private var result = KeptGraph(patch: nil, state: nil, problems: [])
 
         init(earlier: RunRecord, memo: (any ImportMemo)?) {
             guard let key = earlier.importKey, let memo else { return }
             group.enter()
             DispatchQueue.global().async { [self] in
-                let patch = memo.graphPatch(key: key)
-                var problems: [String] = []
-                let state = memo.graphState(key: patch?.root ?? key) { problems.append($0) }
-                result = (patch, state, problems)
+                result = KeptGraph.read(key: key, memo: memo)
                 group.leave()
             }
         }
 
-        /// The patch, the graph, and why a kept graph could not be used.
-        func wait() -> (patch: ImportGraphPatch?, state: ImportGraphState?, problems: [String]) {
+        /// The graph, once read; taken, so that the caller holds the only reference and patches
+        /// it in place (a second reference would make the first patch copy every edge array).
+        func take() -> KeptGraph {
             group.wait()
-            return result
+            let taken = result
+            result = KeptGraph(patch: nil, state: nil, problems: [])
+            return taken
         }
     }
 
