@@ -1,22 +1,25 @@
 import CLibcrypto
 import CLibgit2
 
-/// Git blob ids of in-memory bytes: SHA-1 of `blob <size>\0` followed by the bytes, computed
-/// with OpenSSL (hardware SHA-1 where the CPU has it), falling back to libgit2's hash.
+/// Git object ids of in-memory bytes: SHA-1 of `<kind> <size>\0` followed by the bytes,
+/// computed with OpenSSL (hardware SHA-1 where the CPU has it), falling back to libgit2's hash.
 enum BlobHash {
     /// The blob id `bytes` would have in git.
-    static func id(of bytes: UnsafeRawBufferPointer) -> ObjectID? {
-        if let fast = openSSL(bytes) { return fast }
+    static func id(of bytes: UnsafeRawBufferPointer) -> ObjectID? { id(of: bytes, kind: GIT_OBJECT_BLOB) }
+
+    /// The id of a blob or tree (`kind`) whose content is `bytes`.
+    static func id(of bytes: UnsafeRawBufferPointer, kind: git_object_t) -> ObjectID? {
+        if let fast = openSSL(bytes, kind: kind == GIT_OBJECT_TREE ? "tree" : "blob") { return fast }
         var oid = git_oid()
-        let code = git_odb_hash(&oid, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB)
+        let code = git_odb_hash(&oid, bytes.baseAddress, bytes.count, kind)
         return code == 0 ? ObjectID(oid) : nil
     }
 
-    private static func openSSL(_ bytes: UnsafeRawBufferPointer) -> ObjectID? {
+    private static func openSSL(_ bytes: UnsafeRawBufferPointer, kind: String) -> ObjectID? {
         _ = Digest.openSSLStarted
         guard let context = EVP_MD_CTX_new() else { return nil }
         defer { EVP_MD_CTX_free(context) }
-        let header = Array("blob \(bytes.count)\0".utf8)
+        let header = Array("\(kind) \(bytes.count)\0".utf8)
         var digest = [UInt8](repeating: 0, count: 20)
         var length: UInt32 = 0
         guard EVP_DigestInit_ex(context, EVP_sha1(), nil) == 1,

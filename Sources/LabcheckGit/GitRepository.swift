@@ -327,14 +327,14 @@ public final class GitRepository {
     /// The id of the tree `git write-tree` would write for the index (what `git commit` would
     /// commit), computed without writing anything to the repository: the trees go to an
     /// in-memory object database (libgit2's mempack) that reads the repository's objects as an
-    /// alternate. libgit2 takes the id straight from the index's cache-tree extension when git
-    /// left it valid (right after a commit), and otherwise reuses every valid subtree of it, so
-    /// this costs little more than reading the index. Throws for an index with conflicts.
+    /// alternate. `IndexTree` writes them from the index's entries (~8 ms for 20,000 files);
+    /// libgit2 writes them for an index that is not plain (it reuses the index's cache-tree,
+    /// then reads the whole new tree back, ~12 ms). Throws for an index with conflicts.
     public func indexTreeID() throws -> ObjectID {
         var odb: OpaquePointer? = nil
         try check(git_odb_new(&odb), "git_odb_new")
         defer { git_odb_free(odb) }
-        var backend: OpaquePointer? = nil
+        var backend: UnsafeMutablePointer<git_odb_backend>? = nil
         try check(git_mempack_new(&backend), "git_mempack_new")
         // The object database owns the backend once added.
         try check(git_odb_add_backend(odb, backend, 1000), "git_odb_add_backend")
@@ -344,6 +344,11 @@ public final class GitRepository {
         guard let scratch else { throw GitError.libgit2(call: "git_repository_wrap_odb", code: -1, message: "no repository") }
         do {
             let tree = try withIndex { index in
+                if useOwnTreeWriter, let backend, let tree = IndexTree.write(index, into: backend) {
+                    indexTreeWrittenByLibgit2 = false
+                    return tree
+                }
+                indexTreeWrittenByLibgit2 = true
                 var oid = git_oid()
                 try check(git_index_write_tree_to(&oid, index, scratch), "git_index_write_tree_to")
                 return ObjectID(oid)
@@ -356,6 +361,12 @@ public final class GitRepository {
             throw error
         }
     }
+
+    /// Whether `indexTreeID()` writes the trees itself (`IndexTree`), libgit2 writing them only
+    /// for an index that is not plain; off, libgit2 writes every index's (tests compare both).
+    var useOwnTreeWriter = true
+    /// Whether libgit2 wrote the last index's trees (tests).
+    private(set) var indexTreeWrittenByLibgit2 = false
 
     /// The index file's path (`GIT_INDEX_FILE`, else the git directory's `index`).
     var indexFilePath: String { indexOverridePath ?? gitDirectory + "index" }

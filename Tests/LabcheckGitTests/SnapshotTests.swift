@@ -97,6 +97,53 @@ final class SnapshotTests: XCTestCase {
         }
     }
 
+    /// The index's tree as labcheck writes it (`IndexTree`) is the one `git write-tree` writes,
+    /// for names that sort around `/`, dotfiles, non-ASCII and spaces, modes, symlinks,
+    /// gitlinks, deep paths and an empty index; an index it does not take as plain is written
+    /// by libgit2, as before.
+    func testOwnIndexTreeEqualsGitWriteTree() throws {
+        let f = try GitFixture()
+        var files = ["a-b": "1\n", "a.c": "2\n", "a/x": "3\n", "a0": "4\n", "ab/c": "5\n", "é/ü.txt": "6\n", ".gitignore": "7\n",
+                     ".github/workflows/ci.yml": "8\n", ".gitattributes": "9\n", "x y/z": "10\n", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p": "11\n",
+                     ".hidden/.git-like": "12\n", "git/x": "13\n", "run.sh": "14\n"]
+        try f.commit(files)
+        func expectGitsTree(_ label: String, libgit2: Bool = false, line: UInt = #line) throws {
+            let repository = try open(f)
+            let ours = try repository.indexTreeID().description
+            XCTAssertEqual(repository.indexTreeWrittenByLibgit2, libgit2, label, line: line)
+            let theirs = try open(f)
+            theirs.useOwnTreeWriter = false
+            XCTAssertEqual(ours, try theirs.indexTreeID().description, label, line: line)
+            if !libgit2 {
+                XCTAssertEqual(ours, try f.git("write-tree").stdout.trimmingCharacters(in: .whitespacesAndNewlines), label, line: line)
+            }
+        }
+        try expectGitsTree("committed")
+        chmod(f.root.appendingPathComponent("run.sh").path, 0o755)
+        try FileManager.default.createSymbolicLink(atPath: f.root.appendingPathComponent("link").path, withDestinationPath: "a/x")
+        try f.write("a/b/new", "15\n")
+        try f.git("add", "-A")
+        let blob = try f.git("rev-parse", "HEAD:a-b").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try f.git("update-index", "--add", "--cacheinfo", "160000,\(blob),vendor/sub")
+        try expectGitsTree("executable, symlink, gitlink, a new file")
+        // Not plain: libgit2 writes it (an intent-to-add entry; a backslash in a name).
+        try f.write("later.txt", "16\n")
+        try f.git("add", "-N", "later.txt")
+        XCTAssertTrue(try open(f).indexTreeID().description.count == 40)
+        let intent = try open(f)
+        _ = try intent.indexTreeID()
+        XCTAssertTrue(intent.indexTreeWrittenByLibgit2)
+        try f.git("rm", "-q", "--cached", "later.txt")
+        try f.write("back\\slash", "17\n")
+        try f.git("add", "back\\slash")
+        try expectGitsTree("a backslash", libgit2: true)
+        // Empty: the empty tree.
+        try f.git("rm", "-rq", "--cached", ".")
+        files = [:]
+        try expectGitsTree("empty")
+        XCTAssertEqual(try open(f).indexTreeID().description, RunIdentity.emptyTree)
+    }
+
     func testBlobHashEqualsGitHashObject() throws {
         let f = try GitFixture()
         var generator = SystemRandomNumberGenerator()
