@@ -163,6 +163,37 @@ final class ImportGraphStateTests: XCTestCase {
         XCTAssertGreaterThan(withFindings, 50, "the edits make contract findings")
     }
 
+    /// The contract checks' edge order, made ahead and then patched with the graph file by
+    /// file, equals the order made from the patched graph (adding and removing edges, in and
+    /// out of order, links merging and splitting); a patch that changes the nodes drops it.
+    func testAPatchedEdgeOrderEqualsOneMadeFromThePatchedGraph() throws {
+        var patched = 0, dropped = 0
+        for seed in 0..<24 {
+            var r = SeededGenerator(seed: UInt64(seed) + 1000)
+            var bodies = Dictionary(uniqueKeysWithValues: Self.modules.map { ($0, Self.body(&r, module: $0)) })
+            let memo = Memo()
+            let key = try XCTUnwrap(try wholeRun(snapshot(bodies), memo: memo).importKey)
+            var state = try XCTUnwrap(memo.graphState(key: key) { _ in })
+            state.prepareEdgeOrder()
+            let table = state.resolutionTable()
+            for step in 0..<12 {
+                let m = try XCTUnwrap(Self.modules.randomElement(using: &r))
+                bodies[m] = Self.body(&r, module: m)
+                let k = try XCTUnwrap(state.files.firstIndex { $0.file == Self.path(m) })
+                state.patch(file: k, scan: PythonImportScanner.scan(try XCTUnwrap(bodies[m])), table: table)
+                guard let order = state.edgeOrder else {
+                    dropped += 1
+                    state.prepareEdgeOrder()
+                    continue
+                }
+                patched += 1
+                XCTAssertEqual(order, EdgeOrder(graph: state.graph, rank: state.rank), "seed \(seed) step \(step)")
+            }
+        }
+        XCTAssertGreaterThan(patched, 200, "most patches keep the order")
+        XCTAssertGreaterThan(dropped, 0, "a patch that adds or drops an external package drops it")
+    }
+
     func testEncodingRoundTripsAndDamagedBytesNeverCrash() throws {
         var r = SeededGenerator(seed: 7)
         let s = snapshot(Dictionary(uniqueKeysWithValues: Self.modules.map { ($0, Self.body(&r, module: $0)) }))

@@ -60,6 +60,7 @@ public enum IncrementalCheck {
 
     public static func run(from earlier: RunRecord, indexChanges: [String: String], configuration: RepositoryConfiguration,
                            strictFlag: Bool, reader: Reader) throws -> Outcome {
+        var timer = LapTimer()
         guard let before = earlier.indexChanges else { return .wholeRun("the earlier record does not list its index") }
         guard !earlier.configurationInvalid, let conventions = configuration.conventions else { return .wholeRun("the configuration was invalid") }
         // Each path's base entry is looked up once (the comparison, the base version of a lab
@@ -158,15 +159,22 @@ public enum IncrementalCheck {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the snapshot has suppression comments")
             }
             // The earlier graph: kept whole, or as a patch of a kept one.
-            var timer = LapTimer()
-            let ahead = reader.prefetched?(key)
-            let kept = ahead ?? (loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).take()
+            let compared = timer.lap()
+            var kept: KeptGraph
+            let readAhead: Bool
+            if let ahead = reader.prefetched?(key) {
+                (kept, readAhead) = (ahead, true)
+            } else {
+                (kept, readAhead) = ((loading ?? KeptGraphLoad(earlier: earlier, memo: memo)).take(), false)
+            }
             let earlierPatch = kept.patch
             let root = earlierPatch?.root ?? key
             guard var state = kept.state else {
                 return .wholeRun("\(newImports[0].path): its imports changed, and the earlier run's import graph "
                                  + (kept.problems.isEmpty ? "is not in the cache" : "cannot be used: " + kept.problems.joined(separator: "; ")))
             }
+            // `state` is then the only reference: patching it does not copy the edge arrays.
+            kept.state = nil
             // The earlier findings without the import phase's: it must have reported each of them.
             var remaining = earlier.diagnostics.map(\.bare)
             var index: [Diagnostic: [Int]] = [:]
@@ -182,7 +190,7 @@ public enum IncrementalCheck {
             for change in newImports { files[change.path] = change.entry }
             // A few paths: looked up by a scan, not a 20,000-path dictionary.
             let fileIndex = files.keys.reduce(into: [String: Int]()) { index, path in index[path] = state.files.firstIndex { $0.file == path } }
-            var timings = ahead != nil ? "graph read ahead (waited \(timer.lap()) for it)" : "graph read in \(timer.lap())"
+            var timings = "changed files compared in \(compared), " + (readAhead ? "graph read ahead (\(kept.took); waited \(timer.lap()) for it)" : "graph read in \(timer.lap())")
             let table = state.resolutionTable()
             for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
                 // A file that is no module of the graph (excluded, outside the roots, a taken
@@ -224,13 +232,21 @@ public enum IncrementalCheck {
         public var patch: ImportGraphPatch?
         public var state: ImportGraphState?
         public var problems: [String]
+        /// How long reading it took (`-v`).
+        public var took = ""
 
-        /// Reads the graph an import key names (here, on the calling thread).
+        /// Reads the graph an import key names, and makes its edge order (here, on the calling
+        /// thread).
         public static func read(key: String, memo: any ImportMemo) -> KeptGraph {
+            var timer = LapTimer()
             let patch = memo.graphPatch(key: key)
             var problems: [String] = []
-            let state = memo.graphState(key: patch?.root ?? key) { problems.append($0) }
-            return KeptGraph(patch: patch, state: state, problems: problems)
+            var state = memo.graphState(key: patch?.root ?? key) { problems.append($0) }
+            // The contract checks' edge order too, here on the reading thread: the patch keeps
+            // it in step with the edges.
+            let read = timer.lap()
+            state?.prepareEdgeOrder()
+            return KeptGraph(patch: patch, state: state, problems: problems, took: "read in \(read), ordered in \(timer.lap())")
         }
     }
 

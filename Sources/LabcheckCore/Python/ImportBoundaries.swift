@@ -111,8 +111,9 @@ public enum ImportBoundaries {
         let (contracts, problems) = validateExpressions(all, graph: graph, log: &log)
         diagnostics += problems
         diagnostics += undeclaredLayers(contracts, files: state.files, scope: scope)
-        let (checked, rank) = checkContracts(contracts, graph: graph, scope: scope, rank: state.rank)
-        state.rank = rank
+        let (checked, order) = checkContracts(contracts, graph: graph, scope: scope, rank: state.rank, order: state.edgeOrder)
+        state.rank = order.rank
+        state.edgeOrder = order
         diagnostics += report(contracts, checked, graph: graph, log: &log)
         state.reported = diagnostics.map(\.bare)
         return diagnostics
@@ -491,9 +492,9 @@ public enum ImportBoundaries {
 
     /// Phase 5: every contract, on every core (they are independent), results in contract order.
     /// `rank`: the graph's nodes ranked by name, if known; returned (computed if not).
-    static func checkContracts(_ contracts: [ImportContract], graph: ImportGraph, scope: ReportScope, rank: [Int32]? = nil)
-        -> (checked: [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])], rank: [Int32]) {
-        let checker = ContractChecker(graph: graph, scope: scope, rank: rank)
+    static func checkContracts(_ contracts: [ImportContract], graph: ImportGraph, scope: ReportScope, rank: [Int32]? = nil, order: EdgeOrder? = nil)
+        -> (checked: [(diagnostics: [Diagnostic], unusedIgnores: [ImportContract.Ignore])], order: EdgeOrder) {
+        let checker = ContractChecker(graph: graph, scope: scope, rank: rank, order: order)
         // Contracts without ignores that skip the same kinds of import see the same edges: one
         // view each (built once, only read by the checks).
         var shared: [UInt8: ContractChecker.View] = [:]
@@ -510,7 +511,7 @@ public enum ImportBoundaries {
                 out[k] = checker.check(contracts[k], shared: views[ContractChecker.skippedFlags(contracts[k])])
             }
         }
-        return (checked, checker.rank)
+        return (checked, checker.edgeOrder)
     }
 
     /// Phase 5a: never a silent pass. Every module expression of a contract must match a module

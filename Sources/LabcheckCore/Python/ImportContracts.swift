@@ -364,64 +364,24 @@ public struct ContractChecker: Sendable {
     /// For each edge of the graph: importer and imported node ids.
     let from: [Int32]
     let to: [Int32]
-    /// For each edge: the id of its (importer, imported) module pair; two import statements of
-    /// the same module are one link.
-    let link: [Int32]
-    let linkCount: Int
-    /// Each node's position among the nodes sorted by name: adjacency is kept in this order so
-    /// that chain searches pick among equal-length chains deterministically.
-    let rank: [Int32]
-    /// Every edge, grouped by importer, each group in the order of the imported module's rank
-    /// (equal ranks keep graph order): what each contract's view filters. The edges out of
-    /// node m are `order[orderStart[m]..<orderStart[m + 1]]`.
-    let order: [Int32]
-    let orderStart: [Int32]
+    /// The edges in the order chain searches read them, and their links (`EdgeOrder`).
+    let edgeOrder: EdgeOrder
+    var link: [Int32] { edgeOrder.link }
+    var linkCount: Int { edgeOrder.linkCount }
+    var rank: [Int32] { edgeOrder.rank }
+    var order: [Int32] { edgeOrder.order }
+    var orderStart: [Int32] { edgeOrder.orderStart }
 
-    /// `rank`: the nodes' positions by name, if known (`ImportGraph.nameRanks`).
-    public init(graph: ImportGraph, scope: ReportScope, rank known: [Int32]? = nil) {
+    /// `rank`: the nodes' positions by name, if known (`ImportGraph.nameRanks`); `order`: the
+    /// graph's edge order, if known (made on another thread, or patched with the graph), used
+    /// when it is the order of this graph's nodes and edges.
+    public init(graph: ImportGraph, scope: ReportScope, rank known: [Int32]? = nil, order: EdgeOrder? = nil) {
         self.graph = graph
         self.scope = scope
-        let names = graph.nodeNames
-        let from = graph.edgeFrom, to = graph.edgeTo
-        let n = names.count
-        let rank = known.flatMap { $0.count == n ? $0 : nil } ?? ImportGraph.nameRanks(names)
-        // Two stable counting sorts: by the imported module's rank, then by importer. An
-        // edge's link is then the run of equal (importer, imported) pairs it lies in.
-        var slots = [Int32](repeating: 0, count: n + 1)
-        for t in to { slots[Int(rank[Int(t)]) + 1] += 1 }
-        for k in 0..<n { slots[k + 1] += slots[k] }
-        var byRank = [Int32](repeating: 0, count: to.count)
-        for (i, t) in to.enumerated() {
-            let r = Int(rank[Int(t)])
-            byRank[Int(slots[r])] = Int32(i)
-            slots[r] += 1
-        }
-        var start = [Int32](repeating: 0, count: n + 1)
-        for f in from { start[Int(f) + 1] += 1 }
-        for k in 0..<n { start[k + 1] += start[k] }
-        var order = [Int32](repeating: 0, count: from.count)
-        var next = start
-        for i in byRank {
-            let f = Int(from[Int(i)])
-            order[Int(next[f])] = i
-            next[f] += 1
-        }
-        orderStart = start
-        var link = [Int32](repeating: 0, count: from.count)
-        var links: Int32 = 0
-        var previous: (Int32, Int32) = (-1, -1)
-        for i in order {
-            let pair = (from[Int(i)], to[Int(i)])
-            if pair != previous { links += 1; previous = pair }
-            link[Int(i)] = links - 1
-        }
-        self.names = names
-        self.from = from
-        self.to = to
-        self.link = link
-        self.linkCount = Int(links)
-        self.rank = rank
-        self.order = order
+        names = graph.nodeNames
+        from = graph.edgeFrom
+        to = graph.edgeTo
+        if let order, order.fits(graph) { edgeOrder = order } else { edgeOrder = EdgeOrder(graph: graph, rank: known) }
     }
 
     /// import-linter's acyclic_siblings: for each ancestor, and its descendants down to
@@ -699,8 +659,8 @@ public struct ContractChecker: Sendable {
             live = LiveEdges(list: nil, all: c.from.count)
             start = c.orderStart
             edges = c.order
-            targets = c.order.map { c.to[Int($0)] }
-            links = c.order.map { c.link[Int($0)] }
+            targets = c.edgeOrder.targets
+            links = c.edgeOrder.links
         }
 
         init(live: [Int], checker c: ContractChecker) {
@@ -841,5 +801,149 @@ public struct ContractChecker: Sendable {
 
     private func helpText(_ contract: ImportContract, _ e: ImportEdge) -> String {
         "move the code, invert the dependency, or add `ignore = [{ import = \"\(e.importer) -> \(e.imported)\", reason = \"...\" }]` to contract '\(contract.name)'"
+    }
+}
+
+/// The order in which the contract checks read a graph's edges: every edge grouped by importer,
+/// each group in the order of the imported module's rank by name (equal ranks keep graph
+/// order), so that chain searches pick among equal-length chains deterministically; each edge's
+/// link (the id of its (importer, imported) module pair: two import statements of the same
+/// module are one link); and the imported node and link of each position, laid out in that
+/// order so a search reads them sequentially. Made from the graph in ~8-15 ms for 420,000
+/// edges; a patched graph's is patched (`replaceEdges`) in a few passes.
+public struct EdgeOrder: Sendable, Equatable {
+    /// Each node's position among the nodes sorted by name.
+    let rank: [Int32]
+    /// The edges out of node m are `order[orderStart[m]..<orderStart[m + 1]]`.
+    private(set) var order: [Int32]
+    private(set) var orderStart: [Int32]
+    private(set) var link: [Int32]
+    private(set) var linkCount: Int
+    /// `to[order[p]]` and `link[order[p]]` for each position p.
+    private(set) var targets: [Int32]
+    private(set) var links: [Int32]
+
+    public init(graph: ImportGraph, rank known: [Int32]? = nil) {
+        let names = graph.nodeNames, from = graph.edgeFrom, to = graph.edgeTo
+        let n = names.count
+        rank = known.flatMap { $0.count == n ? $0 : nil } ?? ImportGraph.nameRanks(names)
+        // Two stable counting sorts: by the imported module's rank, then by importer.
+        var slots = [Int32](repeating: 0, count: n + 1)
+        for t in to { slots[Int(rank[Int(t)]) + 1] += 1 }
+        for k in 0..<n { slots[k + 1] += slots[k] }
+        var byRank = [Int32](repeating: 0, count: to.count)
+        for (i, t) in to.enumerated() {
+            let r = Int(rank[Int(t)])
+            byRank[Int(slots[r])] = Int32(i)
+            slots[r] += 1
+        }
+        var start = [Int32](repeating: 0, count: n + 1)
+        for f in from { start[Int(f) + 1] += 1 }
+        for k in 0..<n { start[k + 1] += start[k] }
+        var order = [Int32](repeating: 0, count: from.count)
+        var next = start
+        for i in byRank {
+            let f = Int(from[Int(i)])
+            order[Int(next[f])] = i
+            next[f] += 1
+        }
+        self.order = order
+        orderStart = start
+        (link, linkCount, targets, links) = ([], 0, [], [])
+        relink(from: from, to: to)
+    }
+
+    /// The order of a graph given as its `order` (as the cache keeps it), checked: nil unless
+    /// it holds every edge once, grouped by importer in node order, each group by the imported
+    /// node's rank and then by edge.
+    init?(order: [Int32], graph: ImportGraph, rank: [Int32]) {
+        let from = graph.edgeFrom, to = graph.edgeTo, n = graph.nodeNames.count
+        guard rank.count == n, order.count == from.count, ImportGraphStateCodec.isPermutation(order) else { return nil }
+        for p in order.indices.dropFirst() {
+            let (a, b) = (Int(order[p - 1]), Int(order[p]))
+            guard from[a] <= from[b] else { return nil }
+            if from[a] == from[b] {
+                let (ra, rb) = (rank[Int(to[a])], rank[Int(to[b])])
+                guard ra < rb || (ra == rb && a < b) else { return nil }
+            }
+        }
+        self.rank = rank
+        self.order = order
+        var start = [Int32](repeating: 0, count: n + 1)
+        for f in from { start[Int(f) + 1] += 1 }
+        for k in 0..<n { start[k + 1] += start[k] }
+        orderStart = start
+        (link, linkCount, targets, links) = ([], 0, [], [])
+        relink(from: from, to: to)
+    }
+
+    /// Links, targets and links by position, from the order: an edge's link is the run of
+    /// equal (importer, imported) pairs it lies in.
+    private mutating func relink(from: [Int32], to: [Int32]) {
+        var link = [Int32](repeating: 0, count: from.count)
+        var links: Int32 = 0
+        var previous: (Int32, Int32) = (-1, -1)
+        for i in order {
+            let pair = (from[Int(i)], to[Int(i)])
+            if pair != previous { links += 1; previous = pair }
+            link[Int(i)] = links - 1
+        }
+        self.link = link
+        linkCount = Int(links)
+        targets = order.map { to[Int($0)] }
+        self.links = order.map { link[Int($0)] }
+    }
+
+    /// Whether this is an order of `graph`'s nodes and edges.
+    func fits(_ graph: ImportGraph) -> Bool {
+        rank.count == graph.nodeNames.count && order.count == graph.edgeCount && link.count == graph.edgeCount
+    }
+
+    /// After `graph` replaced the edges in `old` (all of importer `importer`'s) with `count`
+    /// edges starting at `old.lowerBound`, its nodes unchanged: the order of the graph as it
+    /// now is, equal to one made from it. False (nothing changed) when the order did not hold
+    /// exactly the importer's edges there.
+    mutating func replaceEdges(_ old: Range<Int>, importer: Int32, count: Int, graph: ImportGraph) -> Bool {
+        let k = Int(importer)
+        guard k + 1 < orderStart.count, fits(graphBefore: graph, delta: count - old.count) else { return false }
+        let groupStart = Int(orderStart[k]), groupEnd = Int(orderStart[k + 1])
+        guard groupEnd - groupStart == old.count, order[groupStart..<groupEnd].allSatisfy({ old.contains(Int($0)) }) else { return false }
+        let delta = Int32(count - old.count), end = Int32(old.upperBound)
+        let to = graph.edgeTo
+        // The group's new edges by (rank of the imported node, edge), and their links: ids
+        // from the group's first, one per run of equal imported nodes; the links after the
+        // group move by the difference in number.
+        let group = (old.lowerBound..<(old.lowerBound + count)).map { Int32($0) }.sorted {
+            let (a, b) = (rank[Int(to[Int($0)])], rank[Int(to[Int($1)])])
+            return a != b ? a < b : $0 < $1
+        }
+        let firstLink = Int32(groupStart < order.count ? links[groupStart] : Int32(linkCount))
+        let oldLinks = groupEnd > groupStart ? Int32(links[groupEnd - 1]) - firstLink + 1 : 0
+        var groupLinks: [Int32] = []
+        groupLinks.reserveCapacity(group.count)
+        var next = firstLink - 1
+        for (p, e) in group.enumerated() {
+            if p == 0 || to[Int(e)] != to[Int(group[p - 1])] { next += 1 }
+            groupLinks.append(next)
+        }
+        let newLinks = Int32(group.count == 0 ? 0 : next - firstLink + 1), linkDelta = newLinks - oldLinks
+        let movedLink = firstLink + oldLinks
+        // In place: edge ids after the old range move by `delta`, link ids after the group's
+        // by `linkDelta`; the group's positions and edges are replaced.
+        for p in order.indices where order[p] >= end { order[p] += delta }
+        for p in links.indices where links[p] >= movedLink { links[p] += linkDelta }
+        for i in link.indices where link[i] >= movedLink { link[i] += linkDelta }
+        order.replaceSubrange(groupStart..<groupEnd, with: group)
+        targets.replaceSubrange(groupStart..<groupEnd, with: group.map { to[Int($0)] })
+        links.replaceSubrange(groupStart..<groupEnd, with: groupLinks)
+        link.replaceSubrange(old, with: repeatElement(0, count: count))
+        for (e, l) in zip(group, groupLinks) { link[Int(e)] = l }
+        for j in (k + 1)..<orderStart.count { orderStart[j] += delta }
+        linkCount += Int(linkDelta)
+        return true
+    }
+
+    private func fits(graphBefore graph: ImportGraph, delta: Int) -> Bool {
+        rank.count == graph.nodeNames.count && order.count + delta == graph.edgeCount
     }
 }

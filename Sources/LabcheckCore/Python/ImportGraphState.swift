@@ -36,6 +36,10 @@ public struct ImportGraphState: Sendable {
     /// The graph's nodes ranked by name (`ImportGraph.nameRanks`), while the nodes are those
     /// it was made for: a patch that adds or drops an external package clears it.
     var rank: [Int32]? = nil
+    /// The contract checks' order of the graph's edges (`EdgeOrder`): the one the contracts were
+    /// checked with, kept with the graph (its edge order only; links are made again when read);
+    /// patched with the graph, dropped when a patch changes the nodes.
+    var edgeOrder: EdgeOrder? = nil
 
     init(graph: ImportGraph, files: [PythonModule], edgeStart: [Int32], rootProblems: [Diagnostic],
          scanFailures: [(file: Int32, diagnostic: Diagnostic)], stageProblems: [Diagnostic], names: ModuleNameIndex? = nil) {
@@ -46,6 +50,15 @@ public struct ImportGraphState: Sendable {
         self.scanFailures = scanFailures
         self.stageProblems = stageProblems
         self.names = names
+    }
+
+    /// Makes the contract checks' edge order now (on a thread that has time), so that checking
+    /// the contracts after a patch need not.
+    public mutating func prepareEdgeOrder() {
+        if let edgeOrder, edgeOrder.fits(graph) { return }
+        let order = EdgeOrder(graph: graph, rank: rank)
+        rank = order.rank
+        edgeOrder = order
     }
 
     /// A table to resolve imports against as a whole run does: the Python files' modules only
@@ -72,6 +85,7 @@ public struct ImportGraphState: Sendable {
         }
         let (delta, nodesChanged) = graph.replaceEdges(range, importer: Int32(k), moduleName: module.name, with: resolution)
         if nodesChanged { rank = nil }
+        if nodesChanged || edgeOrder?.replaceEdges(range, importer: Int32(k), count: range.count + delta, graph: graph) == false { edgeOrder = nil }
         if delta != 0 { for j in (k + 1)..<edgeStart.count { edgeStart[j] += Int32(delta) } }
     }
 }
@@ -165,7 +179,7 @@ extension ImportGraph {
 /// length-prefixed, findings in the result cache's encoding (`RunRecordCodec`). Decoding checks
 /// every count, id and range against the bytes and returns nil on anything that does not fit.
 public enum ImportGraphStateCodec {
-    static let version: UInt8 = 4
+    static let version: UInt8 = 5
 
     public static func encode(_ state: ImportGraphState) -> [UInt8] {
         var w = ByteWriter()
@@ -207,6 +221,7 @@ public enum ImportGraphStateCodec {
         w.int32s(names.ids)
         w.strings(names.topLevels)
         w.int32s(state.rank ?? [])
+        w.int32s(state.rank == nil ? [] : state.edgeOrder?.order ?? [])
         w.int32s(state.scanFailures.map(\.file))
         for list in [state.rootProblems, state.scanFailures.map(\.diagnostic), state.stageProblems, state.reported] {
             let record = RunRecordCodec.encode(RunRecord(diagnostics: list, suppressed: [], touched: nil, filesChecked: 0, labFiles: 0, pythonFiles: 0,
@@ -249,7 +264,8 @@ public enum ImportGraphStateCodec {
             files.append(PythonModule(name: names[k], file: paths[path], root: roots[rootAndKind >> 1], isPackage: rootAndKind & 1 == 1))
         }
         guard let edgeStart = r.int32s(), let low = r.int32s(), let high = r.int32s(), low.count == high.count, let ids = r.int32s(),
-              let tops = r.strings(), let rank = r.int32s(), rank.isEmpty || Self.isPermutation(rank), let failedFiles = r.int32s() else { return nil }
+              let tops = r.strings(), let rank = r.int32s(), rank.isEmpty || Self.isPermutation(rank), let order = r.int32s(),
+              let failedFiles = r.int32s() else { return nil }
         let index = ModuleNameIndex(hashes: zip(low, high).map { UInt64(UInt32(bitPattern: $0)) | UInt64(UInt32(bitPattern: $1)) << 32 }, ids: ids, topLevels: tops)
         guard index.isValid(count: files.count) else { return nil }
         var diagnostics: [[Diagnostic]] = []
@@ -280,6 +296,10 @@ public enum ImportGraphStateCodec {
         state.reported = diagnostics[3]
         guard rank.isEmpty || rank.count == names.count else { return nil }
         state.rank = rank.isEmpty ? nil : rank
+        if !order.isEmpty {
+            guard let edgeOrder = EdgeOrder(order: order, graph: state.graph, rank: rank) else { return nil }
+            state.edgeOrder = edgeOrder
+        }
         return state
     }
 
