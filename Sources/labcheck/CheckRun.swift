@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LabcheckCore
 import LabcheckGit
 
@@ -311,9 +312,12 @@ final class CheckRun {
 
 /// A kept import graph read on another thread from before the index is read (the earlier
 /// record needs only the diff base): by the time the incremental check finds a change that
-/// edited imports, the graph is in memory. The process waits for the read before it exits
-/// (`LazyWork.pending`).
+/// edited imports, the graph is in memory. A run that needs no graph does not wait for the
+/// read: the process ends while it runs, without the C library's exit handlers
+/// (`ProcessExit.now`), so that none (OpenSSL's cleanup) frees state the reading thread uses.
 final class GraphPrefetch: @unchecked Sendable {
+    /// How many reads are running (`ProcessExit.now` reads it).
+    static let running = Atomic<Int>(0)
     // `@unchecked Sendable`: `result` is written once by the reading thread before
     // `group.leave()` and read only after `group.wait()`; `started` only on the main thread.
     private let group = DispatchGroup()
@@ -324,11 +328,11 @@ final class GraphPrefetch: @unchecked Sendable {
         guard !started else { return }
         started = true
         group.enter()
-        LazyWork.pending.enter()
+        Self.running.add(1, ordering: .sequentiallyConsistent)
         DispatchQueue.global().async { [self] in
             result = read()
             group.leave()
-            LazyWork.pending.leave()
+            Self.running.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
 

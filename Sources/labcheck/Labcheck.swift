@@ -78,10 +78,15 @@ extension LaunchPlan {
 enum ProcessExit {
     /// Flushes every output stream, waits for a background libgit2 start to finish (exiting
     /// during it corrupts the heap), and exits with `code` without freeing what the run built.
+    /// A kept graph still being read ahead that the run did not need is not waited for: the
+    /// process ends at once (`_exit`: the C library's exit handlers, OpenSSL's cleanup among
+    /// them, do not run under the reading thread; everything labcheck writes is written and
+    /// flushed by then, and the read writes nothing but a kept file's time).
     static func now(_ code: Int32) -> Never {
         fflush(nil)
         LibGit2.finishBackgroundStart()
         LazyWork.pending.wait()   // values computed on other threads (`Lazy.start()`)
+        if GraphPrefetch.running.load(ordering: .sequentiallyConsistent) > 0 { Glibc._exit(code) }
         Foundation.exit(code)
     }
 
