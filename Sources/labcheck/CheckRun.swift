@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import LabcheckCore
 import LabcheckGit
 
@@ -316,8 +315,8 @@ final class CheckRun {
 /// read: the process ends while it runs, without the C library's exit handlers
 /// (`ProcessExit.now`), so that none (OpenSSL's cleanup) frees state the reading thread uses.
 final class GraphPrefetch: @unchecked Sendable {
-    /// How many reads are running (`ProcessExit.now` reads it).
-    static let running = Atomic<Int>(0)
+    /// Entered while a read runs (`ProcessExit.now` asks whether one does, without waiting).
+    static let reads = DispatchGroup()
     // `@unchecked Sendable`: `result` is written once by the reading thread before
     // `group.leave()` and read only after `group.wait()`; `started` only on the main thread.
     private let group = DispatchGroup()
@@ -328,11 +327,11 @@ final class GraphPrefetch: @unchecked Sendable {
         guard !started else { return }
         started = true
         group.enter()
-        Self.running.add(1, ordering: .sequentiallyConsistent)
+        Self.reads.enter()
         DispatchQueue.global().async { [self] in
             result = read()
             group.leave()
-            Self.running.subtract(1, ordering: .sequentiallyConsistent)
+            Self.reads.leave()
         }
     }
 

@@ -86,7 +86,7 @@ enum ProcessExit {
         fflush(nil)
         LibGit2.finishBackgroundStart()
         LazyWork.pending.wait()   // values computed on other threads (`Lazy.start()`)
-        if GraphPrefetch.running.load(ordering: .sequentiallyConsistent) > 0 { Glibc._exit(code) }
+        if GraphPrefetch.reads.wait(timeout: .now()) == .timedOut { Glibc._exit(code) }
         Foundation.exit(code)
     }
 
