@@ -5,13 +5,13 @@ import CLibgit2
 /// computed with OpenSSL (hardware SHA-1 where the CPU has it), falling back to libgit2's hash.
 enum BlobHash {
     /// The blob id `bytes` would have in git.
-    static func id(of bytes: UnsafeRawBufferPointer) -> ObjectID? { id(of: bytes, kind: GIT_OBJECT_BLOB) }
+    static func id(of bytes: UnsafeRawBufferPointer) -> ObjectID? { id(of: bytes, tree: false) }
 
-    /// The id of a blob or tree (`kind`) whose content is `bytes`.
-    static func id(of bytes: UnsafeRawBufferPointer, kind: git_object_t) -> ObjectID? {
-        if let fast = openSSL(bytes, kind: kind == GIT_OBJECT_TREE ? "tree" : "blob") { return fast }
+    /// The id of a tree (`tree`) or blob whose content is `bytes`.
+    static func id(of bytes: UnsafeRawBufferPointer, tree: Bool) -> ObjectID? {
+        if let fast = openSSL(bytes, kind: tree ? "tree" : "blob") { return fast }
         var oid = git_oid()
-        let code = git_odb_hash(&oid, bytes.baseAddress, bytes.count, kind)
+        let code = git_odb_hash(&oid, bytes.baseAddress, bytes.count, tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB)
         return code == 0 ? ObjectID(oid) : nil
     }
 

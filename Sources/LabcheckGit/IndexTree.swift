@@ -136,7 +136,7 @@ enum IndexTree {
         let bytes = body.isEmpty ? [0] : body
         return bytes.withUnsafeBytes { raw -> ObjectID? in
             let content = UnsafeRawBufferPointer(rebasing: raw[..<body.count])
-            guard let id = BlobHash.id(of: content, kind: GIT_OBJECT_TREE) else { return nil }
+            guard let id = BlobHash.id(of: content, tree: true) else { return nil }
             var oid = id.oid
             return labcheck_backend_write_tree(backend, &oid, content.baseAddress, content.count) == 0 ? id : nil
         }

@@ -837,9 +837,7 @@ public struct EdgeOrder: Sendable, Equatable {
             byRank[Int(slots[r])] = Int32(i)
             slots[r] += 1
         }
-        var start = [Int32](repeating: 0, count: n + 1)
-        for f in from { start[Int(f) + 1] += 1 }
-        for k in 0..<n { start[k + 1] += start[k] }
+        let start = Self.groupStarts(from, nodes: n)
         var order = [Int32](repeating: 0, count: from.count)
         var next = start
         for i in byRank {
@@ -869,12 +867,17 @@ public struct EdgeOrder: Sendable, Equatable {
         }
         self.rank = rank
         self.order = order
+        orderStart = Self.groupStarts(from, nodes: n)
+        (link, linkCount, targets, links) = ([], 0, [], [])
+        relink(from: from, to: to)
+    }
+
+    /// Where each importer's group begins in the order: the running count of edges by importer.
+    private static func groupStarts(_ from: [Int32], nodes n: Int) -> [Int32] {
         var start = [Int32](repeating: 0, count: n + 1)
         for f in from { start[Int(f) + 1] += 1 }
         for k in 0..<n { start[k + 1] += start[k] }
-        orderStart = start
-        (link, linkCount, targets, links) = ([], 0, [], [])
-        relink(from: from, to: to)
+        return start
     }
 
     /// Links, targets and links by position, from the order: an edge's link is the run of
