@@ -36,19 +36,29 @@ enum FileBytes {
 
     /// The file's bytes, or nil if it cannot be opened or read.
     static func read(_ path: String) -> [UInt8]? {
+        readWithStatus(path)?.bytes
+    }
+
+    /// The file's bytes and its status taken after the read, or nil if it cannot be opened or
+    /// read, or its size changed while it was read.
+    static func readWithStatus(_ path: String) -> (bytes: [UInt8], after: stat)? {
         withRegularFile(path) { fd, size in
             var complete = false
+            var after = stat()
             let bytes = [UInt8](unsafeUninitializedCapacity: size) { out, count in
-                complete = size == 0 || readFully(fd, into: UnsafeMutableRawPointer(out.baseAddress!), size)
+                complete = (size == 0 || readFully(fd, into: UnsafeMutableRawPointer(out.baseAddress!), size))
+                    && fstat(fd, &after) == 0 && Int(after.st_size) == size
                 count = complete ? size : 0
             }
-            return complete ? bytes : nil
+            return complete ? (bytes, after) : nil
         }
     }
 
     /// Opens `path` if it is a regular file and passes its descriptor and size to `body`.
     private static func withRegularFile<T>(_ path: String, _ body: (Int32, Int) -> T?) -> T? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Not blocked by a FIFO put where a file was: it opens without waiting for a writer,
+        // and is refused below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()

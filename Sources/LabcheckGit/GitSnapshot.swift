@@ -187,7 +187,31 @@ public final class GitSnapshot: SnapshotReader {
             if let kind = conversions[path] { return try ContentConversion.cleaned(bytes, path: path, kind: kind, repository: repository) }
             return bytes
         }
+        if let bytes = try worktreeCopy(path, entry) { return bytes }
+        readRoutes.fromObjects += 1
         return try repository.blob(entry.id)
+    }
+
+    /// How `read` found its bytes so far (for tests): in the work tree by the index's stat data,
+    /// in the work tree by hash, or in the object database.
+    private(set) var readRoutes = (byStat: 0, byHash: 0, fromObjects: 0)
+
+    /// Staged snapshots: the work-tree file, when it holds the staged blob's bytes - by the
+    /// index's stat data as `git status` decides it (not for a file git converts on its way
+    /// in, see `readEach`), else by hashing to the staged blob id. nil otherwise (then the
+    /// blob is read). Reading a large lab file from the page cache takes a fraction of
+    /// inflating its object (an 8 MB file: ~3 ms against ~18 ms).
+    private func worktreeCopy(_ path: String, _ entry: FileEntry) throws -> [UInt8]? {
+        guard let indexTime, let workdir = repository.workdir,
+              let (bytes, after) = FileBytes.readWithStatus(workdir + path) else { return nil }
+        if let stat = entry.stat, stat.matches(after, mode: entry.mode, indexTime: indexTime),
+           try !conversionPossible() || ContentConversion(repository: repository, paths: [path], possible: true).kinds[path] == nil {
+            readRoutes.byStat += 1
+            return bytes
+        }
+        guard bytes.withUnsafeBytes({ BlobHash.id(of: $0) }) == entry.id else { return nil }
+        readRoutes.byHash += 1
+        return bytes
     }
 
     public func contentID(_ path: String) -> String? { entries[path]?.id.description }

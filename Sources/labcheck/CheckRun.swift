@@ -38,6 +38,7 @@ final class CheckRun {
         let opened = Date()
         repository = try GitRepository(discoverFrom: directory, environment: environment)
         log("timing: repository opened in \(Int(Date().timeIntervalSince(opened) * 1000)) ms")
+        log(HugePageHeap.summary)
         self.request = request
         bundled = rules
         parsedRules = Lazy { rules.parse() }

@@ -36,5 +36,6 @@ func runMain() -> Int32 {
     }
 }
 
+_ = HugePageHeap.advised
 if LaunchPlan.opensRepository(CommandLine.arguments) { LibGit2.initializeInBackground() }
 ProcessExit.now(runMain())

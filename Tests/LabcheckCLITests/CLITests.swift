@@ -67,6 +67,28 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("USAGE: labcheck check"), help.stdout)
     }
 
+    /// The main heap is advised for transparent huge pages (HugePageHeap) unless
+    /// `LABCHECK_NO_THP` is set; `-v` says which, and the run's output is the same either way.
+    func testHugePageHeapIsAdvisedUnlessTurnedOffAndChangesNoOutput() throws {
+        let f = try GitFixture()
+        try f.commit(["old/lab_stages.toml": Labs.duplicateID])
+        try f.write("new/lab_stages.toml", Labs.duplicateID)
+        try f.git("add", "-A")
+        let advised = try labcheck(f, ["check", "-v"])
+        let plain = try labcheck(f, ["check", "-v"], env: ["LABCHECK_NO_THP": "1"])
+        XCTAssertEqual(advised.status, 1, "\(advised)")
+        XCTAssertEqual(advised.status, plain.status)
+        XCTAssertEqual(advised.stdout, plain.stdout)
+        XCTAssertTrue(advised.stdout.contains("error[LC101]"), advised.stdout)
+        XCTAssertTrue(plain.stderr.contains("labcheck: heap: ordinary pages (LABCHECK_NO_THP is set)"), plain.stderr)
+        let mode = (try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)) ?? ""
+        if mode.contains("[madvise]") || mode.contains("[always]") {
+            XCTAssertTrue(advised.stderr.contains(" MiB advised for transparent huge pages"), "THP mode \(mode): \(advised.stderr)")
+        } else {
+            XCTAssertTrue(advised.stderr.contains("labcheck: heap: "), advised.stderr)
+        }
+    }
+
     func testStagedErrorExitsOneWithFileLineColumnAndCaret() throws {
         let f = try GitFixture()
         try f.commit(["lab/lab_stages.toml": Labs.clean])

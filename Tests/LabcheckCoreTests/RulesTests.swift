@@ -140,6 +140,42 @@ final class RulesTests: XCTestCase {
         XCTAssertGreaterThan(refused, 100)
     }
 
+    /// The key a one-segment name is answered with (bucketed exact names, the globs before
+    /// them decided when the schema is read) is the first key in `keys` whose path matches it,
+    /// found by a scan: every bundled schema and one whose glob precedes an exact key it matches.
+    func testOneSegmentKeyLookupIsTheFirstMatchingKey() throws {
+        let extra = load(["r/schemas/x.toml": """
+            id = "x"
+            [keys]
+            b = "string"
+            "a*" = "integer"
+            a = "string"
+            "?" = "boolean"
+            ab = "float"
+            "t.u" = "integer"
+            """])
+        var schemas = Array(BundledRulesForTests.rules.schemas.values)
+        schemas.append(try XCTUnwrap(extra.schemas["x"]))
+        var compared = 0, globAnswers = 0
+        for schema in schemas {
+            let names = schema.keys.flatMap(\.path) + schema.keys.flatMap(\.path).map { $0.replacingOccurrences(of: "*", with: "zz") }
+                + ["a", "ab", "abc", "b", "c", "", "t", "unknown", "NB_cell", "_orchestrate_x", "Z"]
+            for name in Set(names) {
+                let expected = schema.keys.firstIndex { $0.matches([name], prefix: false) }
+                let found = schema.key(matching: [name])
+                XCTAssertEqual(found.map { "\($0.path) \($0.type)" }, expected.map { "\(schema.keys[$0].path) \(schema.keys[$0].type)" },
+                               "schema \(schema.id), name '\(name)'")
+                if let expected, schema.keys[expected].globs[0] { globAnswers += 1 }
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 50)
+        XCTAssertGreaterThan(globAnswers, 3, "names answered by a glob, some before an exact key")
+        XCTAssertEqual(extra.schemas["x"]?.key(matching: ["a"])?.type, .integer, "'a*' comes before 'a'")
+        XCTAssertEqual(extra.schemas["x"]?.key(matching: ["b"])?.type, .string, "'b' comes before '?'")
+        XCTAssertEqual(extra.schemas["x"]?.key(matching: ["c"])?.type, .boolean)
+    }
+
     func testRunConfigSchemaFreeFormSubtreesAndStrictness() throws {
         let registration = ".labcheck.toml"
         let config = "[[configs]]\nfiles = ['configs/**/*.toml', 'configs/**/*.yaml']\nschema = 'run_config'\n"

@@ -228,6 +228,57 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(r.report.contains("0 matched the index's stat data, 1 their staged blob id by hash), 2 from the object database"), r.report)
     }
 
+    /// `read` (one file, as lab files are read) takes the work-tree copy only when it is the
+    /// staged blob: by the index's stat data, as `git status` decides, or by its hash.
+    func testReadTakesTheWorkTreeCopyOnlyWhenItIsTheStagedBlob() throws {
+        let f = try GitFixture()
+        func touch(_ path: String, _ time: String) throws {
+            let r = try runProcess("/usr/bin/touch", ["-m", "-d", time, path], in: f.root, environment: f.environment)
+            XCTAssertEqual(r.status, 0, "\(r)")
+        }
+        let paths = ["a.toml", "b.toml", "c.toml", "d.toml", "e.toml"]
+        let staged = ["a = 1\n", "b = 2\n", "c = 3\n", "d = 4\n", "e = 5\n"]
+        for (path, text) in zip(paths, staged) {
+            try f.write(path, text)
+            try touch(path, "@1600000000")   // recorded long before the index is written: not racy
+        }
+        try f.git(arguments: ["add"] + paths)
+        func readAll() throws -> (texts: [String], routes: String) {
+            let snapshot = try GitSnapshot(repository: open(f), mode: .staged)
+            let texts = try paths.map { try text(snapshot, $0) }
+            let r = snapshot.readRoutes
+            return (texts, "\(r.byStat) \(r.byHash) \(r.fromObjects)")
+        }
+        var r = try readAll()
+        XCTAssertEqual(r.texts, staged)
+        XCTAssertEqual(r.routes, "5 0 0")
+
+        // b: other bytes of the same size, its mtime put back (its ctime moved): the blob.
+        // c: the same bytes written again: by hash. d: a FIFO where the file was: the blob,
+        // without waiting for a writer. e: deleted: the blob.
+        try f.write("b.toml", "b = 9\n")
+        try touch("b.toml", "@1600000000")
+        try f.write("c.toml", "c = 3\n")
+        try FileManager.default.removeItem(at: f.root.appendingPathComponent("d.toml"))
+        XCTAssertEqual(mkfifo(f.root.appendingPathComponent("d.toml").path, 0o644), 0)
+        try FileManager.default.removeItem(at: f.root.appendingPathComponent("e.toml"))
+        r = try readAll()
+        XCTAssertEqual(r.texts, staged)
+        XCTAssertEqual(r.routes, "1 1 3")
+
+        // A file git converts on its way in: its stat data matches, its bytes are not the
+        // blob's (CRLF on disk, LF stored), so the blob is read.
+        let g = try GitFixture()
+        try g.git("config", "core.autocrlf", "true")
+        try g.write("crlf.toml", "x = 1\r\n")
+        let t = try runProcess("/usr/bin/touch", ["-m", "-d", "@1600000000", "crlf.toml"], in: g.root, environment: g.environment)
+        XCTAssertEqual(t.status, 0, "\(t)")
+        try g.git("add", "crlf.toml")
+        let snapshot = try GitSnapshot(repository: open(g), mode: .staged)
+        XCTAssertEqual(try text(snapshot, "crlf.toml"), "x = 1\n")
+        XCTAssertEqual(snapshot.readRoutes.fromObjects, 1)
+    }
+
     func testWorktreeReadEachNamesFilesChangedSinceTheSnapshot() throws {
         let f = try GitFixture()
         try f.commit(["a.py": "import a\n", "b.py": "import b\n"])

@@ -121,9 +121,15 @@ public protocol LabFileCheck: Check {
     init()
     /// The diagnostics for one file.
     func check(_ file: LabFile, context: CheckContext) -> [Diagnostic]
+    /// Whether the check reads every stage's fields or code in depth (a schema walk, a code
+    /// scan): such checks take most of a large file's checking time, and are started first
+    /// when the checks run side by side.
+    static var readsEveryStageInDepth: Bool { get }
 }
 
 extension LabFileCheck {
+    public static var readsEveryStageInDepth: Bool { false }
+
     /// The ids this check reports.
     static var ids: [String] { descriptions.map(\.id) }
 

@@ -387,11 +387,15 @@ public enum Linter {
             // A large file's checks run side by side, one check per task, and their findings
             // join in registry order: the same list as one after the other. Everything they
             // share is immutable once parsed, and the source's lazy line index takes a lock.
+            // The checks that read every stage in depth start first (tasks are taken in order),
+            // so the short ones fill in beside them instead of delaying one of them.
             var each = [[Diagnostic]](repeating: [], count: checks.count)
+            let order = checks.indices.filter { type(of: checks[$0]).readsEveryStageInDepth }
+                + checks.indices.filter { !type(of: checks[$0]).readsEveryStageInDepth }
             each.withUnsafeMutableBufferPointer { out in
-                // Each iteration writes only its own element `k`.
+                // Each iteration writes only its own element `order[t]`, a permutation.
                 nonisolated(unsafe) let out = out
-                DispatchQueue.concurrentPerform(iterations: checks.count) { k in out[k] = checks[k].check(file, context: context) }
+                DispatchQueue.concurrentPerform(iterations: order.count) { t in out[order[t]] = checks[order[t]].check(file, context: context) }
             }
             found = each.flatMap { $0 }
         }

@@ -116,11 +116,19 @@ public struct KeySchema: Sendable {
     public let path: String
     /// The paths of required keys without a `*` segment (those `check` looks up), decided once.
     private let requiredPaths: [[String]]
-    /// For one-segment paths, decided once: the first key (by position in `keys`) whose path is
-    /// exactly that name, and the positions of one-segment glob keys. A stage's fields are all
-    /// one-segment paths; `key(matching:)` answers them with a hash lookup, not a scan.
-    private let firstExact: [String: Int]
+    /// For one-segment paths, decided once: the positions of one-segment glob keys, and for
+    /// every name some exact one-segment key has, the key `key(matching:)` answers for it (the
+    /// first exact key, or an earlier glob that matches the name). A stage's fields are all
+    /// one-segment paths and nearly all of them such names: they are found in `exactByShape`'s
+    /// bucket of their length and first byte by comparing a few strings, with no hashing.
     private let singleGlobs: [Int]
+    private let exactByShape: [[(name: String, key: Int)]]
+
+    /// The bucket of `name` in `exactByShape`.
+    @inline(__always) private static func shape(of name: String) -> Int {
+        let utf8 = name.utf8
+        return (utf8.count &* 7 &+ Int(utf8.first ?? 0) &* 3) & 63
+    }
 
     init(id: String, description: String?, keys: [Key], exactlyOneOf: [[String]], path: String) {
         self.id = id
@@ -133,8 +141,13 @@ public struct KeySchema: Sendable {
         for (i, k) in keys.enumerated() where k.path.count == 1 {
             if k.globs[0] { globs.append(i) } else if exact[k.path[0]] == nil { exact[k.path[0]] = i }
         }
-        firstExact = exact
         singleGlobs = globs
+        var buckets = [[(name: String, key: Int)]](repeating: [], count: 64)
+        for (name, first) in exact.sorted(by: { $0.value < $1.value }) {
+            let answer = globs.first { $0 < first && Glob.matchName(keys[$0].path[0], name) } ?? first
+            buckets[KeySchema.shape(of: name)].append((name, answer))
+        }
+        exactByShape = buckets
     }
 
     /// A problem found by `check`.
@@ -185,12 +198,17 @@ public struct KeySchema: Sendable {
         pattern.utf8.contains(where: { $0 == 0x2A || $0 == 0x3F }) ? Glob.matchName(pattern, name) : pattern == name   // * or ?, on bytes: Foundation's contains is slow
     }
 
-    private func key(matching path: [String]) -> Key? {
+    func key(matching path: [String]) -> Key? {
         guard path.count == 1 else { return keys.first { $0.matches(path, prefix: false) } }
-        // The first match in `keys`: the exact key or an earlier glob that matches.
-        var first = firstExact[path[0]] ?? keys.count
-        for i in singleGlobs where i < first && Glob.matchName(keys[i].path[0], path[0]) { first = i; break }
-        return first < keys.count ? keys[first] : nil
+        return key(named: path[0])
+    }
+
+    /// `key(matching: [name])`: the first key in `keys` whose one-segment path matches `name`.
+    private func key(named name: String) -> Key? {
+        for entry in exactByShape[KeySchema.shape(of: name)] where entry.name == name { return keys[entry.key] }
+        // No exact key has the name: the first glob that matches it, if any.
+        for i in singleGlobs where Glob.matchName(keys[i].path[0], name) { return keys[i] }
+        return nil
     }
 
     private func isIntermediate(_ path: [String]) -> Bool {
@@ -240,7 +258,7 @@ public struct KeySchema: Sendable {
                 path.append(entries[i].key)
                 defer { path.removeLast() }
                 let kind = ConfigValueKind(entries[i].value.value)
-                if let k = key(matching: path) {
+                if let k = path.count == 1 ? key(named: entries[i].key) : key(matching: path) {
                     guard k.type.accepts(kind) else { return false }
                     if kind == .table && !k.free && k.type != .any, let sub = entries[i].value.table, !accepts(sub, path: &path) { return false }
                 } else if isIntermediate(path), kind == .table, let sub = entries[i].value.table {

@@ -19,6 +19,8 @@ public struct GeneratedSnippetCheck: LabFileCheck {
 
     public init() {}
 
+    public static var readsEveryStageInDepth: Bool { true }
+
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         file.stages.compactMap { stage in
             guard let match = StageClassifier.generatedSnippet(stage, rules: context.rules, conventions: context.conventions),

@@ -32,6 +32,8 @@ public struct StageSchemaCheck: LabFileCheck {
 
     public init() {}
 
+    public static var readsEveryStageInDepth: Bool { true }
+
     public func check(_ file: LabFile, context: CheckContext) -> [Diagnostic] {
         let conventions = context.conventions
         var out: [Diagnostic] = []
@@ -42,16 +44,20 @@ public struct StageSchemaCheck: LabFileCheck {
         }
         // Stages come in file order: each tree's positions are searched from the last one's.
         var hint = 0
+        // Each kind's schema looked up once, not once per stage.
+        let (templateSchema, rawPythonSchema, legacySchema) = (context.rules.schemas[conventions.templateSchema],
+                                                               context.rules.schemas[conventions.rawPythonSchema],
+                                                               context.rules.schemas[conventions.legacySchema])
         for stage in file.stages {
-            let schemaID: String
+            let found: KeySchema?
             let kindName: String
             switch stage.kind {
-            case .template: schemaID = conventions.templateSchema; kindName = conventions.templateKind
-            case .rawPython: schemaID = conventions.rawPythonSchema; kindName = conventions.rawPythonKind
-            case .legacy: schemaID = conventions.legacySchema; kindName = "legacy"
+            case .template: found = templateSchema; kindName = conventions.templateKind
+            case .rawPython: found = rawPythonSchema; kindName = conventions.rawPythonKind
+            case .legacy: found = legacySchema; kindName = "legacy"
             case .unknown: continue
             }
-            guard let schema = context.rules.schemas[schemaID], !schema.accepts(stage.table) else { continue }
+            guard let schema = found, !schema.accepts(stage.table) else { continue }
             let tree = ConfigNode.from(stage.table, span: stage.span, source: file.source, hint: &hint)
             let anchor = stage.table[conventions.kindKey]?.span ?? stage.span
             out += report(schema.check(tree), file: file, context: context, what: "\(kindName) stage \(stage.displayName)", anchor: anchor,
