@@ -194,6 +194,38 @@ final class ImportGraphStateTests: XCTestCase {
         XCTAssertGreaterThan(dropped, 0, "a patch that adds or drops an external package drops it")
     }
 
+    /// An order read from the cache is taken only when it is the order made from the graph:
+    /// the same order gives an equal EdgeOrder (links, targets and all); any swap of two edges,
+    /// a repeated or foreign edge id, or a wrong length gives none.
+    func testAnEdgeOrderReadBackIsCheckedAgainstItsGraph() throws {
+        var r = SeededGenerator(seed: 11)
+        let memo = Memo()
+        let key = try XCTUnwrap(try wholeRun(snapshot(Dictionary(uniqueKeysWithValues: Self.modules.map { ($0, Self.body(&r, module: $0)) })), memo: memo).importKey)
+        let state = try XCTUnwrap(memo.graphState(key: key) { _ in })
+        let made = EdgeOrder(graph: state.graph, rank: state.rank)
+        let order = made.order
+        XCTAssertGreaterThan(order.count, 10)
+        XCTAssertEqual(EdgeOrder(order: order, graph: state.graph, rank: made.rank), made)
+        var refused = 0
+        for _ in 0..<200 {
+            let a = Int.random(in: 0..<order.count, using: &r), b = Int.random(in: 0..<order.count, using: &r)
+            guard a != b else { continue }
+            var swapped = order
+            swapped.swapAt(a, b)
+            XCTAssertNil(EdgeOrder(order: swapped, graph: state.graph, rank: made.rank), "edges at \(a) and \(b) swapped")
+            refused += 1
+        }
+        XCTAssertGreaterThan(refused, 150)
+        var repeated = order
+        repeated[1] = repeated[0]
+        XCTAssertNil(EdgeOrder(order: repeated, graph: state.graph, rank: made.rank))
+        var foreign = order
+        foreign[0] = Int32(order.count)
+        XCTAssertNil(EdgeOrder(order: foreign, graph: state.graph, rank: made.rank))
+        XCTAssertNil(EdgeOrder(order: Array(order.dropLast()), graph: state.graph, rank: made.rank))
+        XCTAssertNil(EdgeOrder(order: order, graph: state.graph, rank: Array(made.rank.dropLast())))
+    }
+
     func testEncodingRoundTripsAndDamagedBytesNeverCrash() throws {
         var r = SeededGenerator(seed: 7)
         let s = snapshot(Dictionary(uniqueKeysWithValues: Self.modules.map { ($0, Self.body(&r, module: $0)) }))

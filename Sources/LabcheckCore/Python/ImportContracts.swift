@@ -856,20 +856,12 @@ public struct EdgeOrder: Sendable, Equatable {
     /// node's rank and then by edge.
     init?(order: [Int32], graph: ImportGraph, rank: [Int32]) {
         let from = graph.edgeFrom, to = graph.edgeTo, n = graph.nodeNames.count
-        guard rank.count == n, order.count == from.count, ImportGraphStateCodec.isPermutation(order) else { return nil }
-        for p in order.indices.dropFirst() {
-            let (a, b) = (Int(order[p - 1]), Int(order[p]))
-            guard from[a] <= from[b] else { return nil }
-            if from[a] == from[b] {
-                let (ra, rb) = (rank[Int(to[a])], rank[Int(to[b])])
-                guard ra < rb || (ra == rb && a < b) else { return nil }
-            }
-        }
+        guard rank.count == n, order.count == from.count, to.count == from.count, ImportGraphStateCodec.isPermutation(order) else { return nil }
         self.rank = rank
         self.order = order
         orderStart = Self.groupStarts(from, nodes: n)
         (link, linkCount, targets, links) = ([], 0, [], [])
-        relink(from: from, to: to)
+        guard relink(from: from, to: to, checking: rank) else { return nil }
     }
 
     /// Where each importer's group begins in the order: the running count of edges by importer.
@@ -880,21 +872,58 @@ public struct EdgeOrder: Sendable, Equatable {
         return start
     }
 
-    /// Links, targets and links by position, from the order: an edge's link is the run of
-    /// equal (importer, imported) pairs it lies in.
-    private mutating func relink(from: [Int32], to: [Int32]) {
-        var link = [Int32](repeating: 0, count: from.count)
-        var links: Int32 = 0
-        var previous: (Int32, Int32) = (-1, -1)
-        for i in order {
-            let pair = (from[Int(i)], to[Int(i)])
-            if pair != previous { links += 1; previous = pair }
-            link[Int(i)] = links - 1
+    /// Links, targets and links by position, from the order, in one pass: an edge's link is
+    /// the run of equal (importer, imported) pairs it lies in. With `rank` (an order read from
+    /// the cache), also checks that consecutive edges are grouped by importer, by the imported
+    /// node's rank within a group and then by edge: false, and nothing kept, if not.
+    /// `order` is a permutation of the edges and `from`/`to` are as long as it (callers check).
+    @discardableResult
+    private mutating func relink(from: [Int32], to: [Int32], checking rank: [Int32]? = nil) -> Bool {
+        let count = order.count
+        var link = [Int32](repeating: 0, count: count), targets = link, links = link
+        var total: Int32 = 0
+        let nodes = rank?.count ?? 0
+        let sound: Bool = order.withUnsafeBufferPointer { order in
+            from.withUnsafeBufferPointer { from in
+                to.withUnsafeBufferPointer { to in
+                    link.withUnsafeMutableBufferPointer { link in
+                        targets.withUnsafeMutableBufferPointer { targets in
+                            links.withUnsafeMutableBufferPointer { links in
+                                // Every index is in bounds: p < count; `order` holds each of
+                                // 0..<count once and `from`, `to`, `link` have count elements;
+                                // a node id is checked against `rank` before it indexes it.
+                                guard from.count == count, to.count == count else { return false }
+                                var previous: (from: Int32, to: Int32, rank: Int32, edge: Int32) = (-1, -1, -1, -1)
+                                for p in 0..<count {
+                                    let i = order[p]
+                                    let f = from[Int(i)], t = to[Int(i)]
+                                    if let rank {
+                                        guard f >= 0, Int(f) < nodes, t >= 0, Int(t) < nodes, previous.from <= f else { return false }
+                                        let r = rank[Int(t)]
+                                        if previous.from == f { guard previous.rank < r || (previous.rank == r && previous.edge < i) else { return false } }
+                                        previous.rank = r
+                                    }
+                                    if f != previous.from || t != previous.to { total += 1 }
+                                    previous.from = f
+                                    previous.to = t
+                                    previous.edge = i
+                                    link[Int(i)] = total - 1
+                                    targets[p] = t
+                                    links[p] = total - 1
+                                }
+                                return true
+                            }
+                        }
+                    }
+                }
+            }
         }
+        guard sound else { return false }
         self.link = link
-        linkCount = Int(links)
-        targets = order.map { to[Int($0)] }
-        self.links = order.map { link[Int($0)] }
+        linkCount = Int(total)
+        self.targets = targets
+        self.links = links
+        return true
     }
 
     /// Whether this is an order of `graph`'s nodes and edges.
