@@ -3,7 +3,7 @@ import LabcheckCore
 
 /// What a command asks of the repository: which snapshot, compared with which base, and
 /// whether every file is in scope (DESIGN §1).
-public struct WorkspaceRequest: Sendable {
+public struct WorkspaceRequest: Sendable, Equatable {
     public var mode: SnapshotMode
     /// `--base REV`; nil for the default base.
     public var baseRevision: String?

@@ -20,6 +20,26 @@ struct OutputOptions: ParsableArguments {
     enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case text, json, sarif, github, gitlab, junit }
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
+    /// The parsed values (what every method here acts on).
+    var settings: OutputSettings { OutputSettings(format: format, output: output, color: color, verbose: verbose) }
+
+    var useColor: Bool { settings.useColor }
+    func render(_ diagnostics: [Diagnostic], context: RunContext) -> String { settings.render(diagnostics, context: context) }
+    func render(_ diagnostics: [Diagnostic], context: RunContext, as format: FormatChoice) -> String { settings.render(diagnostics, context: context, as: format) }
+    func emit(_ diagnostics: [Diagnostic], context: RunContext) throws { try settings.emit(diagnostics, context: context) }
+    func requireTextOrJSON(_ command: String) throws { try settings.requireTextOrJSON(command) }
+    func log(_ line: String) { settings.log(line) }
+}
+
+/// `OutputOptions`' values as plain values: made by ArgumentParser's parse, or directly for
+/// the hook's command lines (`LaunchPlan.preparsedCheck`).
+struct OutputSettings: Equatable, Sendable {
+    typealias FormatChoice = OutputOptions.FormatChoice
+    var format: FormatChoice = .text
+    var output: String? = nil
+    var color: OutputOptions.ColorChoice = .auto
+    var verbose = false
+
     /// Whether text output gets ANSI colour.
     var useColor: Bool {
         if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
@@ -127,14 +147,6 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    /// Whether `--select`/`--ignore` keep a finding (configuration errors are always kept).
-    func isSelected(_ d: Diagnostic) -> Bool {
-        if d.id == "LC001" || d.id == "LC002" { return true }
-        let id = d.id.uppercased()
-        if !select.isEmpty && !select.contains(where: { id.hasPrefix($0.uppercased()) }) { return false }
-        return !ignore.contains { id.hasPrefix($0.uppercased()) }
-    }
-
     func validate() throws {
         if !fixExplicit && (dryRun || noCommit || partial) {
             throw ValidationError("--dry-run, --no-commit and --partial go with --fix-explicit")
@@ -156,6 +168,42 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// The parsed command line as plain values.
+    var settings: CheckSettings {
+        CheckSettings(request: snapshotOptions.workspaceRequest, noCache: noCache, cacheDir: cacheDir, strict: strict, select: select,
+                      ignore: ignore, newOnly: newOnly, exitZero: exitZero, fixExplicit: fixExplicit, dryRun: dryRun, noCommit: noCommit,
+                      partial: partial, output: output.settings)
+    }
+
+    func run() throws { try settings.run() }
+}
+
+/// What `labcheck check` was asked, as plain values: from ArgumentParser's parse
+/// (`CheckCommand.settings`) or, for the command lines a hook runs, from
+/// `LaunchPlan.preparsedCheck` without it. Runs the check.
+struct CheckSettings: Equatable {
+    var request = WorkspaceRequest(mode: .staged)
+    var noCache = false
+    var cacheDir: String? = nil
+    var strict = false
+    var select: [String] = []
+    var ignore: [String] = []
+    var newOnly = false
+    var exitZero = false
+    var fixExplicit = false
+    var dryRun = false
+    var noCommit = false
+    var partial = false
+    var output = OutputSettings()
+
+    /// Whether `--select`/`--ignore` keep a finding (configuration errors are always kept).
+    func isSelected(_ d: Diagnostic) -> Bool {
+        if d.id == "LC001" || d.id == "LC002" { return true }
+        let id = d.id.uppercased()
+        if !select.isEmpty && !select.contains(where: { id.hasPrefix($0.uppercased()) }) { return false }
+        return !ignore.contains { id.hasPrefix($0.uppercased()) }
+    }
+
     func run() throws {
         if fixExplicit {
             do {
@@ -168,7 +216,7 @@ struct CheckCommand: ParsableCommand {
         // The bundled rules need no git: loading them first overlaps libgit2's start-up, which
         // runs on another thread since the process began.
         let rules = try BundledRules.read(log: output.log)
-        let run = try CheckRun(request: snapshotOptions.workspaceRequest, rules: rules, strict: strict, verbose: output.verbose,
+        let run = try CheckRun(request: request, rules: rules, strict: strict, verbose: output.verbose,
                                cacheDir: cacheDir, noCache: noCache, log: output.log)
         output.log("timing: rules and snapshot identity read in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         var (record, findings, suppressed) = try run.report()
@@ -184,7 +232,7 @@ struct CheckCommand: ParsableCommand {
         run.finish()
         let reported = findings.filter(isSelected)
         if reported.count != findings.count { output.log("filter: \(findings.count - reported.count) finding(s) not reported (--select/--ignore)") }
-        var context = RunContext(snapshot: Self.label(snapshotOptions.workspaceRequest.mode), filesChecked: record.filesChecked)
+        var context = RunContext(snapshot: CheckCommand.label(request.mode), filesChecked: record.filesChecked)
         context.suppressed = suppressed
         context.files = (record.labFiles, record.pythonFiles, record.configFiles)
         context.pythonNotChecked = record.pythonNotChecked

@@ -43,7 +43,7 @@ struct ConvertCommand: ParsableCommand {
         try output.requireTextOrJSON("convert")
         if fixExplicit {
             do {
-                let job = FixExplicit(job: .convert(dropCode: dropCode), dryRun: dryRun, noCommit: noCommit, partial: partial, output: output)
+                let job = FixExplicit(job: .convert(dropCode: dropCode), dryRun: dryRun, noCommit: noCommit, partial: partial, output: output.settings)
                 ProcessExit.now(try job.run())
             } catch let refused as WriteRefused {
                 throw CommandFailure(exitCode: ExitStatus.usage, message: "refused: \(refused.message)")

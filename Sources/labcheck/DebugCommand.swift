@@ -9,11 +9,29 @@ struct DebugCommand: ParsableCommand {
         commandName: "debug",
         abstract: "Developer tools (the toml-test harness contract, the parser and import-scanner benchmarks).",
         shouldDisplay: false,
-        subcommands: [TOMLJSON.self, TOMLJSONFiles.self, ScanImports.self, ParseBench.self, ScanBench.self, CheckTable.self]
+        subcommands: [TOMLJSON.self, TOMLJSONFiles.self, ScanImports.self, ParseBench.self, ScanBench.self, CheckTable.self, Launch.self]
     )
 
     /// Prints the README's check table, derived from the check registry (a test keeps the
     /// README equal to it).
+    /// `labcheck debug launch ARGS`: the check settings `LaunchPlan.preparsedCheck` takes from
+    /// ARGS (or that it leaves them to ArgumentParser), and the settings ArgumentParser's parse
+    /// of the same arguments gives (or its error): the two must agree.
+    struct Launch: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "launch", abstract: "How ARGS (after labcheck) would be parsed.")
+        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+
+        func run() throws {
+            print("preparsed: \(LaunchPlan.preparsedCheck(arguments).map { String(describing: $0) } ?? "no")")
+            do {
+                let command = try LaunchPlan.parse(arguments)
+                print("parsed: \((command as? CheckCommand).map { String(describing: $0.settings) } ?? "not check")")
+            } catch {
+                print("parsed: error")
+            }
+        }
+    }
+
     struct CheckTable: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "check-table", abstract: "Print the README's check table from the registry.")
 

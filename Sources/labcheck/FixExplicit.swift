@@ -28,7 +28,7 @@ struct FixExplicit {
     let dryRun: Bool
     let noCommit: Bool
     let partial: Bool
-    let output: OutputOptions
+    let output: OutputSettings
 
     /// The job's plan for one parsed copy (only the stages named in `only`, when given).
     func plan(_ lab: LabFile, rules: RuleSet, conventions: StageConventions, only: Set<String>?) -> Plan {

@@ -7,7 +7,12 @@ import LabcheckGit
 /// errors are 2 (not ArgumentParser's 64), git failures 3.
 func runMain() -> Int32 {
     do {
-        var command = try LaunchPlan.parse(Array(CommandLine.arguments.dropFirst()))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let settings = LaunchPlan.preparsedCheck(arguments) {
+            try settings.run()
+            return ExitStatus.clean
+        }
+        var command = try LaunchPlan.parse(arguments)
         try command.run()
         return ExitStatus.clean
     } catch let failure as CommandFailure {

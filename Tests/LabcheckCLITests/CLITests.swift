@@ -67,6 +67,36 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("USAGE: labcheck check"), help.stdout)
     }
 
+    /// The command lines a hook or CI job runs are taken without ArgumentParser
+    /// (`LaunchPlan.preparsedCheck`); the settings they give must be the ones ArgumentParser's
+    /// parse gives, and every other command line must be left to ArgumentParser.
+    func testPreparsedCheckSettingsEqualArgumentParsersAndOnlyTheHooksLinesArePreparsed() throws {
+        let f = try GitFixture()
+        func launch(_ args: [String]) throws -> (preparsed: String, parsed: String) {
+            let r = try labcheck(f, ["debug", "launch"] + args)
+            XCTAssertEqual(r.status, 0, "\(r)")
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.count, 2, r.stdout)
+            return (lines.first ?? "", lines.last ?? "")
+        }
+        let flags = ["--staged", "--all", "--no-cache", "--strict", "--new-only", "--exit-zero", "-v", "--verbose"]
+        var lines: [[String]] = [[], ["check"]] + flags.map { ["check", $0] }
+        lines += [["check", "--all", "--no-cache", "-v"], ["check", "--staged", "--strict", "--new-only", "--exit-zero", "--verbose"],
+                  ["check", "--exit-zero", "--all", "--staged"]]
+        var settings = Set<String>()
+        for args in lines {
+            let (preparsed, parsed) = try launch(args)
+            XCTAssertTrue(parsed.hasPrefix("parsed: CheckSettings("), "\(args): \(parsed)")
+            XCTAssertEqual(preparsed.dropFirst("preparsed: ".count), parsed.dropFirst("parsed: ".count), "\(args)")
+            settings.insert(parsed)
+        }
+        XCTAssertEqual(settings.count, 10, "defaults (with and without --staged), one per other flag (-v = --verbose), three combinations")
+        for args in [["--all"], ["check", "--all", "--all"], ["check", "-v", "--verbose"], ["check", "--format", "json"], ["check", "--base", "HEAD"],
+                     ["check", "--select", "LC1"], ["status"], ["check", "--help"], ["check", "--worktree"], ["check", "x"]] {
+            XCTAssertEqual(try launch(args).preparsed, "preparsed: no", "\(args)")
+        }
+    }
+
     /// The main heap is advised for transparent huge pages (HugePageHeap) unless
     /// `LABCHECK_NO_THP` is set; `-v` says which, and the run's output is the same either way.
     func testHugePageHeapIsAdvisedUnlessTurnedOffAndChangesNoOutput() throws {
