@@ -279,6 +279,47 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(snapshot.readRoutes.fromObjects, 1)
     }
 
+    /// The kept graphs' checksum: 32 bytes, the same for the same bytes, different after any
+    /// one flipped bit, a byte added, or two words swapped; an envelope written with it opens
+    /// with it, and not when damaged or read as the other kind.
+    func testStripeChecksumSeesEveryFlippedBitAndTheLength() throws {
+        var generator = SystemRandomNumberGenerator()
+        var compared = 0
+        for length in Array(0..<80) + [255, 256, 257, 4096, 65_537] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let sum = bytes.withUnsafeBytes { StripeChecksum.of($0) }
+            XCTAssertEqual(sum.count, 32)
+            XCTAssertEqual(bytes.withUnsafeBytes { StripeChecksum.of($0) }, sum)
+            XCTAssertNotEqual((bytes + [0]).withUnsafeBytes { StripeChecksum.of($0) }, sum, "length \(length) and a zero byte more")
+            for _ in 0..<min(64, 8 * length) {
+                var flipped = bytes
+                let bit = Int.random(in: 0..<(8 * length), using: &generator)
+                flipped[bit / 8] ^= UInt8(1 << (bit % 8))
+                XCTAssertNotEqual(flipped.withUnsafeBytes { StripeChecksum.of($0) }, sum, "length \(length), bit \(bit)")
+                compared += 1
+            }
+            if length >= 64 {
+                var swapped = bytes
+                for k in 0..<8 { swapped.swapAt(k, 40 + k) }   // words of lanes 0 and 1
+                if swapped != bytes { XCTAssertNotEqual(swapped.withUnsafeBytes { StripeChecksum.of($0) }, sum) }
+            }
+        }
+        XCTAssertGreaterThan(compared, 2000)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labcheck-envelope-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("graph").path
+        let payload = (0..<100_003).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        XCTAssertNil(Envelope.write(payload, magic: Array("MAGIC\n".utf8), to: file, checksum: .stripes))
+        let written = try XCTUnwrap(FileManager.default.contents(atPath: file)).map { $0 }
+        XCTAssertEqual(Envelope.payload(of: written, magic: Array("MAGIC\n".utf8), checksum: .stripes).map(Array.init), payload)
+        XCTAssertNil(Envelope.payload(of: written, magic: Array("MAGIC\n".utf8), checksum: .sha256), "not a SHA-256 envelope")
+        var damaged = written
+        damaged[damaged.count / 2] ^= 0x10
+        XCTAssertNil(Envelope.payload(of: damaged, magic: Array("MAGIC\n".utf8), checksum: .stripes))
+    }
+
     func testWorktreeReadEachNamesFilesChangedSinceTheSnapshot() throws {
         let f = try GitFixture()
         try f.commit(["a.py": "import a\n", "b.py": "import b\n"])
