@@ -235,6 +235,12 @@ final class ImportGraphStateTests: XCTestCase {
         let bytes = try XCTUnwrap(memo.states[key])
         let state = try XCTUnwrap(ImportGraphStateCodec.decode(bytes[...]))
         XCTAssertEqual(ImportGraphStateCodec.encode(state), bytes)
+        // Decoded edge arrays keep room for the edges a patch adds (no reallocation of each).
+        let g = state.graph
+        for (name, array) in [("from", g.edgeFrom), ("to", g.edgeTo), ("file", g.edgeFile), ("line", g.edgeLine), ("column", g.edgeColumn), ("length", g.edgeLength)] {
+            XCTAssertGreaterThanOrEqual(array.capacity, array.count + ImportGraphStateCodec.edgeSlack, name)
+        }
+        XCTAssertGreaterThanOrEqual(g.edgeFlags.capacity, g.edgeFlags.count + ImportGraphStateCodec.edgeSlack)
         XCTAssertEqual(state.files.count, Self.modules.count + 5)
         XCTAssertGreaterThan(state.graph.edgeCount, 0)
         XCTAssertFalse(state.reported.isEmpty)

@@ -880,7 +880,14 @@ public struct EdgeOrder: Sendable, Equatable {
     @discardableResult
     private mutating func relink(from: [Int32], to: [Int32], checking rank: [Int32]? = nil) -> Bool {
         let count = order.count
-        var link = [Int32](repeating: 0, count: count), targets = link, links = link
+        // With room for the edges a patch adds (`ImportGraphStateCodec.edgeSlack`).
+        func zeros() -> [Int32] {
+            var array = [Int32]()
+            array.reserveCapacity(count + ImportGraphStateCodec.edgeSlack)
+            array.append(contentsOf: repeatElement(0, count: count))
+            return array
+        }
+        var link = zeros(), targets = zeros(), links = zeros()
         var total: Int32 = 0
         let nodes = rank?.count ?? 0
         let sound: Bool = order.withUnsafeBufferPointer { order in
