@@ -203,6 +203,18 @@ final class PythonImportScannerTests: XCTestCase {
         // Canonical ordering of combining marks before composition (dot below before acute).
         XCTAssertEqual(PythonIdentifier.normalized("q\u{301}\u{323}"), "q\u{323}\u{301}")
         XCTAssertEqual(PythonIdentifier.normalized("\u{1E0B}\u{323}"), "\u{1E0D}\u{307}")
+        // The ASCII test that skips normalisation, eight bytes at a time and the rest one by
+        // one: every length to 40 (small and heap strings), a non-ASCII character anywhere.
+        for length in 0...40 {
+            let ascii = String(repeating: "a", count: length)
+            XCTAssertTrue(PythonIdentifier.isASCII(ascii), "\(length)")
+            for k in 0..<length {
+                let other = String(ascii.prefix(k)) + "\u{E9}" + String(ascii.dropFirst(k + 1))
+                XCTAssertFalse(PythonIdentifier.isASCII(other), "\(length) at \(k)")
+                XCTAssertEqual(PythonIdentifier.normalized(other), other, "é is NFKC already")
+                XCTAssertEqual(PythonIdentifier.normalized(String(ascii.prefix(k)) + "\u{FB01}"), String(ascii.prefix(k)) + "fi")
+            }
+        }
     }
 
     /// PEP 263 declarations: latin-1, cp1252 and ascii are read; other codecs are named.

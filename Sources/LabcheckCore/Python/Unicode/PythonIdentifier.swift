@@ -2,9 +2,26 @@
 /// `import b` import the same module. Own code because Core has no Foundation; the tables are
 /// generated from Python's `unicodedata` (`NFKCTables.swift`, `generate_nfkc_tables.py`).
 enum PythonIdentifier {
+    /// Whether every byte of `name` is ASCII: on its contiguous UTF-8 (every native string's)
+    /// eight bytes at a time, not through `allSatisfy` on the generic UTF-8 view (a measurable
+    /// share of scanning 900 files).
+    static func isASCII(_ name: String) -> Bool {
+        name.utf8.withContiguousStorageIfAvailable { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var high: UInt64 = 0
+            var at = 0
+            while at + 8 <= raw.count {   // loads bytes at..<at+8, inside the buffer
+                high |= raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                at += 8
+            }
+            while at < raw.count { high |= UInt64(raw[at]); at += 1 }
+            return high & 0x8080_8080_8080_8080 == 0
+        } ?? name.utf8.allSatisfy { $0 < 0x80 }
+    }
+
     /// `name` in NFKC; ASCII names (nearly all) are returned as they are.
     static func normalized(_ name: String) -> String {
-        if name.utf8.allSatisfy({ $0 < 0x80 }) { return name }
+        if isASCII(name) { return name }
         return String(String.UnicodeScalarView(NFKC.shared.normalize(Array(name.unicodeScalars.map(\.value))).compactMap(Unicode.Scalar.init)))
     }
 }
