@@ -25,8 +25,12 @@ enum FileBytes {
 
     /// Reads a regular file into `buffer`; the bytes stay valid until its next use. Also
     /// returns the file's status taken after the read (a write during the read changes its ctime).
-    static func read(_ path: String, into buffer: Buffer) -> (bytes: UnsafeBufferPointer<UInt8>, after: stat)? {
+    /// `recordedSize`: the size the index recorded for the file (32 bits, as git keeps it),
+    /// when known; a file of another size is not read at all (it cannot be the staged one, and
+    /// a huge file changed on disk costs nothing).
+    static func read(_ path: String, into buffer: Buffer, recordedSize: UInt32? = nil) -> (bytes: UnsafeBufferPointer<UInt8>, after: stat)? {
         withRegularFile(path) { fd, size in
+            if let recordedSize, UInt32(truncatingIfNeeded: size) != recordedSize { return nil }
             buffer.reserve(size)
             var after = stat()
             guard readFully(fd, into: buffer.pointer, size), fstat(fd, &after) == 0, Int(after.st_size) == size else { return nil }
@@ -40,9 +44,10 @@ enum FileBytes {
     }
 
     /// The file's bytes and its status taken after the read, or nil if it cannot be opened or
-    /// read, or its size changed while it was read.
-    static func readWithStatus(_ path: String) -> (bytes: [UInt8], after: stat)? {
+    /// read, or its size changed while it was read (or is not `recordedSize`, as above).
+    static func readWithStatus(_ path: String, recordedSize: UInt32? = nil) -> (bytes: [UInt8], after: stat)? {
         withRegularFile(path) { fd, size in
+            if let recordedSize, UInt32(truncatingIfNeeded: size) != recordedSize { return nil }
             var complete = false
             var after = stat()
             let bytes = [UInt8](unsafeUninitializedCapacity: size) { out, count in

@@ -202,9 +202,11 @@ public final class GitSnapshot: SnapshotReader {
     /// blob is read). Reading a large lab file from the page cache takes a fraction of
     /// inflating its object (an 8 MB file: ~3 ms against ~18 ms).
     private func worktreeCopy(_ path: String, _ entry: FileEntry) throws -> [UInt8]? {
-        guard let indexTime, let workdir = repository.workdir,
-              let (bytes, after) = FileBytes.readWithStatus(workdir + path) else { return nil }
-        if let stat = entry.stat, stat.matches(after, mode: entry.mode, indexTime: indexTime),
+        // Only an entry with stat data (its recorded size) is looked for on disk: a file of
+        // another size is not read.
+        guard let indexTime, let workdir = repository.workdir, let recorded = entry.stat,
+              let (bytes, after) = FileBytes.readWithStatus(workdir + path, recordedSize: recorded.size) else { return nil }
+        if recorded.matches(after, mode: entry.mode, indexTime: indexTime),
            try !conversionPossible() || ContentConversion(repository: repository, paths: [path], possible: true).kinds[path] == nil {
             readRoutes.byStat += 1
             return bytes
@@ -245,7 +247,7 @@ public final class GitSnapshot: SnapshotReader {
             DispatchQueue.concurrentPerform(iterations: runs) { run in
                 let buffer = FileBytes.Buffer()
                 for k in stride(from: run, to: paths.count, by: runs) {
-                    guard let want = wanted[k], let (bytes, after) = FileBytes.read(workdir + paths[k], into: buffer) else { continue }
+                    guard let want = wanted[k], let (bytes, after) = FileBytes.read(workdir + paths[k], into: buffer, recordedSize: want.stat?.size) else { continue }
                     if let indexTime, statTrusted[k], let stat = want.stat, stat.matches(after, mode: want.mode, indexTime: indexTime) {
                         done[k] = 1
                     } else if BlobHash.id(of: UnsafeRawBufferPointer(bytes)) == want.id {

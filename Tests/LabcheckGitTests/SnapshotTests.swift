@@ -279,6 +279,22 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(snapshot.readRoutes.fromObjects, 1)
     }
 
+    /// A work-tree file whose size is not the one the index recorded is not read at all (it
+    /// cannot be the staged file; a huge file changed on disk must cost nothing).
+    func testAFileOfAnotherSizeThanRecordedIsNotRead() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labcheck-size-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("f").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("0123456789".utf8)))
+        XCTAssertEqual(FileBytes.readWithStatus(path, recordedSize: 10)?.bytes, Array("0123456789".utf8))
+        XCTAssertNil(FileBytes.readWithStatus(path, recordedSize: 11))
+        XCTAssertEqual(FileBytes.readWithStatus(path)?.bytes.count, 10)
+        let buffer = FileBytes.Buffer()
+        XCTAssertEqual(FileBytes.read(path, into: buffer, recordedSize: 10)?.bytes.count, 10)
+        XCTAssertNil(FileBytes.read(path, into: buffer, recordedSize: 9))
+    }
+
     /// The kept graphs' checksum: 32 bytes, the same for the same bytes, different after any
     /// one flipped bit, a byte added, or two words swapped; an envelope written with it opens
     /// with it, and not when damaged or read as the other kind.
