@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads a whole regular file straight into a byte array (one copy, from the kernel).
-enum FileBytes {
+public enum FileBytes {
     /// A buffer reused from file to file by one thread: no allocation (and no fresh pages to
     /// fault in) per file once it has grown to the largest file.
     final class Buffer {
@@ -39,7 +39,7 @@ enum FileBytes {
     }
 
     /// The file's bytes, or nil if it cannot be opened or read.
-    static func read(_ path: String) -> [UInt8]? {
+    public static func read(_ path: String) -> [UInt8]? {
         readWithStatus(path)?.bytes
     }
 

@@ -200,7 +200,7 @@ public final class GitSnapshot: SnapshotReader {
     /// index's stat data as `git status` decides it (not for a file git converts on its way
     /// in, see `readEach`), else by hashing to the staged blob id. nil otherwise (then the
     /// blob is read). Reading a large lab file from the page cache takes a fraction of
-    /// inflating its object (an 8 MB file: ~3 ms against ~18 ms).
+    /// inflating its object (an 8 MB file: ~2 ms against ~18 ms).
     private func worktreeCopy(_ path: String, _ entry: FileEntry) throws -> [UInt8]? {
         // Only an entry with stat data (its recorded size) is looked for on disk: a file of
         // another size is not read.

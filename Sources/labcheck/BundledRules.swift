@@ -57,7 +57,7 @@ enum BundledRules {
             let folder = PlainFiles.join(directory, category)
             for name in (PlainFiles.names(in: folder) ?? []).filter({ $0.hasSuffix(".toml") }).sorted() {
                 let path = PlainFiles.join(folder, name)
-                guard let bytes = PlainFiles.read(path) else { continue }
+                guard let bytes = FileBytes.read(path) else { continue }
                 files.append((path, bytes))
                 digest.add(category + "/" + name)
                 digest.add(bytes)
@@ -67,8 +67,8 @@ enum BundledRules {
     }
 }
 
-/// The few file operations finding and reading the bundled rules needs, on the C library's
-/// calls: every run does them before anything else, and Foundation's `URL` and `FileManager`
+/// The few file operations finding the bundled rules needs, on the C library's calls (their
+/// bytes are read with `FileBytes.read`): every run does them before anything else, and Foundation's `URL` and `FileManager`
 /// instantiate enough of their types on first use to take ~1.5 ms of a run that takes ~13.
 enum PlainFiles {
     /// `directory/name`, without doubling the slash of the root.
@@ -108,23 +108,5 @@ enum PlainFiles {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
-    }
-
-    /// A regular file's bytes (symbolic links followed), or nil.
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { return bytes }
-            bytes += chunk[..<n]
-        }
     }
 }

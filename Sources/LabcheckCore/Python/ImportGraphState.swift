@@ -234,7 +234,7 @@ public enum ImportGraphStateCodec {
 
     /// Room kept in each decoded edge array (and the edge order's) for edges a staged run's
     /// patch adds: without it the first import added reallocates every one of them, ~12 MB of
-    /// fresh pages for 420,000 edges (a patch measured 4 ms without, up to 22 ms with it).
+    /// fresh pages for 420,000 edges (a patch measured 3-4 ms with the room, 4-22 ms without).
     static let edgeSlack = 4096
 
     public static func decode(_ bytes: ArraySlice<UInt8>) -> ImportGraphState? {
