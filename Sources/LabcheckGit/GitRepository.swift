@@ -494,3 +494,4 @@ public final class GitRepository {
         return value.map { String(cString: $0) }
     }
 }
+

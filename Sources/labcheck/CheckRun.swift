@@ -66,6 +66,8 @@ final class CheckRun {
                 guard case .staged = request.mode, baseTree != RunIdentity.emptyTree else { return }
                 prefetch.start {
                     guard let key = earlier(baseTree)?.importKey else { return nil }
+                    // The graph's arrays are built on this thread's fresh memory.
+                    prefetch.arenaAdvised = HugePageHeap.adviseThisThreadsArena()
                     let memo = ImportMemoStore(directory: directory, configurationIdentity: "patched import graphs", log: { _ in })
                     return (key, IncrementalCheck.KeptGraph.read(key: key, memo: memo))
                 }
@@ -216,6 +218,9 @@ final class CheckRun {
             return nil
         case .record(let record, let changed, let patched, let timings):
             if let timings { log("incremental: \(timings)") }
+            if let advised = prefetch.takenArenaAdvised {
+                log("incremental: the graph was read ahead on a thread whose heap had " + (advised > 0 ? "\(advised >> 20) MiB advised for transparent huge pages" : "ordinary pages"))
+            }
             log("incremental: from \(origin); \(changed.count) file(s) changed since: "
                 + changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", ..." : "")
                 + (patched.isEmpty ? "" : "; the kept import graph patched with the new imports of \(patched.count) file(s), every contract checked again")
@@ -318,11 +323,16 @@ final class CheckRun {
 final class GraphPrefetch: @unchecked Sendable {
     /// Entered while a read runs (`ProcessExit.now` asks whether one does, without waiting).
     static let reads = DispatchGroup()
-    // `@unchecked Sendable`: `result` is written once by the reading thread before
-    // `group.leave()` and read only after `group.wait()`; `started` only on the main thread.
+    // `@unchecked Sendable`: `result` and `arenaAdvised` are written once by the reading thread
+    // before `group.leave()` and read only after `group.wait()`; `started` and
+    // `takenArenaAdvised` only on the main thread.
     private let group = DispatchGroup()
     private var result: (key: String, graph: IncrementalCheck.KeptGraph)? = nil
     private(set) var started = false
+    /// Set by the reading thread before it reads (`HugePageHeap.adviseThisThreadsArena`).
+    var arenaAdvised: Int? = nil
+    /// `arenaAdvised` once a graph was taken; nil before (or when none was read).
+    private(set) var takenArenaAdvised: Int? = nil
 
     func start(_ read: @escaping @Sendable () -> (String, IncrementalCheck.KeptGraph)?) {
         guard !started else { return }
@@ -342,6 +352,7 @@ final class GraphPrefetch: @unchecked Sendable {
         group.wait()
         guard let read = result, read.key == key else { return nil }
         result = nil
+        takenArenaAdvised = arenaAdvised
         return read.graph
     }
 }

@@ -19,6 +19,7 @@ enum HugePageHeap {
     /// glibc's `mallopt` and its `M_TOP_PAD` (malloc.h, which the Glibc module does not
     /// import), found by name in the loaded C library; 0 ("failed") where there is none.
     private static let topPad: Int32 = -2
+    private static let mmapThreshold: Int32 = -3
     private static func mallopt(_ parameter: Int32, _ value: Int32) -> Int32 {
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(nil, "mallopt") else { return 0 }
@@ -36,6 +37,35 @@ enum HugePageHeap {
         advised > 0 ? "heap: \(advised >> 20) MiB advised for transparent huge pages (LABCHECK_NO_THP=1 leaves it)"
             : "heap: ordinary pages (\(getenv("LABCHECK_NO_THP") == nil ? "no huge pages were advised" : "LABCHECK_NO_THP is set"))"
     }
+
+    /// Advises the calling thread's own malloc arena (a thread other than the main one gets
+    /// one of its own) for huge pages over `bytes`, before the thread builds large arrays on
+    /// fresh memory: page faults were about half of reading the kept import graph (~30 MB of
+    /// arrays for 400,000 imports) on another thread, ~24 of ~46 ms (perf, 20 runs).
+    ///
+    /// How: blocks up to 32 MiB are then taken from the arenas rather than mapped one by one
+    /// (`M_MMAP_THRESHOLD`; a mapped block is fresh 4 KiB pages each time), one block of
+    /// `bytes` is taken from the thread's arena, its 2 MiB-aligned interior advised, and the
+    /// block freed: it becomes the top of the arena, which the next blocks are cut from (an
+    /// arena gives back its top only beyond the 64 MiB top pad `prepare` set). Nothing happens
+    /// where the main heap was not advised, or when the block came from the main heap.
+    /// Returns the bytes advised (0: none).
+    @discardableResult
+    static func adviseThisThreadsArena(bytes: Int = 30 << 20) -> Int {
+        guard advised > 0, raisedMmapThreshold, let heapEnd = sbrk(0) else { return 0 }
+        let page = 2 << 20
+        guard let block = malloc(bytes) else { return 0 }
+        defer { free(block) }
+        let start = (Int(bitPattern: block) + page - 1) & ~(page - 1)
+        let end = (Int(bitPattern: block) + bytes) & ~(page - 1)
+        // A block at or below the main heap's end is the main heap's (already advised).
+        guard Int(bitPattern: block) > Int(bitPattern: heapEnd), end - start >= page,
+              let base = UnsafeMutableRawPointer(bitPattern: start), madvise(base, end - start, MADV_HUGEPAGE) == 0 else { return 0 }
+        return end - start
+    }
+
+    /// Blocks below 32 MiB (glibc's largest threshold) come from the arenas; set once.
+    private static let raisedMmapThreshold: Bool = mallopt(mmapThreshold, 32 << 20) == 1
 
     private static func prepare(pad: Int = 64 << 20) -> Int {
         let page = 2 << 20
