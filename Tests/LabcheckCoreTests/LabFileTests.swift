@@ -85,6 +85,62 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(ids("[[m]]\nkind = 'raw_python'\nC = 'print(1)'\n"), [])
     }
 
+    /// A large file's top-level entries are read side by side (`LabFileReader.read`); the model
+    /// and its layout problems must be those of one entry after the other, in file order: the
+    /// metadata table, modules written as arrays of tables and inline, empty ones, and every
+    /// layout problem (a module that is a table or a value, a stage that is not a table, an id
+    /// that is not a string, a duplicate id), five concurrent reads each, with the metadata
+    /// table right and wrong.
+    func testEntriesReadSideBySideEqualOneAfterTheOther() throws {
+        func describe(_ file: LabFile) -> [String] {
+            var out = ["meta \(file.meta.map { "\($0.key) \($0.keySpan)" } ?? "none")"]
+            for m in file.modules {
+                out.append("module \(m.name) \(m.keySpan) \(m.usesArrayOfTables) \(m.stages.count)")
+                for st in m.stages {
+                    out.append("  \(st.module) \(st.index) \(st.span) \(st.kind) \(st.id ?? "-") \(ObjectIdentifier(st.table))")
+                }
+            }
+            for p in file.layoutProblems { out.append("problem \(p.message) \(p.span) \(p.help ?? "-") \(p.notes)") }
+            return out
+        }
+        for meta in ["[__meta__]\nstrict = false\n", "__meta__ = 3\n"] {
+            // Root keys first (a header opens a table that takes the keys after it).
+            var text = meta.hasPrefix("[") ? "" : meta
+            for k in 0..<60 {
+                switch k % 6 {
+                case 0: text += "m\(k) = [{ id = 'a' }, 7, { id = 'a' }, { id = 3 }]\n"
+                case 1: text += "m\(k) = []\n"
+                case 2: text += "m\(k) = 'not stages'\n"
+                default: break
+                }
+            }
+            if meta.hasPrefix("[") { text += meta }
+            for k in 0..<60 where k % 6 >= 3 {
+                let m = "m\(k)"
+                switch k % 6 {
+                case 3: text += "[[\(m)]]\nid = 's'\nD = 'x'\n[[\(m)]]\nid = 's'\nkind = 'raw_python'\nC = 'print(1)'\n[[\(m)]]\nkind = 'templat'\n"
+                case 4: text += "[\(m)]\nid = 'x'\n"
+                default: text += "[[\(m)]]\nid = 'one'\n[[\(m)]]\nid = 'two'\n[[\(m)]]\nid = 'one'\n"
+                }
+            }
+            let source = Array(text.utf8)
+            let one = try LabFileReader.read(path: "big/lab_stages.toml", bytes: source, conventions: TestRules.conventions, concurrently: false).get()
+            let expected = describe(one).map { $0.replacingOccurrences(of: #"ObjectIdentifier\(0x[0-9a-f]+\)"#, with: "", options: .regularExpression) }
+            XCTAssertEqual(one.modules.count, 40, meta)
+            XCTAssertEqual(one.layoutProblems.filter { $0.message.hasPrefix("duplicate stage id") }.count, 30, meta)
+            XCTAssertEqual(one.layoutProblems.filter { $0.message.contains("must be an array of stage tables") }.count, 20, meta)
+            XCTAssertEqual(one.meta == nil, meta.hasPrefix("__meta__ ="), meta)
+            for _ in 0..<5 {
+                let side = try LabFileReader.read(path: "big/lab_stages.toml", bytes: source, conventions: TestRules.conventions, concurrently: true).get()
+                XCTAssertEqual(describe(side).map { $0.replacingOccurrences(of: #"ObjectIdentifier\(0x[0-9a-f]+\)"#, with: "", options: .regularExpression) }, expected, meta)
+                // Each stage holds its own module's table of the one parsed document.
+                for (a, b) in zip(one.modules.flatMap(\.stages), side.modules.flatMap(\.stages)) {
+                    XCTAssertTrue(a.table.entries.map(\.key) == b.table.entries.map(\.key))
+                }
+            }
+        }
+    }
+
     /// A large file's checks run concurrently; their findings must be those of one check after
     /// the other, in the same order, field for field: a file of ~40 KB with findings of most
     /// lab-file checks (unknown keys and kinds, missing fields, unknown and cyclic dependencies,

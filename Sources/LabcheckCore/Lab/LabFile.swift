@@ -1,3 +1,4 @@
+import Dispatch
 import LabcheckTOML
 
 /// The field names and kind values that give a lab file its meaning. The engine reads stage
@@ -160,7 +161,9 @@ public struct LayoutProblem: Sendable {
 public enum LabFileReader {
     /// Parses `bytes` as the lab file at `path`: the model, or the LC100 diagnostic when the
     /// file is not valid TOML.
-    public static func read(path: String, bytes: [UInt8], conventions: StageConventions) -> Result<LabFile, LabSyntaxError> {
+    /// `concurrently`: whether the top-level entries are read side by side (by default, from
+    /// `parallelFrom` bytes); tests compare both ways.
+    public static func read(path: String, bytes: [UInt8], conventions: StageConventions, concurrently: Bool? = nil) -> Result<LabFile, LabSyntaxError> {
         let source = SourceText(bytes)
         let document: TOMLDocument
         do {
@@ -171,57 +174,80 @@ public enum LabFileReader {
             return .failure(LabSyntaxError(diagnostic: SyntaxErrorCheck.diagnostic(
                 TOMLSyntaxError(message: "\(error)", offset: 0, position: SourcePosition(line: 1, column: 1)), path: path, source: source)))
         }
+        // Each top-level entry is the metadata table, a module, or a layout problem, read on
+        // its own: a large file's entries are read side by side and joined in file order, the
+        // same model and problems as one after the other (tested both ways).
+        let entries = document.root.entries
+        var read = [(meta: TOMLEntry?, module: LabModule?, problems: [LayoutProblem])](repeating: (nil, nil, []), count: entries.count)
+        if concurrently ?? (bytes.count >= parallelFrom && entries.count > 1) {
+            read.withUnsafeMutableBufferPointer { out in
+                // Each iteration writes only its own element `k`; the parsed document is
+                // immutable and the source's lazy line index takes a lock.
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: entries.count) { k in out[k] = readEntry(entries[k], path: path, source: source, conventions: conventions) }
+            }
+        } else {
+            for k in entries.indices { read[k] = readEntry(entries[k], path: path, source: source, conventions: conventions) }
+        }
+        let meta = read.last { $0.meta != nil }?.meta
+        let modules = read.compactMap(\.module)
+        let problems = read.flatMap(\.problems)
+        return .success(LabFile(path: path, source: source, document: document, meta: meta, modules: modules, layoutProblems: problems))
+    }
+
+    /// The size (bytes) from which a lab file's top-level entries are read side by side.
+    static let parallelFrom = 256 * 1024
+
+    /// One top-level entry of a lab file: the metadata table, a module and its stages, or
+    /// neither; with its layout problems in file order.
+    private static func readEntry(_ entry: TOMLEntry, path: String, source: SourceText, conventions: StageConventions)
+        -> (meta: TOMLEntry?, module: LabModule?, problems: [LayoutProblem]) {
         var problems: [LayoutProblem] = []
         func layout(_ message: String, _ span: ByteSpan, help: String? = nil, notes: [String] = []) {
             problems.append(LayoutProblem(message: message, span: span, help: help, notes: notes))
         }
-        var meta: TOMLEntry? = nil
-        var modules: [LabModule] = []
-        for entry in document.root.entries {
-            if entry.key == conventions.metaKey {
-                if entry.value.table != nil { meta = entry } else {
-                    layout("'\(conventions.metaKey)' must be a table, found a \(entry.value.value.typeName)", entry.keySpan)
-                }
-                continue
-            }
-            guard case .array(let array) = entry.value.value else {
-                let help = entry.value.table != nil
-                    ? "write each stage as [[\(entry.key)]] (an array of tables), not [\(entry.key)]"
-                    : "a top-level key other than '\(conventions.metaKey)' names a module and holds its list of stages"
-                layout("module '\(entry.key)' must be an array of stage tables, found a \(entry.value.value.typeName)", entry.keySpan, help: help)
-                continue
-            }
-            // `module = []` is valid: AGILab's editor saves it when a module's last stage is deleted.
-            var stages: [LabStage] = []
-            var firstByID: [String: LabStage] = [:]
-            for (index, item) in array.items.enumerated() {
-                guard let table = item.table else {
-                    layout("stage \(index + 1) of module '\(entry.key)' must be a table, found a \(item.value.typeName)", item.span)
-                    continue
-                }
-                let idNode = table[conventions.idKey]
-                let id = idNode?.string
-                if let idNode, id == nil {
-                    layout("stage id must be a string, found a \(idNode.value.typeName)", idNode.span)
-                }
-                let stage = LabStage(module: entry.key, index: index, table: table, span: item.span,
-                                     kind: classify(table, conventions), id: id)
-                if let id, let idNode {
-                    if let first = firstByID[id] {
-                        let at = source.position(of: first.table[conventions.idKey]?.span.start ?? first.span.start)
-                        layout("duplicate stage id '\(id)' in module '\(entry.key)'", idNode.span,
-                               help: "stage ids must be unique within a module; rename one of them",
-                               notes: ["first used at \(path):\(at)"])
-                    } else {
-                        firstByID[id] = stage
-                    }
-                }
-                stages.append(stage)
-            }
-            modules.append(LabModule(name: entry.key, keySpan: entry.keySpan,
-                                     usesArrayOfTables: array.isArrayOfTables, stages: stages))
+        if entry.key == conventions.metaKey {
+            if entry.value.table != nil { return (entry, nil, []) }
+            layout("'\(conventions.metaKey)' must be a table, found a \(entry.value.value.typeName)", entry.keySpan)
+            return (nil, nil, problems)
         }
-        return .success(LabFile(path: path, source: source, document: document, meta: meta, modules: modules, layoutProblems: problems))
+        guard case .array(let array) = entry.value.value else {
+            let help = entry.value.table != nil
+                ? "write each stage as [[\(entry.key)]] (an array of tables), not [\(entry.key)]"
+                : "a top-level key other than '\(conventions.metaKey)' names a module and holds its list of stages"
+            layout("module '\(entry.key)' must be an array of stage tables, found a \(entry.value.value.typeName)", entry.keySpan, help: help)
+            return (nil, nil, problems)
+        }
+        // `module = []` is valid: AGILab's editor saves it when a module's last stage is deleted.
+        var stages: [LabStage] = []
+        stages.reserveCapacity(array.items.count)
+        var firstByID: [String: LabStage] = [:]
+        firstByID.reserveCapacity(array.items.count)
+        for (index, item) in array.items.enumerated() {
+            guard let table = item.table else {
+                layout("stage \(index + 1) of module '\(entry.key)' must be a table, found a \(item.value.typeName)", item.span)
+                continue
+            }
+            let idNode = table[conventions.idKey]
+            let id = idNode?.string
+            if let idNode, id == nil {
+                layout("stage id must be a string, found a \(idNode.value.typeName)", idNode.span)
+            }
+            let stage = LabStage(module: entry.key, index: index, table: table, span: item.span,
+                                 kind: classify(table, conventions), id: id)
+            if let id, let idNode {
+                if let first = firstByID[id] {
+                    let at = source.position(of: first.table[conventions.idKey]?.span.start ?? first.span.start)
+                    layout("duplicate stage id '\(id)' in module '\(entry.key)'", idNode.span,
+                           help: "stage ids must be unique within a module; rename one of them",
+                           notes: ["first used at \(path):\(at)"])
+                } else {
+                    firstByID[id] = stage
+                }
+            }
+            stages.append(stage)
+        }
+        return (nil, LabModule(name: entry.key, keySpan: entry.keySpan, usesArrayOfTables: array.isArrayOfTables, stages: stages), problems)
     }
 
     /// Classifies a stage by its `kind` field.
