@@ -35,20 +35,21 @@ final class CheckRun {
     init(directory: String = FileManager.default.currentDirectoryPath, environment: [String: String] = ProcessInfo.processInfo.environment,
          request: WorkspaceRequest, rules: BundledRules.Files, strict: Bool, verbose: Bool,
          cacheDir: String?, noCache: Bool, log: @escaping (String) -> Void) throws {
+        parsedRules = Lazy { rules.parse() }
+        // Every check runs: the rules are needed, and parsed meanwhile from the start.
+        if noCache { parsedRules.start() }
         let opened = Date()
         repository = try GitRepository(discoverFrom: directory, environment: environment)
         log("timing: repository opened in \(Int(Date().timeIntervalSince(opened) * 1000)) ms")
         log(HugePageHeap.summary)
         self.request = request
         bundled = rules
-        parsedRules = Lazy { rules.parse() }
         self.strict = strict
         self.verbose = verbose
         self.log = log
         if noCache {
             (identity, store, cacheDirectory) = (nil, nil, nil)
             log("cache: off (--no-cache)")
-            parsedRules.start()   // every check runs: the rules are needed
         } else {
             let directory = CacheDirectory(repository: repository, explicit: cacheDir)
             log("cache: \(directory.path) (\(directory.how))")
