@@ -42,6 +42,95 @@ public enum TOMLParser {
         return TOMLDocument(root: root, source: source)
     }
 
+    /// The second piece of a document parsed in two (`parse(_:joining:at:)`): the tables from
+    /// `start` to the end, parsed into a root of their own; nil when that part alone does not
+    /// parse (the document is then parsed on from `start` in one piece, which reports the error).
+    public final class Piece: @unchecked Sendable {
+        // `@unchecked Sendable`: built by one thread, read by another only after it is handed
+        // over (the caller's wait orders the two), and never changed after that.
+        fileprivate let root: TOMLTable
+        fileprivate init(root: TOMLTable) { self.root = root }
+    }
+
+    /// Where a large document can be cut in two for `parsePiece` and `parse(_:joining:at:)`: the
+    /// first line from the middle on that starts with `[[` (an array-of-tables header, if the
+    /// whole parse agrees that a statement starts there), or nil.
+    public static func splitPoint(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 8 else { return nil }
+        var i = bytes.count / 2
+        while i + 2 < bytes.count {
+            if bytes[i] == Byte.lf && bytes[i + 1] == Byte.lbracket && bytes[i + 2] == Byte.lbracket { return i + 1 }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Parses `source` from `start` (where `splitPoint` cut it) to its end into a root of its
+    /// own; nil when the part does not parse alone. Safe to run on another thread while
+    /// `parse(_:joining:at:)` parses the first part (the source is immutable).
+    public static func parsePiece(_ source: SourceText, from start: Int) -> Piece? {
+        let root = TOMLTable(origin: .root, depth: 0)
+        let parsed: Bool? = source.bytes.withUnsafeBufferPointer { buf in
+            var parser = ByteParser(buf, root: root, start: start)
+            return try? parser.parseStatements(until: Int.max)
+        }
+        return parsed == nil ? nil : Piece(root: root)
+    }
+
+    /// Parses `source` in two pieces: up to `split` here, and the rest as `piece()` gives it
+    /// (parsed meanwhile on another thread by `parsePiece`). The result is the one-piece
+    /// parse's, error for error: the second piece is taken only when a statement of the whole
+    /// parse starts exactly at `split` and every key of its root is an array of tables that the
+    /// first part either lacks or also holds as an array of tables (its `[[name]]` elements are
+    /// then appended in order, as one parse appends them); otherwise the document is parsed on
+    /// from `split` as one piece. `piece` is called once, after the first part parsed.
+    public static func parse(_ source: SourceText, joining piece: () -> Piece?, at split: Int) throws -> TOMLDocument {
+        var joined = false
+        return try parse(source, joining: piece, at: split, joined: &joined)
+    }
+
+    /// `parse(_:joining:at:)`, saying whether the second piece was taken (`joined`).
+    static func parse(_ source: SourceText, joining piece: () -> Piece?, at split: Int, joined: inout Bool) throws -> TOMLDocument {
+        let root = TOMLTable(origin: .root, depth: 0)
+        var took = false
+        defer { joined = took }
+        do {
+            try source.bytes.withUnsafeBufferPointer { buf in
+                var parser = ByteParser(buf, root: root)
+                try parser.validate()
+                guard try parser.parseStatements(until: split) else { return }
+                if let other = piece(), Self.joins(other.root, into: root) {
+                    for entry in other.root.entries {
+                        if let pos = root.position(of: entry.key), case .array(let mine) = root.entries[pos].value.value,
+                           case .array(let theirs) = entry.value.value {
+                            mine.items.append(contentsOf: theirs.items)
+                        } else {
+                            root.append(entry)
+                        }
+                    }
+                    took = true
+                    return
+                }
+                _ = try parser.parseStatements(until: Int.max)
+            }
+        } catch let failure as ParseFailure {
+            throw TOMLSyntaxError(message: failure.message, offset: failure.offset,
+                                  position: source.position(of: failure.offset))
+        }
+        return TOMLDocument(root: root, source: source)
+    }
+
+    /// Whether a second piece's root is arrays of tables only, each absent from `root` or an
+    /// array of tables there too.
+    private static func joins(_ piece: TOMLTable, into root: TOMLTable) -> Bool {
+        piece.entries.allSatisfy { entry in
+            guard case .array(let theirs) = entry.value.value, theirs.isArrayOfTables else { return false }
+            guard let pos = root.position(of: entry.key) else { return true }
+            if case .array(let mine) = root.entries[pos].value.value { return mine.isArrayOfTables }
+            return false
+        }
+    }
+
     /// Parses UTF-8 text (convenience for tests and small inputs).
     public static func parse(_ text: String) throws -> TOMLDocument {
         try parse(SourceText(text))
@@ -236,11 +325,23 @@ struct ByteParser {
     // MARK: Document
 
     mutating func parseDocument() throws {
+        try validate()
+        _ = try parseStatements(until: Int.max)
+    }
+
+    /// The whole input's UTF-8 checked, and a leading byte-order mark skipped.
+    mutating func validate() throws {
         try validateUTF8()
         if n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { p = 3 }
+    }
+
+    /// Parses statements from `p` to the end; stops before a statement that starts exactly at
+    /// `limit` and returns true, or returns false at the end.
+    mutating func parseStatements(until limit: Int) throws -> Bool {
         while true {
             skipSpaces()
-            guard p < n else { return }
+            if p == limit { return true }
+            guard p < n else { return false }
             switch b[p] {
             case Byte.lf:
                 p += 1

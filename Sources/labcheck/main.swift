@@ -42,5 +42,6 @@ func runMain() -> Int32 {
 }
 
 _ = HugePageHeap.advised
+LabFileReader.preparePieceThread = { HugePageHeap.adviseThisThreadsArena() }
 if LaunchPlan.opensRepository(CommandLine.arguments) { LibGit2.initializeInBackground() }
 ProcessExit.now(runMain())

@@ -161,13 +161,27 @@ public struct LayoutProblem: Sendable {
 public enum LabFileReader {
     /// Parses `bytes` as the lab file at `path`: the model, or the LC100 diagnostic when the
     /// file is not valid TOML.
-    /// `concurrently`: whether the top-level entries are read side by side (by default, from
-    /// `parallelFrom` bytes); tests compare both ways.
+    /// `concurrently`: whether the file is parsed in two pieces side by side and its top-level
+    /// entries read side by side (by default, from `parallelFrom` bytes); tests compare both ways.
     public static func read(path: String, bytes: [UInt8], conventions: StageConventions, concurrently: Bool? = nil) -> Result<LabFile, LabSyntaxError> {
         let source = SourceText(bytes)
         let document: TOMLDocument
+        let sideBySide = concurrently ?? (bytes.count >= parallelFrom)
         do {
-            document = try TOMLParser.parse(source)
+            if sideBySide, let split = TOMLParser.splitPoint(bytes) {
+                // A large file's second half (from a `[[module]]` header) is parsed on another
+                // core meanwhile; the parser takes it only where one parse would give the same.
+                let piece = PieceBox()
+                let group = DispatchGroup()
+                DispatchQueue.global().async(group: group) {
+                    Self.preparePieceThread?()
+                    piece.value = TOMLParser.parsePiece(source, from: split)
+                }
+                defer { group.wait() }
+                document = try TOMLParser.parse(source, joining: { group.wait(); return piece.value }, at: split)
+            } else {
+                document = try TOMLParser.parse(source)
+            }
         } catch let error as TOMLSyntaxError {
             return .failure(LabSyntaxError(diagnostic: SyntaxErrorCheck.diagnostic(error, path: path, source: source)))
         } catch {
@@ -179,7 +193,7 @@ public enum LabFileReader {
         // same model and problems as one after the other (tested both ways).
         let entries = document.root.entries
         var read = [(meta: TOMLEntry?, module: LabModule?, problems: [LayoutProblem])](repeating: (nil, nil, []), count: entries.count)
-        if concurrently ?? (bytes.count >= parallelFrom && entries.count > 1) {
+        if sideBySide && entries.count > 1 {
             read.withUnsafeMutableBufferPointer { out in
                 // Each iteration writes only its own element `k`; the parsed document is
                 // immutable and the source's lazy line index takes a lock.
@@ -195,8 +209,20 @@ public enum LabFileReader {
         return .success(LabFile(path: path, source: source, document: document, meta: meta, modules: modules, layoutProblems: problems))
     }
 
-    /// The size (bytes) from which a lab file's top-level entries are read side by side.
+    /// The size (bytes) from which a lab file is parsed in two pieces and its top-level
+    /// entries are read side by side.
     static let parallelFrom = 256 * 1024
+
+    /// Run on the thread that parses a second piece before it parses: the CLI advises that
+    /// thread's heap for huge pages there (`HugePageHeap`; a document is built on fresh memory).
+    /// Set once at start, before any lab file is read.
+    nonisolated(unsafe) public static var preparePieceThread: (@Sendable () -> Void)? = nil
+
+    /// The second piece of a parse, handed from the thread that parsed it.
+    private final class PieceBox: @unchecked Sendable {
+        // `@unchecked Sendable`: written once by the parsing thread, read after the group's wait.
+        var value: TOMLParser.Piece? = nil
+    }
 
     /// One top-level entry of a lab file: the metadata table, a module and its stages, or
     /// neither; with its layout problems in file order.
