@@ -1,4 +1,5 @@
 import XCTest
+import LabcheckTestSupport
 import LabcheckTOML
 @testable import LabcheckCore
 
@@ -254,13 +255,8 @@ final class ImportGraphStateTests: XCTestCase {
     }
 }
 
-/// The refresh tests' SplitMix64 generator, as the standard library's random sources take it.
-extension RefreshPlanTests.Random: RandomNumberGenerator {}
-typealias SeededGenerator = RefreshPlanTests.Random
-
-extension RefreshPlanTests.Random {
-    init(seed: UInt64) { self.init(state: seed) }
-}
+/// The tests' SplitMix64 generator, as the standard library's random sources take it.
+typealias SeededGenerator = SplitMix64
 
 private extension String {
     func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }

@@ -1,4 +1,5 @@
 import XCTest
+import LabcheckTestSupport
 import LabcheckTOML
 @testable import LabcheckCore
 
@@ -6,19 +7,8 @@ import LabcheckTOML
 /// (header, dotted and inline args, inline-table stages, kept code, comments, LF and CRLF), only
 /// the refreshed stages' bytes change and the result holds exactly the planned values.
 final class RefreshPlanTests: XCTestCase {
-    /// A small deterministic generator (SplitMix64).
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func bool() -> Bool { int(2) == 0 }
-    }
+    /// The tests' deterministic generator.
+    typealias Random = SplitMix64
 
     /// The example rules' RUN family (v1 -> v2 renames workers_data_path, v2 -> v3 adds two
     /// flags) with a render, so kept code is re-rendered.

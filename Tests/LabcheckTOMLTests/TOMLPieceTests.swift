@@ -106,7 +106,7 @@ final class TOMLPieceTests: XCTestCase {
     }
 
     func testRandomLabFilesCutAtEveryHeaderParseAsOnePiece() {
-        var rng = SplitMix(seed: 20261128)
+        var rng = SplitMix64(seed: 20261128)
         var joined = 0
         for doc in 0..<60 {
             var text = rng.next() % 3 == 0 ? "[__meta__]\nschema = 1\n\n" : ""
@@ -128,18 +128,5 @@ final class TOMLPieceTests: XCTestCase {
             joined += checkEveryCut(Array(text.utf8), "random document \(doc)")
         }
         XCTAssertGreaterThan(joined, 50, "cuts that took the second piece")
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }

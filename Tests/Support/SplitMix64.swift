@@ -1,0 +1,17 @@
+/// A small deterministic random generator (SplitMix64) for tests that generate inputs from a
+/// seed: the same seed gives the same inputs on every machine.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public init(seed: UInt64) { self.init(state: seed) }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A number in `0..<n`.
+    public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func bool() -> Bool { int(2) == 0 }
+}
