@@ -494,4 +494,3 @@ public final class GitRepository {
         return value.map { String(cString: $0) }
     }
 }
-

@@ -29,11 +29,17 @@ public enum TOMLParser {
 
     /// Parses a whole document.
     public static func parse(_ source: SourceText) throws -> TOMLDocument {
+        try document(source) { parser, _ in try parser.parseDocument() }
+    }
+
+    /// A document of `source` with a parser at its start filling its root: `body` runs it, and
+    /// its failure becomes a `TOMLSyntaxError` with a line and column.
+    private static func document(_ source: SourceText, _ body: (inout ByteParser, TOMLTable) throws -> Void) throws -> TOMLDocument {
         let root = TOMLTable(origin: .root, depth: 0)
         do {
             try source.bytes.withUnsafeBufferPointer { buf in
                 var parser = ByteParser(buf, root: root)
-                try parser.parseDocument()
+                try body(&parser, root)
             }
         } catch let failure as ParseFailure {
             throw TOMLSyntaxError(message: failure.message, offset: failure.offset,
@@ -91,33 +97,25 @@ public enum TOMLParser {
 
     /// `parse(_:joining:at:)`, saying whether the second piece was taken (`joined`).
     static func parse(_ source: SourceText, joining piece: () -> Piece?, at split: Int, joined: inout Bool) throws -> TOMLDocument {
-        let root = TOMLTable(origin: .root, depth: 0)
         var took = false
         defer { joined = took }
-        do {
-            try source.bytes.withUnsafeBufferPointer { buf in
-                var parser = ByteParser(buf, root: root)
-                try parser.validate()
-                guard try parser.parseStatements(until: split) else { return }
-                if let other = piece(), Self.joins(other.root, into: root) {
-                    for entry in other.root.entries {
-                        if let pos = root.position(of: entry.key), case .array(let mine) = root.entries[pos].value.value,
-                           case .array(let theirs) = entry.value.value {
-                            mine.items.append(contentsOf: theirs.items)
-                        } else {
-                            root.append(entry)
-                        }
+        return try document(source) { parser, root in
+            try parser.validate()
+            guard try parser.parseStatements(until: split) else { return }
+            if let other = piece(), Self.joins(other.root, into: root) {
+                for entry in other.root.entries {
+                    if let pos = root.position(of: entry.key), case .array(let mine) = root.entries[pos].value.value,
+                       case .array(let theirs) = entry.value.value {
+                        mine.items.append(contentsOf: theirs.items)
+                    } else {
+                        root.append(entry)
                     }
-                    took = true
-                    return
                 }
-                _ = try parser.parseStatements(until: Int.max)
+                took = true
+                return
             }
-        } catch let failure as ParseFailure {
-            throw TOMLSyntaxError(message: failure.message, offset: failure.offset,
-                                  position: source.position(of: failure.offset))
+            _ = try parser.parseStatements(until: Int.max)
         }
-        return TOMLDocument(root: root, source: source)
     }
 
     /// Whether a second piece's root is arrays of tables only, each absent from `root` or an

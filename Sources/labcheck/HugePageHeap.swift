@@ -41,7 +41,9 @@ enum HugePageHeap {
     /// Advises the calling thread's own malloc arena (a thread other than the main one gets
     /// one of its own) for huge pages over `bytes`, before the thread builds large arrays on
     /// fresh memory: page faults were about half of reading the kept import graph (~30 MB of
-    /// arrays for 400,000 imports) on another thread, ~24 of ~46 ms (perf, 20 runs).
+    /// arrays for 400,000 imports) on another thread, ~24 of ~46 ms (perf, 20 runs). Called by
+    /// the threads that build large data: the kept graph's reader, and the one that parses the
+    /// second piece of a large lab file (`LabFileReader.preparePieceThread`).
     ///
     /// How: blocks up to 32 MiB are then taken from the arenas rather than mapped one by one
     /// (`M_MMAP_THRESHOLD`; a mapped block is fresh 4 KiB pages each time), one block of
